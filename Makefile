@@ -1,0 +1,138 @@
+# hv: build/hv.efi, the host tools and tests.
+#   make        build build/hv.efi
+#   make run    boot the demo under QEMU (serial on this terminal)
+#   make check  every test: host unit tests, the no-FPU check, boot tests
+# Each target installs the Debian packages it lacks (tests/install-deps.sh).
+
+BUILD := build
+Q := @
+
+include boot/newlib.mk
+
+# ---- the hypervisor image ----------------------------------------------------
+
+HV_DIRS := boot arch/x86 hv iommu
+HV_SRCS := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
+HV_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(HV_SRCS)))
+
+GNU_EFI_INC := /usr/include/efi
+GNU_EFI_LIB := /usr/lib
+
+# -mgeneral-regs-only: the hypervisor never touches SSE/x87/AVX state, which
+# stays the guests'. -nostdinc: only gcc's freestanding headers and newlib's.
+HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+	-ffreestanding -fno-stack-protector -fPIC -mno-red-zone \
+	-mgeneral-regs-only -fno-asynchronous-unwind-tables -fno-strict-aliasing \
+	-DGNU_EFI_USE_MS_ABI -nostdinc -I. \
+	-isystem $(shell gcc -print-file-name=include) \
+	-isystem $(NEWLIB_INCLUDE) -isystem $(GNU_EFI_INC) -isystem $(GNU_EFI_INC)/x86_64 \
+	-MMD -MP
+
+HV_LDFLAGS := -nostdlib -znocombreloc -z noexecstack -T linker.ld -shared \
+	-Bsymbolic --no-undefined -L$(GNU_EFI_LIB)
+
+PE_SECTIONS := .text .rodata .data .dynamic .dynsym .dynstr .rel .rela .reloc
+
+all: $(BUILD)/hv.efi
+
+deps:
+	$(Q)tests/install-deps.sh
+
+$(NEWLIB_LIBC): | deps
+
+$(BUILD)/obj/%.o: %.c $(NEWLIB_LIBC)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)gcc $(HV_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.S | deps
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)gcc $(HV_CFLAGS) -c $< -o $@
+
+$(BUILD)/hv.so: $(HV_OBJS) $(NEWLIB_LIBC) linker.ld
+	@echo "  LD      $@"
+	$(Q)ld $(HV_LDFLAGS) $(GNU_EFI_LIB)/crt0-efi-x86_64.o $(HV_OBJS) \
+		$(NEWLIB_LIBC) -lgnuefi -o $@
+
+$(BUILD)/hv.efi: $(BUILD)/hv.so
+	@echo "  PE      $@"
+	$(Q)objcopy $(addprefix -j ,$(PE_SECTIONS)) --target efi-app-x86_64 \
+		--subsystem=10 $< $@
+
+-include $(HV_OBJS:.o=.d)
+
+# ---- host unit tests (cmocka, ASan + UBSan) -----------------------------------
+
+HOST_CC := clang-14
+HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_DIR := $(BUILD)/unit
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(UNIT_DIR)/%,$(wildcard tests/unit/test_*.c))
+# The code under test each unit test links with.
+UNIT_COMMON := tests/unit/log_stub.c
+$(UNIT_DIR)/test_palloc: hv/palloc.c hv/memmap.c
+$(UNIT_DIR)/test_pt: arch/x86/pt.c
+$(UNIT_DIR)/test_acpi: arch/x86/acpi.c
+$(UNIT_DIR)/test_madt_mcfg: arch/x86/madt.c arch/x86/mcfg.c
+$(UNIT_DIR)/test_dmar_summary: iommu/dmar.c
+$(UNIT_DIR)/test_options: hv/options.c
+$(UNIT_DIR)/test_memmap: hv/memmap.c
+
+$(UNIT_DIR)/%: tests/unit/%.c $(UNIT_COMMON) | deps
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(filter %.c,$^) -lcmocka -o $@
+
+unit: $(UNIT_TESTS)
+
+$(BUILD)/unit.results: $(UNIT_TESTS) tests/unit/tap2results.py
+	$(Q)rm -f $@.tmp
+	$(Q)for t in $(UNIT_TESTS); do \
+		CMOCKA_MESSAGE_OUTPUT=TAP $$t 2>$$t.stderr | \
+			tests/unit/tap2results.py $$(basename $$t) >> $@.tmp; \
+	done
+	$(Q)mv $@.tmp $@
+
+# ---- checks ------------------------------------------------------------------
+
+$(BUILD)/no-fpu.results: $(BUILD)/hv.so tests/check-no-fpu.sh
+	$(Q)tests/check-no-fpu.sh $< > $@
+
+$(BUILD)/boot.results: $(BUILD)/hv.efi tests/boot/run.py tests/boot/scenarios.py
+	$(Q)rm -f $@
+	$(Q)-tests/boot/run.py --efi $(BUILD)/hv.efi --out $(BUILD)/boot --results $@
+
+check: deps
+	$(Q)rm -f $(BUILD)/unit.results $(BUILD)/no-fpu.results $(BUILD)/boot.results
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/unit.results $(BUILD)/no-fpu.results \
+		$(BUILD)/boot.results
+	$(Q)tests/summary.py $(BUILD)/unit.results $(BUILD)/no-fpu.results $(BUILD)/boot.results
+
+# ---- the demo ----------------------------------------------------------------
+
+RUN_DIR := $(BUILD)/run
+RUN_CMDLINE ?= exit=qemu
+QEMU_RUN := qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 2G \
+	-bios /usr/share/ovmf/OVMF.fd -nodefaults -display none -no-reboot \
+	-drive file=fat:rw:$(RUN_DIR)/esp,format=raw -serial stdio \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	-device intel-iommu,intremap=on -device edu,addr=0x4
+
+# QEMU exits with (code << 1) | 1: 33 is the hypervisor's success.
+run: $(BUILD)/hv.efi
+	$(Q)mkdir -p $(RUN_DIR)/esp/EFI/BOOT
+	$(Q)cp $(BUILD)/hv.efi $(RUN_DIR)/esp/EFI/BOOT/BOOTX64.EFI
+	$(Q)echo '$(RUN_CMDLINE)' > $(RUN_DIR)/esp/EFI/BOOT/hv.cmdline
+	$(Q)timeout 60 $(QEMU_RUN); rc=$$?; \
+		if [ $$rc -eq 33 ]; then echo "make run: hv exited with success"; \
+		else echo "make run: QEMU exit status $$rc"; exit 1; fi
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/unit $(BUILD)/boot $(BUILD)/run $(BUILD)/hv.* \
+		$(BUILD)/*.results
+
+distclean:
+	rm -rf $(BUILD)
+
+.PHONY: all deps unit check run clean distclean

@@ -1,0 +1,75 @@
+#include "arch/x86/exception.h"
+#include "arch/x86/cpu.h"
+#include "hv/log.h"
+
+#include <stddef.h>
+
+static const char *const vector_names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available",
+	"#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
+	"#NP segment not present", "#SS stack fault", "#GP general protection",
+	"#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check",
+	"#MC machine check", "#XM SIMD exception", "#VE virtualization exception",
+	"#CP control protection", "reserved 22", "reserved 23", "reserved 24",
+	"reserved 25", "reserved 26", "reserved 27", "#HV hypervisor injection",
+	"#VC VMM communication", "#SX security exception", "reserved 31",
+};
+
+static struct fault_expectation *expected;
+
+void exception_expect(struct fault_expectation *e)
+{
+	e->taken = false;
+	expected = e;
+}
+
+void exception_expect_clear(void)
+{
+	expected = NULL;
+}
+
+static void dump(const struct exception_frame *f)
+{
+	log_err("exception %llu (%s), error code %#llx\n",
+		(unsigned long long)f->vector,
+		f->vector < 32 ? vector_names[f->vector] : "?",
+		(unsigned long long)f->error);
+	log_raw("  rip %016llx cs %04llx rflags %016llx rsp %016llx ss %04llx\n",
+		(unsigned long long)f->rip, (unsigned long long)f->cs,
+		(unsigned long long)f->rflags, (unsigned long long)f->rsp,
+		(unsigned long long)f->ss);
+	log_raw("  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n",
+		(unsigned long long)f->rax, (unsigned long long)f->rbx,
+		(unsigned long long)f->rcx, (unsigned long long)f->rdx);
+	log_raw("  rsi %016llx rdi %016llx rbp %016llx r8  %016llx\n",
+		(unsigned long long)f->rsi, (unsigned long long)f->rdi,
+		(unsigned long long)f->rbp, (unsigned long long)f->r8);
+	log_raw("  r9  %016llx r10 %016llx r11 %016llx r12 %016llx\n",
+		(unsigned long long)f->r9, (unsigned long long)f->r10,
+		(unsigned long long)f->r11, (unsigned long long)f->r12);
+	log_raw("  r13 %016llx r14 %016llx r15 %016llx\n",
+		(unsigned long long)f->r13, (unsigned long long)f->r14,
+		(unsigned long long)f->r15);
+	log_raw("  cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx\n",
+		(unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
+		(unsigned long long)read_cr3(), (unsigned long long)read_cr4());
+}
+
+void exception_dispatch(struct exception_frame *f)
+{
+	struct fault_expectation *e = expected;
+
+	if (e && e->vector == f->vector) {
+		e->taken = true;
+		e->error = f->error;
+		e->cr2 = read_cr2();
+		e->rip = f->rip;
+		f->rip = e->resume_rip;
+		expected = NULL;
+		return;
+	}
+	dump(f);
+	log_err("halting this CPU\n");
+	cpu_halt_forever();
+}

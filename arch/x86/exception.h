@@ -1,0 +1,52 @@
+/* Exception reporting, and recovery from faults a self-test provokes. */
+#ifndef ARCH_X86_EXCEPTION_H
+#define ARCH_X86_EXCEPTION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VEC_DE 0
+#define VEC_NMI 2
+#define VEC_UD 6
+#define VEC_DF 8
+#define VEC_GP 13
+#define VEC_PF 14
+#define VEC_MC 18
+
+/* #PF error code bits (SDM Vol. 3A, 4.7). */
+#define PF_ERR_PRESENT (1u << 0)
+#define PF_ERR_WRITE   (1u << 1)
+#define PF_ERR_FETCH   (1u << 4)
+
+/* Saved by arch/x86/isr.S, lowest address first. */
+struct exception_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/* One fault the running code expects: when it arrives, it is recorded and
+ * execution resumes at `resume_rip` instead of the hypervisor halting. */
+struct fault_expectation {
+	uint8_t vector;
+	uintptr_t resume_rip;
+	bool taken;
+	uint64_t error, cr2, rip;
+};
+
+void exception_expect(struct fault_expectation *e);
+void exception_expect_clear(void);
+
+void exception_dispatch(struct exception_frame *f);
+
+/* Probes in arch/x86/fault_probe.S; each has a resume label for
+ * fault_expectation.resume_rip. */
+uint64_t fault_probe_read(uintptr_t addr);
+void fault_probe_write(uintptr_t addr, uint8_t value);
+void fault_probe_exec(uintptr_t addr);
+void fault_probe_ud(void);
+extern const char fault_probe_read_resume[], fault_probe_write_resume[],
+	fault_probe_exec_resume[], fault_probe_ud_resume[];
+
+#endif

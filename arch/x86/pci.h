@@ -1,0 +1,39 @@
+/* PCI configuration space over ECAM (PCI Express Base 6.0, 7.2.2). */
+#ifndef ARCH_X86_PCI_H
+#define ARCH_X86_PCI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct mcfg_info;
+
+#define PCI_VENDOR_ID    0x00
+#define PCI_DEVICE_ID    0x02
+#define PCI_COMMAND      0x04
+#define PCI_COMMAND_BUS_MASTER (1u << 2)
+#define PCI_HEADER_TYPE  0x0e
+#define PCI_HEADER_MULTIFUNCTION 0x80
+#define PCI_VENDOR_NONE  0xffff
+
+struct pci_bdf {
+	uint16_t segment;
+	uint8_t bus, dev, fn;
+};
+
+void pci_init(const struct mcfg_info *mcfg);
+bool pci_available(void);
+
+/* Reads return all-ones outside every ECAM window, like a master abort. */
+uint32_t pci_read32(struct pci_bdf d, uint16_t off);
+uint16_t pci_read16(struct pci_bdf d, uint16_t off);
+void pci_write16(struct pci_bdf d, uint16_t off, uint16_t value);
+
+typedef void (*pci_visit_fn)(void *ctx, struct pci_bdf d);
+
+/* Visits every function present in every ECAM window. */
+unsigned pci_for_each_function(pci_visit_fn visit, void *ctx);
+
+/* Clears Bus Master Enable on every function; returns how many had it set. */
+unsigned pci_disable_bus_mastering_all(void);
+
+#endif

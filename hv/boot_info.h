@@ -1,0 +1,26 @@
+/* What the UEFI phase (boot/) hands to the hypervisor proper (hv/). */
+#ifndef HV_BOOT_INFO_H
+#define HV_BOOT_INFO_H
+
+#include <stdint.h>
+
+#include "hv/memmap.h"
+
+#define CMDLINE_MAX 512
+
+struct boot_info {
+	char cmdline[CMDLINE_MAX];
+	const char *cmdline_source; /* "load options", the file's name, or "none" */
+	const void *rsdp;
+	struct memmap memmap;       /* as of ExitBootServices */
+	unsigned exit_boot_services_tries;
+	unsigned bus_masters_quiesced;
+	uint64_t ebs_done_ns;
+	/* Firmware's ResetSystem(shutdown), usable after ExitBootServices. */
+	void (*firmware_shutdown)(void);
+};
+
+/* Entered on the hypervisor's own stack once firmware is gone. */
+__attribute__((noreturn)) void hv_main(struct boot_info *bi);
+
+#endif

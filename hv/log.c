@@ -1,0 +1,61 @@
+#include "hv/log.h"
+#include "hv/console.h"
+#include "arch/x86/time.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+enum log_level log_threshold = LOG_INFO;
+
+static const char *const level_tag[] = {
+	[LOG_ERR] = "error: ",
+	[LOG_WARN] = "warning: ",
+	[LOG_INFO] = "",
+	[LOG_DEBUG] = "debug: ",
+};
+
+static void log_vwrite(const char *prefix, const char *fmt, va_list ap)
+{
+	char buf[512];
+	int n = 0;
+
+	if (prefix)
+		n = snprintf(buf, sizeof(buf), "%s", prefix);
+	int m = vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	if (m < 0)
+		return;
+	n += m;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1; /* truncated, still printed */
+	console_write(buf, n);
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	char prefix[48];
+	va_list ap;
+
+	if (level > log_threshold)
+		return;
+	if (time_ready()) {
+		uint64_t us = time_ns() / 1000;
+		snprintf(prefix, sizeof(prefix), "[%5llu.%06llu] %s",
+			 (unsigned long long)(us / 1000000),
+			 (unsigned long long)(us % 1000000), level_tag[level]);
+	} else {
+		snprintf(prefix, sizeof(prefix), "[    ?.??????] %s",
+			 level_tag[level]);
+	}
+	va_start(ap, fmt);
+	log_vwrite(prefix, fmt, ap);
+	va_end(ap);
+}
+
+void log_raw(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(NULL, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,79 @@
+/* The hypervisor proper, after ExitBootServices: own CPU tables, memory and
+ * paging, then the work the command line asks for. */
+#include "hv/boot_info.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/desc.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/paging.h"
+#include "hv/log.h"
+#include "hv/options.h"
+#include "hv/page.h"
+#include "hv/platform.h"
+#include "hv/selftest.h"
+
+static void print_memmap(const struct memmap *map)
+{
+	uint64_t usable = 0;
+
+	log_info("memmap: %u regions\n", map->count);
+	for (unsigned i = 0; i < map->count; i++) {
+		const struct mem_region *r = &map->region[i];
+		log_raw("  %016llx-%016llx %-13s %8llu KiB\n", (unsigned long long)r->base,
+			(unsigned long long)mem_region_end(r) - 1, mem_type_name(r->type),
+			(unsigned long long)(r->pages * 4));
+		if (r->type == MEM_USABLE)
+			usable += r->pages;
+	}
+	log_info("memmap: %llu MiB usable\n", (unsigned long long)(usable * PAGE_SIZE >> 20));
+}
+
+static __attribute__((noreturn)) void finish(const struct boot_info *bi,
+					     const struct hv_options *o, bool ok)
+{
+	log_info("hv: finished, %s\n", ok ? "success" : "FAILURE");
+	switch (o->exit) {
+	case EXIT_QEMU:
+		outb(QEMU_EXIT_PORT, ok ? QEMU_EXIT_SUCCESS : QEMU_EXIT_FAILURE);
+		log_err("hv: exit=qemu but no isa-debug-exit device answered\n");
+		break;
+	case EXIT_SHUTDOWN:
+		bi->firmware_shutdown();
+		log_err("hv: firmware shutdown returned\n");
+		break;
+	case EXIT_HALT:
+		break;
+	}
+	log_info("hv: halted\n");
+	cpu_halt_forever();
+}
+
+void hv_main(struct boot_info *bi)
+{
+	struct hv_options opts;
+	char error[OPTIONS_ERROR_MAX];
+
+	desc_init_cpu();
+	log_info("boot: left boot services (%u %s), %u PCI bus masters quiesced\n",
+		 bi->exit_boot_services_tries,
+		 bi->exit_boot_services_tries == 1 ? "try" : "tries",
+		 bi->bus_masters_quiesced);
+	if (options_parse(bi->cmdline, &opts, error))
+		log_err("options: %s (ignored)\n", error);
+	log_threshold = opts.log_level;
+
+	print_memmap(&bi->memmap);
+	page_init(&bi->memmap);
+	if (paging_init(&bi->memmap))
+		finish(bi, &opts, false);
+	lapic_init();
+	log_info("lapic: BSP APIC ID %u, %s mode\n", lapic_id(),
+		 lapic_x2apic_mode() ? "x2APIC" : "xAPIC");
+	platform_print();
+
+	bool ok = true;
+	if (opts.selftest)
+		ok = selftest_run_all(bi, &opts) == 0;
+	else
+		log_info("hv: no guests configured yet; nothing more to run\n");
+	finish(bi, &opts, ok);
+}

@@ -1,0 +1,46 @@
+/* Hypervisor options from the command line (UEFI load options or hv.cmdline):
+ * space-separated words, `switch` or `key=value`. */
+#ifndef HV_OPTIONS_H
+#define HV_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/log.h"
+
+enum exit_mode {
+	EXIT_HALT,     /* stop the CPUs and wait (default) */
+	EXIT_QEMU,     /* write the result to QEMU's isa-debug-exit port */
+	EXIT_SHUTDOWN, /* firmware ResetSystem(shutdown) */
+};
+
+/* QEMU's isa-debug-exit as the boot tests configure it; QEMU exits with
+ * status (value << 1) | 1. */
+#define QEMU_EXIT_PORT 0xf4
+#define QEMU_EXIT_SUCCESS 0x10
+#define QEMU_EXIT_FAILURE 0x11
+
+/* What the boot test knows about the machine it built, for self-tests that
+ * compare firmware's description with reality. Unset ones skip. */
+struct expectations {
+	bool cpus_set, dmar_set, ecam_set;
+	unsigned cpus;
+	bool dmar;
+	uint64_t ecam;
+};
+
+struct hv_options {
+	bool selftest;
+	enum exit_mode exit;
+	enum log_level log_level;
+	struct expectations expect;
+};
+
+#define OPTIONS_ERROR_MAX 128
+
+/* Parses the whole line. Returns 0, or -EINVAL with a message naming the
+ * first bad word in `error`; the other words still take effect. */
+int options_parse(const char *cmdline, struct hv_options *out,
+		  char error[OPTIONS_ERROR_MAX]);
+
+#endif

@@ -1,0 +1,41 @@
+#include "hv/page.h"
+#include "hv/log.h"
+#include "hv/palloc.h"
+
+#include <string.h>
+
+static struct palloc allocator;
+
+void page_init(const struct memmap *map)
+{
+	unsigned dropped = palloc_init(&allocator, map);
+
+	if (dropped)
+		log_warn("page: %u usable ranges dropped (range list full)\n", dropped);
+	log_info("page: %llu MiB free in %u ranges\n",
+		 (unsigned long long)(allocator.free_pages * PAGE_SIZE >> 20),
+		 allocator.count);
+}
+
+struct palloc *page_allocator(void)
+{
+	return &allocator;
+}
+
+uint64_t page_alloc_zeroed(uint64_t pages, uint64_t align_pages)
+{
+	uint64_t phys = palloc_alloc(&allocator, pages, align_pages);
+
+	if (phys)
+		memset((void *)(uintptr_t)phys, 0, pages * PAGE_SIZE);
+	return phys;
+}
+
+void page_free(uint64_t phys, uint64_t pages)
+{
+	int err = palloc_free(&allocator, phys, pages);
+
+	if (err)
+		log_err("page: freeing %llu pages at %#llx failed (%d)\n",
+			(unsigned long long)pages, (unsigned long long)phys, err);
+}

@@ -1,0 +1,18 @@
+/* The hypervisor's page allocator: palloc over the boot memory map, with
+ * pages zeroed through the identity map. */
+#ifndef HV_PAGE_H
+#define HV_PAGE_H
+
+#include <stdint.h>
+
+struct memmap;
+struct palloc;
+
+void page_init(const struct memmap *map);
+struct palloc *page_allocator(void);
+
+/* Zeroed pages aligned to align_pages; 0 when memory is exhausted. */
+uint64_t page_alloc_zeroed(uint64_t pages, uint64_t align_pages);
+void page_free(uint64_t phys, uint64_t pages);
+
+#endif
