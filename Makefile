@@ -7,6 +7,8 @@
 BUILD := build
 Q := @
 
+.DEFAULT_GOAL := all
+
 include boot/newlib.mk
 
 # ---- the hypervisor image ----------------------------------------------------

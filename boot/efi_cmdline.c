@@ -27,13 +27,17 @@ static bool blank(const char *s)
 }
 
 /* The shell passes the image name as the first word. */
-static void drop_image_name(char *s)
+static void drop_image_name(char *start)
 {
+	char *s = start;
+
 	while (*s == ' ')
 		s++;
 	size_t len = strcspn(s, " ");
 	if (len >= 4 && !strncasecmp(s + len - 4, ".efi", 4))
-		memmove(s, s + len, strlen(s + len) + 1);
+		s += len;
+	s += strspn(s, " ");
+	memmove(start, s, strlen(s) + 1);
 }
 
 /* The directory of the image's file path, with CMDLINE_FILE appended. */

@@ -64,6 +64,8 @@ static EFI_STATUS exit_boot_services(EFI_HANDLE image, struct boot_info *bi)
 	log_info("boot: quiescing firmware DMA and leaving boot services\n");
 	if (pci_available())
 		bi->bus_masters_quiesced = pci_disable_bus_mastering_all();
+	else
+		log_warn("boot: no ECAM, firmware DMA left running\n");
 
 	EFI_STATUS st = EFI_LOAD_ERROR;
 	for (unsigned tries = 1; tries <= EBS_MAX_TRIES; tries++) {
@@ -105,10 +107,6 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		log_err("boot: no loaded-image protocol\n");
 		return EFI_LOAD_ERROR;
 	}
-	efi_read_cmdline(li, bi);
-	log_info("boot: loaded at %p, command line from %s: '%s'\n", li->ImageBase,
-		 bi->cmdline_source, bi->cmdline);
-
 	bi->rsdp = find_rsdp(st);
 	if (!bi->rsdp || platform_discover(bi->rsdp)) {
 		log_err("boot: no ACPI 2.0 tables, cannot continue\n");
@@ -117,6 +115,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	enum tsc_source src = time_calibrate(&platform.timers);
 	log_info("time: TSC at %llu kHz, from %s\n",
 		 (unsigned long long)(time_tsc_hz() / 1000), tsc_source_name(src));
+	efi_read_cmdline(li, bi);
+	log_info("boot: loaded at %p, command line from %s: '%s'\n", li->ImageBase,
+		 bi->cmdline_source, bi->cmdline);
 	pci_init(&platform.mcfg);
 
 	void *stack = alloc_pages(HV_STACK_PAGES);

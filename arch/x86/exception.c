@@ -1,5 +1,6 @@
 #include "arch/x86/exception.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
 #include "hv/log.h"
 
 #include <stddef.h>
@@ -29,29 +30,31 @@ void exception_expect_clear(void)
 	expected = NULL;
 }
 
-static void dump(const struct exception_frame *f)
+/* Prints the frame; each line starts with `lead` ("# " makes the lines
+ * KTAP diagnostics when a self-test provoked the exception). */
+static void dump(const struct exception_frame *f, const char *lead)
 {
-	log_err("exception %llu (%s), error code %#llx\n",
+	log_raw("%sexception %llu (%s), error code %#llx\n", lead,
 		(unsigned long long)f->vector,
 		f->vector < 32 ? vector_names[f->vector] : "?",
 		(unsigned long long)f->error);
-	log_raw("  rip %016llx cs %04llx rflags %016llx rsp %016llx ss %04llx\n",
+	log_raw("%s  rip %016llx cs %04llx rflags %016llx rsp %016llx ss %04llx\n", lead,
 		(unsigned long long)f->rip, (unsigned long long)f->cs,
 		(unsigned long long)f->rflags, (unsigned long long)f->rsp,
 		(unsigned long long)f->ss);
-	log_raw("  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n",
+	log_raw("%s  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n", lead,
 		(unsigned long long)f->rax, (unsigned long long)f->rbx,
 		(unsigned long long)f->rcx, (unsigned long long)f->rdx);
-	log_raw("  rsi %016llx rdi %016llx rbp %016llx r8  %016llx\n",
+	log_raw("%s  rsi %016llx rdi %016llx rbp %016llx r8  %016llx\n", lead,
 		(unsigned long long)f->rsi, (unsigned long long)f->rdi,
 		(unsigned long long)f->rbp, (unsigned long long)f->r8);
-	log_raw("  r9  %016llx r10 %016llx r11 %016llx r12 %016llx\n",
+	log_raw("%s  r9  %016llx r10 %016llx r11 %016llx r12 %016llx\n", lead,
 		(unsigned long long)f->r9, (unsigned long long)f->r10,
 		(unsigned long long)f->r11, (unsigned long long)f->r12);
-	log_raw("  r13 %016llx r14 %016llx r15 %016llx\n",
+	log_raw("%s  r13 %016llx r14 %016llx r15 %016llx\n", lead,
 		(unsigned long long)f->r13, (unsigned long long)f->r14,
 		(unsigned long long)f->r15);
-	log_raw("  cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx\n",
+	log_raw("%s  cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx\n", lead,
 		(unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
 		(unsigned long long)read_cr3(), (unsigned long long)read_cr4());
 }
@@ -61,6 +64,7 @@ void exception_dispatch(struct exception_frame *f)
 	struct fault_expectation *e = expected;
 
 	if (e && e->vector == f->vector) {
+		dump(f, "# expected ");
 		e->taken = true;
 		e->error = f->error;
 		e->cr2 = read_cr2();
@@ -69,7 +73,8 @@ void exception_dispatch(struct exception_frame *f)
 		expected = NULL;
 		return;
 	}
-	dump(f);
+	log_err("unexpected exception on APIC ID %u\n", lapic_id());
+	dump(f, "  ");
 	log_err("halting this CPU\n");
 	cpu_halt_forever();
 }

@@ -204,6 +204,23 @@ def tail(path, n=TAIL_LINES):
     return lines[-n:] or ["(empty)"]
 
 
+# A decoy beside hv.efi: hv must prefer its load options, and this line would fail
+# the boot (no machine here has 4096 CPUs) if it read the file instead.
+DECOY_CMDLINE = "selftest exit=qemu expect.cpus=4096"
+
+
+def lay_out_shell_esp(esp, efi, cmdline):
+    """No BOOTX64.EFI, so OVMF falls back to its UEFI shell, whose startup.nsh
+    starts hv.efi with the command line as UEFI load options."""
+    d = os.path.join(esp, "EFI", "hv")
+    os.makedirs(d)
+    shutil.copyfile(efi, os.path.join(d, "hv.efi"))
+    with open(os.path.join(d, "hv.cmdline"), "w") as f:
+        f.write(DECOY_CMDLINE + "\n")
+    with open(os.path.join(esp, "startup.nsh"), "w") as f:
+        f.write(f"fs0:\\EFI\\hv\\hv.efi {cmdline}\r\n")
+
+
 def run_scenario(scn, efi, out, timeout_override):
     """Boot one scenario. Returns (results, report text, ok)."""
     name = scn["name"]
@@ -214,12 +231,15 @@ def run_scenario(scn, efi, out, timeout_override):
     qlog = os.path.join(sdir, "qemu.log")
 
     shutil.rmtree(sdir, ignore_errors=True)  # no stale serial log from an earlier run
-    boot = os.path.join(esp, "EFI", "BOOT")
-    os.makedirs(boot)
-    shutil.copyfile(efi, os.path.join(boot, "BOOTX64.EFI"))
-    # hv reads this when started without UEFI load options, as OVMF starts BOOTX64.EFI.
-    with open(os.path.join(boot, "hv.cmdline"), "w") as f:
-        f.write(scn["cmdline"] + "\n")
+    if scn.get("via_shell"):
+        lay_out_shell_esp(esp, efi, scn["cmdline"])
+    else:
+        boot = os.path.join(esp, "EFI", "BOOT")
+        os.makedirs(boot)
+        shutil.copyfile(efi, os.path.join(boot, "BOOTX64.EFI"))
+        # hv reads this when started without UEFI load options, as OVMF starts BOOTX64.EFI.
+        with open(os.path.join(boot, "hv.cmdline"), "w") as f:
+            f.write(scn["cmdline"] + "\n")
     cmd = qemu_command(scn, esp, serial)
     with open(os.path.join(sdir, "qemu.cmd"), "w") as f:
         f.write(shlex.join(cmd) + "\n")
