@@ -107,6 +107,14 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		log_err("boot: no loaded-image protocol\n");
 		return EFI_LOAD_ERROR;
 	}
+	void *stack = alloc_pages(HV_STACK_PAGES);
+	void *heap = alloc_pages(HEAP_PAGES);
+	if (!stack || !heap) {
+		log_err("boot: cannot allocate the hypervisor stack and heap\n");
+		return EFI_OUT_OF_RESOURCES;
+	}
+	heap_init(heap, HEAP_PAGES * EFI_PAGE_SIZE);
+
 	bi->rsdp = find_rsdp(st);
 	if (!bi->rsdp || platform_discover(bi->rsdp)) {
 		log_err("boot: no ACPI 2.0 tables, cannot continue\n");
@@ -120,13 +128,6 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		 bi->cmdline_source, bi->cmdline);
 	pci_init(&platform.mcfg);
 
-	void *stack = alloc_pages(HV_STACK_PAGES);
-	void *heap = alloc_pages(HEAP_PAGES);
-	if (!stack || !heap) {
-		log_err("boot: cannot allocate the hypervisor stack and heap\n");
-		return EFI_OUT_OF_RESOURCES;
-	}
-	heap_init(heap, HEAP_PAGES * EFI_PAGE_SIZE);
 	bi->firmware_shutdown = firmware_shutdown;
 
 	EFI_STATUS status = exit_boot_services(image, bi);

@@ -1,6 +1,9 @@
 # newlib 3.3.0 (Debian newlib-source) built freestanding for x86_64-elf with the
 # host gcc. Included by the top-level Makefile from the repository root.
 
+# Including this must not make libc.a the default goal (restored at the end).
+NEWLIB_SAVED_GOAL := $(.DEFAULT_GOAL)
+
 NEWLIB_PREFIX  := build/newlib/install
 NEWLIB_LIBC    := $(NEWLIB_PREFIX)/x86_64-elf/lib/libc.a
 NEWLIB_INCLUDE := $(NEWLIB_PREFIX)/x86_64-elf/include
@@ -53,3 +56,5 @@ $(NEWLIB_LIBC):
 	            make -j2 all-target-newlib && make install-target-newlib' \
 	 ) >$(NEWLIB_LOG) 2>&1 || { tail -n 30 $(NEWLIB_LOG); exit 1; }
 	@printf '%s\n' '$(NEWLIB_STAMP_TEXT)' >$(NEWLIB_DIR)/stamp
+
+.DEFAULT_GOAL := $(NEWLIB_SAVED_GOAL)

@@ -1,20 +1,27 @@
 #include "hv/options.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define WORD_MAX 64
+#define WORD_MAX 128
 
+/* Decimal, or hexadecimal after 0x: a leading zero is not octal here. */
 static bool parse_u64(const char *s, uint64_t *out)
 {
+	int base = 10;
 	char *end;
 
-	if (!*s || *s == '-')
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!isxdigit((unsigned char)*s))
 		return false;
 	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
+	unsigned long long v = strtoull(s, &end, base);
 	if (errno || *end)
 		return false;
 	*out = v;
@@ -46,6 +53,63 @@ static bool lookup(const char *s, const char *const names[], unsigned n,
 	return false;
 }
 
+/* "BB:DD.F" or "SSSS:BB:DD.F", hexadecimal. */
+static bool parse_sbdf(const char *s, const char **end, pci_sbdf_t *out)
+{
+	unsigned long part[4];
+	unsigned n = 0;
+	char *e;
+
+	for (;;) {
+		if (!isxdigit((unsigned char)*s) || n == 4)
+			return false;
+		part[n++] = strtoul(s, &e, 16);
+		s = e;
+		if (*s != ':' || n == 3)
+			break;
+		s++;
+	}
+	if (n < 2 || *s != '.' || !isdigit((unsigned char)s[1]))
+		return false;
+	unsigned long fn = (unsigned long)(s[1] - '0');
+	unsigned long seg = n == 3 ? part[0] : 0, bus = part[n - 2], dev = part[n - 1];
+	if (seg > 0xffff || bus > 0xff || dev > 0x1f || fn > 7)
+		return false;
+	*out = (pci_sbdf_t)(seg << 16 | bus << 8 | dev << 3 | fn);
+	*end = s + 2;
+	return true;
+}
+
+static bool parse_group(struct expectations *e, const char *s)
+{
+	if (e->group_count == EXPECT_LIST_MAX)
+		return false;
+	typeof(e->group[0]) *g = &e->group[e->group_count];
+	g->count = 0;
+	for (;;) {
+		if (g->count == EXPECT_GROUP_MAX || !parse_sbdf(s, &s, &g->member[g->count++]))
+			return false;
+		if (!*s)
+			break;
+		if (*s++ != ',')
+			return false;
+	}
+	e->group_count++;
+	return true;
+}
+
+static bool parse_alias(struct expectations *e, const char *s)
+{
+	if (e->alias_count == EXPECT_LIST_MAX)
+		return false;
+	typeof(e->alias[0]) *a = &e->alias[e->alias_count];
+	if (!parse_sbdf(s, &s, &a->function) || *s++ != '>' ||
+	    !parse_sbdf(s, &s, &a->requester) || *s)
+		return false;
+	e->alias_count++;
+	return true;
+}
+
 /* Applies one word; returns false when it is not understood. */
 static bool apply(struct hv_options *o, const char *key, const char *value)
 {
@@ -72,6 +136,12 @@ static bool apply(struct hv_options *o, const char *key, const char *value)
 		return (o->expect.dmar_set = true);
 	if (!strcmp(key, "expect.ecam") && parse_u64(value, &o->expect.ecam))
 		return (o->expect.ecam_set = true);
+	if (!strcmp(key, "expect.units") && !strcmp(value, "all"))
+		return (o->expect.units_all = true);
+	if (!strcmp(key, "expect.group"))
+		return parse_group(&o->expect, value);
+	if (!strcmp(key, "expect.alias"))
+		return parse_alias(&o->expect, value);
 	return false;
 }
 

@@ -20,13 +20,30 @@ enum exit_mode {
 #define QEMU_EXIT_SUCCESS 0x10
 #define QEMU_EXIT_FAILURE 0x11
 
+#define EXPECT_LIST_MAX 8
+#define EXPECT_GROUP_MAX 8
+
+/* A PCI function as segment << 16 | bus << 8 | device << 3 | function. */
+typedef uint32_t pci_sbdf_t;
+
 /* What the boot test knows about the machine it built, for self-tests that
  * compare firmware's description with reality. Unset ones skip. */
 struct expectations {
-	bool cpus_set, dmar_set, ecam_set;
+	bool cpus_set, dmar_set, ecam_set, units_all;
 	unsigned cpus;
 	bool dmar;
 	uint64_t ecam;
+	/* expect.group=A,B,...: exactly these functions form one IOMMU group. */
+	unsigned group_count;
+	struct {
+		unsigned count;
+		pci_sbdf_t member[EXPECT_GROUP_MAX];
+	} group[EXPECT_LIST_MAX];
+	/* expect.alias=A>R: the IOMMU sees A's DMA with requester ID R. */
+	unsigned alias_count;
+	struct {
+		pci_sbdf_t function, requester;
+	} alias[EXPECT_LIST_MAX];
 };
 
 struct hv_options {

@@ -11,7 +11,7 @@ void page_init(const struct memmap *map)
 	unsigned dropped = palloc_init(&allocator, map);
 
 	if (dropped)
-		log_warn("page: %u usable ranges dropped (range list full)\n", dropped);
+		log_warn("page: %u usable ranges not taken (overlapping, or the list is full)\n", dropped);
 	log_info("page: %llu MiB free in %u ranges\n",
 		 (unsigned long long)(allocator.free_pages * PAGE_SIZE >> 20),
 		 allocator.count);

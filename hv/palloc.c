@@ -22,13 +22,18 @@ static int insert_range(struct palloc *pa, unsigned i, uint64_t start, uint64_t 
 	return 0;
 }
 
+static bool fits(uint64_t pages, uint64_t base)
+{
+	return pages && pages <= (UINT64_MAX - base) / PAGE_SIZE;
+}
+
 /* Adds [start, end) to the free list, merging with its neighbours. */
-int palloc_free(struct palloc *pa, uint64_t start, uint64_t pages)
+static int add_free(struct palloc *pa, uint64_t start, uint64_t pages)
 {
 	uint64_t end = start + pages * PAGE_SIZE;
 	unsigned i = 0;
 
-	if (!pages || start % PAGE_SIZE || end < start)
+	if (!fits(pages, start) || start % PAGE_SIZE)
 		return -EINVAL;
 	while (i < pa->count && pa->range[i].start < start)
 		i++;
@@ -55,6 +60,17 @@ int palloc_free(struct palloc *pa, uint64_t start, uint64_t pages)
 	return 0;
 }
 
+int palloc_free(struct palloc *pa, uint64_t start, uint64_t pages)
+{
+	if (!fits(pages, start))
+		return -EINVAL;
+	for (unsigned i = 0; i < pa->pool_count; i++)
+		if (start >= pa->pool[i].start && start < pa->pool[i].end &&
+		    pages <= (pa->pool[i].end - start) / PAGE_SIZE)
+			return add_free(pa, start, pages);
+	return -EINVAL;
+}
+
 unsigned palloc_init(struct palloc *pa, const struct memmap *map)
 {
 	unsigned dropped = 0;
@@ -71,15 +87,17 @@ unsigned palloc_init(struct palloc *pa, const struct memmap *map)
 		/* Firmware maps are page-granular; anything else is skipped. */
 		if (start % PAGE_SIZE || end % PAGE_SIZE)
 			continue;
-		if (palloc_free(pa, start, (end - start) / PAGE_SIZE))
+		if (add_free(pa, start, (end - start) / PAGE_SIZE))
 			dropped++;
 	}
+	memcpy(pa->pool, pa->range, pa->count * sizeof(pa->range[0]));
+	pa->pool_count = pa->count;
 	return dropped;
 }
 
 uint64_t palloc_alloc(struct palloc *pa, uint64_t pages, uint64_t align_pages)
 {
-	if (!pages || !align_pages || (align_pages & (align_pages - 1)))
+	if (!fits(pages, 0) || !fits(align_pages, 0) || (align_pages & (align_pages - 1)))
 		return 0;
 	uint64_t align = align_pages * PAGE_SIZE, size = pages * PAGE_SIZE;
 

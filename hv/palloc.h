@@ -19,6 +19,9 @@ struct palloc {
 	unsigned count;
 	uint64_t free_pages;
 	struct palloc_range range[PALLOC_MAX_RANGES];
+	/* What init took: a free must lie inside it. */
+	unsigned pool_count;
+	struct palloc_range pool[MEMMAP_MAX_REGIONS];
 };
 
 /* Takes every MEM_USABLE region of the map (above PALLOC_LOW_LIMIT) and

@@ -52,7 +52,7 @@ static void free_subtree(struct pt *pt, int level, uint64_t phys)
 	uint64_t *t = table(pt, phys);
 
 	for (unsigned i = 0; level > 0 && i < PT_ENTRIES; i++)
-		if ((t[i] & PTE_P) && !is_leaf(level - 1, t[i]))
+		if ((t[i] & PTE_P) && !is_leaf(level, t[i]))
 			free_subtree(pt, level - 1, t[i] & PTE_ADDR_MASK);
 	pt->env->free_table(pt->env->ctx, phys);
 	pt->tables--;
