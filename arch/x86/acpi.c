@@ -51,10 +51,12 @@ int acpi_tables_init(struct acpi_tables *t, const void *rsdp_ptr)
 		log_err("acpi: RSDP revision %u has no XSDT\n", rsdp->revision);
 		return -ENOTSUP;
 	}
+	/* The extended checksum covers the 36 bytes ACPI 2.0 defines, not the
+	 * length field's claim, which a corrupt RSDP could make huge. */
 	t->rsdp_checksum_ok = acpi_checksum_ok(rsdp, RSDP_V1_LENGTH) &&
 			      rsdp->length >= sizeof(*rsdp) &&
 			      rsdp->length <= ACPI_TABLE_MAX_LENGTH &&
-			      acpi_checksum_ok(rsdp, rsdp->length);
+			      acpi_checksum_ok(rsdp, sizeof(*rsdp));
 	if (!t->rsdp_checksum_ok)
 		log_warn("acpi: RSDP checksum bad\n");
 
