@@ -77,9 +77,9 @@ $(UNIT_DIR)/test_palloc: hv/palloc.c hv/memmap.c
 $(UNIT_DIR)/test_pt: arch/x86/pt.c
 $(UNIT_DIR)/test_acpi: arch/x86/acpi.c
 $(UNIT_DIR)/test_madt_mcfg: arch/x86/madt.c arch/x86/mcfg.c
-$(UNIT_DIR)/test_dmar_summary: iommu/dmar.c
 $(UNIT_DIR)/test_options: hv/options.c
 $(UNIT_DIR)/test_memmap: hv/memmap.c
+$(UNIT_DIR)/test_pci_groups: arch/x86/pci_enum.c iommu/group.c iommu/dmar_match.c iommu/dmar.c
 
 $(UNIT_DIR)/%: tests/unit/%.c $(UNIT_COMMON) | deps
 	@mkdir -p $(dir $@)
@@ -96,6 +96,8 @@ $(BUILD)/unit.results: $(UNIT_TESTS) tests/unit/tap2results.py
 	done
 	$(Q)mv $@.tmp $@
 
+include tests/dmar.mk
+
 # ---- checks ------------------------------------------------------------------
 
 $(BUILD)/no-fpu.results: $(BUILD)/hv.so tests/check-no-fpu.sh
@@ -105,11 +107,13 @@ $(BUILD)/boot.results: $(BUILD)/hv.efi tests/boot/run.py tests/boot/scenarios.py
 	$(Q)rm -f $@
 	$(Q)-tests/boot/run.py --efi $(BUILD)/hv.efi --out $(BUILD)/boot --results $@
 
+# Each suite writes one results file; fragments add theirs to CHECK_RESULTS.
+CHECK_RESULTS += $(BUILD)/unit.results $(BUILD)/no-fpu.results $(BUILD)/boot.results
+
 check: deps
-	$(Q)rm -f $(BUILD)/unit.results $(BUILD)/no-fpu.results $(BUILD)/boot.results
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/unit.results $(BUILD)/no-fpu.results \
-		$(BUILD)/boot.results
-	$(Q)tests/summary.py $(BUILD)/unit.results $(BUILD)/no-fpu.results $(BUILD)/boot.results
+	$(Q)rm -f $(CHECK_RESULTS)
+	$(Q)$(MAKE) --no-print-directory $(CHECK_RESULTS)
+	$(Q)tests/summary.py $(CHECK_RESULTS)
 
 # ---- the demo ----------------------------------------------------------------
 

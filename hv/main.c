@@ -68,6 +68,7 @@ void hv_main(struct boot_info *bi)
 	lapic_init();
 	log_info("lapic: BSP APIC ID %u, %s mode\n", lapic_id(),
 		 lapic_x2apic_mode() ? "x2APIC" : "xAPIC");
+	platform_enumerate_pci();
 	platform_print();
 
 	bool ok = true;

@@ -1,7 +1,27 @@
 #include "hv/platform.h"
 #include "hv/log.h"
+#include "hv/pci_tree.h"
+#include "iommu/dmar_match.h"
+#include "iommu/group.h"
+
+#include <stdlib.h>
 
 struct platform platform;
+
+static void parse_dmar(struct platform *p, const struct acpi_table *t)
+{
+	uint8_t ioapic_ids[MADT_MAX_IOAPICS];
+	struct dmar_madt_view view = { 0, ioapic_ids };
+
+	p->dmar = malloc(sizeof(*p->dmar));
+	if (!p->dmar) {
+		log_err("vt-d: no memory for the DMAR model\n");
+		return;
+	}
+	for (unsigned i = 0; p->madt_ok && i < p->madt.ioapic_count; i++)
+		ioapic_ids[view.ioapic_count++] = p->madt.ioapic[i].id;
+	dmar_parse(t->header, t->header->length, &view, p->dmar);
+}
 
 int platform_discover(const void *rsdp)
 {
@@ -17,11 +37,44 @@ int platform_discover(const void *rsdp)
 		p->madt_ok = madt_parse(t->header, &p->madt) == 0;
 	if ((t = acpi_find(&p->acpi, "MCFG", 0)))
 		p->mcfg_ok = mcfg_parse(t->header, &p->mcfg) == 0;
-	if ((t = acpi_find(&p->acpi, "DMAR", 0))) {
-		p->dmar_present = true;
-		p->dmar_ok = dmar_summarize(t->header, &p->dmar) == 0;
-	}
+	if ((t = acpi_find(&p->acpi, "DMAR", 0)))
+		parse_dmar(p, t);
 	return 0;
+}
+
+bool platform_has_vtd(void)
+{
+	return platform.dmar && !platform.dmar->refused;
+}
+
+static uint32_t ecam_read32(void *ctx, struct pci_bdf d, uint16_t off)
+{
+	(void)ctx;
+	return pci_read32(d, off);
+}
+
+static void ecam_write16(void *ctx, struct pci_bdf d, uint16_t off, uint16_t value)
+{
+	(void)ctx;
+	pci_write16(d, off, value);
+}
+
+void platform_enumerate_pci(void)
+{
+	static const struct pci_config_ops ecam_ops = { ecam_read32, ecam_write16, NULL };
+	struct platform *p = &platform;
+
+	if (!pci_available())
+		return;
+	if (!p->pci && !(p->pci = malloc(sizeof(*p->pci)))) {
+		log_err("pci: no memory for the topology\n");
+		return;
+	}
+	/* With an IOMMU in charge, ports must not let peers talk past it. */
+	pci_enumerate(&ecam_ops, &p->mcfg, platform_has_vtd(), p->pci);
+	iommu_groups_compute(p->pci);
+	if (platform_has_vtd())
+		dmar_assign_units(p->dmar, p->pci);
 }
 
 static void print_tables(const struct acpi_tables *a)
@@ -33,28 +86,41 @@ static void print_tables(const struct acpi_tables *a)
 	log_raw("\n");
 }
 
-static void print_dmar(const struct platform *p)
+static void print_dmar(const struct dmar_table *d)
 {
-	const struct dmar_summary *d = &p->dmar;
+	unsigned counts[DMAR_SIDP + 2] = { 0 }, units = 0;
 
-	if (!p->dmar_present) {
+	if (!d) {
 		log_info("vt-d: absent (no DMAR table): passthrough unavailable\n");
 		return;
 	}
-	if (!p->dmar_ok) {
-		log_err("vt-d: DMAR table unreadable: passthrough unavailable\n");
-		return;
+	for (unsigned i = 0; i < d->structure_count; i++) {
+		const struct dmar_structure *s = &d->structure[i];
+		counts[s->type <= DMAR_SIDP ? s->type : DMAR_SIDP + 1]++;
+		if (s->type != DMAR_DRHD)
+			continue;
+		log_info("vt-d: unit %u at %#llx segment %u, %u scopes%s%s\n", units++,
+			 (unsigned long long)s->drhd.address, s->drhd.segment, s->scope_count,
+			 s->drhd.flags & DRHD_FLAG_INCLUDE_PCI_ALL ? ", all other PCI devices" : "",
+			 s->ignored ? " (ignored)" : "");
 	}
-	log_info("vt-d: DMAR host address width %u, flags %#x%s%s%s, %u units, %u other structures\n",
-		 d->host_address_width, d->flags,
+	log_info("vt-d: DMAR rev %u, host address width %u, flags %#x%s%s%s; "
+		 "%u RMRR %u ATSR %u RHSA %u ANDD %u SATC %u SIDP %u unknown\n",
+		 d->revision, d->host_address_width, d->flags,
 		 d->flags & DMAR_FLAG_INTR_REMAP ? " intr-remap" : "",
 		 d->flags & DMAR_FLAG_X2APIC_OPT_OUT ? " x2apic-opt-out" : "",
 		 d->flags & DMAR_FLAG_DMA_CTRL_OPT_IN ? " dma-ctrl-opt-in" : "",
-		 d->unit_count, d->other_structures);
-	for (unsigned i = 0; i < d->unit_count; i++)
-		log_info("vt-d: unit %u at %#llx segment %u%s\n", i,
-			 (unsigned long long)d->unit[i].register_base, d->unit[i].segment,
-			 d->unit[i].flags & DRHD_FLAG_INCLUDE_PCI_ALL ? " (all PCI devices)" : "");
+		 counts[DMAR_RMRR], counts[DMAR_ATSR], counts[DMAR_RHSA], counts[DMAR_ANDD],
+		 counts[DMAR_SATC], counts[DMAR_SIDP], counts[DMAR_SIDP + 1]);
+	for (unsigned i = 0; i < d->diagnostic_count; i++)
+		log_raw("  DMAR %s at offset %#x: %s\n", dmar_severity_name(d->diagnostic[i].severity),
+			d->diagnostic[i].offset, d->diagnostic[i].message);
+	if (d->diagnostics_dropped)
+		log_raw("  DMAR: %u more diagnostics\n", d->diagnostics_dropped);
+	if (d->refused)
+		log_err("vt-d: DMAR refused: passthrough unavailable\n");
+	else if (d->intr_remap_unsafe)
+		log_warn("vt-d: interrupt remapping unsafe on this platform\n");
 }
 
 void platform_print(void)
@@ -84,5 +150,7 @@ void platform_print(void)
 		 p->timers.pm_timer_32bit ? " (32-bit)" : "",
 		 p->timers.hpet_base ? "at " : "absent ",
 		 (unsigned long long)p->timers.hpet_base);
-	print_dmar(p);
+	print_dmar(p->dmar);
+	if (p->pci)
+		pci_tree_print(p->pci);
 }

@@ -4,6 +4,7 @@
 
 static const struct selftest_suite *const suites[] = {
 	&selftest_suite_platform,
+	&selftest_suite_pci,
 	&selftest_suite_memory,
 	&selftest_suite_cpu,
 };

@@ -27,8 +27,8 @@ struct selftest_suite {
 	size_t count;
 };
 
-extern const struct selftest_suite selftest_suite_platform, selftest_suite_memory,
-	selftest_suite_cpu;
+extern const struct selftest_suite selftest_suite_platform, selftest_suite_pci,
+	selftest_suite_memory, selftest_suite_cpu;
 
 /* Runs every test; returns the number that failed. */
 unsigned selftest_run_all(const struct boot_info *bi, const struct hv_options *opts);

@@ -67,17 +67,20 @@ static enum selftest_result mcfg_ecam_base(struct selftest_ctx *ctx)
 static enum selftest_result dmar_presence(struct selftest_ctx *ctx)
 {
 	const struct expectations *e = &ctx->opts->expect;
+	const struct dmar_table *d = platform.dmar;
+	unsigned units = 0;
 
 	if (!e->dmar_set)
 		return selftest_skip(ctx, "no expect.dmar given");
-	CHECK(platform.dmar_present == e->dmar, "DMAR %s, expected %s",
-	      platform.dmar_present ? "present" : "absent", e->dmar ? "present" : "absent");
-	if (!platform.dmar_present)
+	CHECK((d != NULL) == e->dmar, "DMAR %s, expected %s", d ? "present" : "absent",
+	      e->dmar ? "present" : "absent");
+	if (!d)
 		return SELFTEST_PASS;
-	CHECK(platform.dmar_ok, "DMAR unreadable");
-	CHECK(platform.dmar.unit_count > 0, "DMAR lists no remapping unit");
-	CHECK(platform.dmar.host_address_width >= 32, "host address width %u",
-	      platform.dmar.host_address_width);
+	CHECK(!d->refused, "DMAR refused");
+	for (unsigned i = 0; i < d->structure_count; i++)
+		units += d->structure[i].type == DMAR_DRHD && !d->structure[i].ignored;
+	CHECK(units > 0, "DMAR lists no usable remapping unit");
+	CHECK(d->host_address_width >= 32, "host address width %u", d->host_address_width);
 	return SELFTEST_PASS;
 }
 

@@ -5,15 +5,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct mcfg_info;
+#include "arch/x86/pci_regs.h"
 
-#define PCI_VENDOR_ID    0x00
-#define PCI_DEVICE_ID    0x02
-#define PCI_COMMAND      0x04
-#define PCI_COMMAND_BUS_MASTER (1u << 2)
-#define PCI_HEADER_TYPE  0x0e
-#define PCI_HEADER_MULTIFUNCTION 0x80
-#define PCI_VENDOR_NONE  0xffff
+struct mcfg_info;
 
 struct pci_bdf {
 	uint16_t segment;

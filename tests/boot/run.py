@@ -156,7 +156,7 @@ def judge(scn, ktap, status, timed_out, timeout):
 
     # Expectations: a test that must be reported, or must be skipped on this machine.
     reported = {r[1]: i for i, r in enumerate(results)}
-    for test in scn.get("expect", []) + scn.get("expect_skip", []):
+    for test in scn.get("expect", []) + scn.get("expect_skip", []) + scn.get("expect_pass", []):
         full = f"{name}/{test}"
         if full not in reported:
             results.append(("fail", full, "expected by the scenario but not reported"))
@@ -166,6 +166,12 @@ def judge(scn, ktap, status, timed_out, timeout):
         kind, full, reason = results[i]
         if kind == "pass":
             results[i] = ("fail", full, "passed, but the scenario expects it to be skipped")
+
+    for test in scn.get("expect_pass", []):
+        i = reported[f"{name}/{test}"]
+        kind, full, reason = results[i]
+        if kind == "skip":
+            results[i] = ("fail", full, f"skipped ({reason}), but the scenario needs it to run")
 
     if problems:
         results.append(("fail", f"{name}/(boot)", "; ".join(problems)))

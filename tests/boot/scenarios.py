@@ -14,6 +14,7 @@ Declarative only: one dict per QEMU boot of hv.efi.  Keys:
   qemu_args optional list of extra QEMU arguments (e.g. ["-icount", "shift=0,sleep=off"])
   expect    optional list of test names that must be reported (any result)
   expect_skip  optional list of test names that must be reported as skipped
+  expect_pass  optional list of test names that must run (a skip is a failure)
 """
 
 SCENARIOS = [
@@ -23,7 +24,41 @@ SCENARIOS = [
         "mem": "2G",
         "iommu": True,
         "devices": ["edu,addr=0x4"],
-        "cmdline": "selftest exit=qemu expect.cpus=2 expect.dmar=1 expect.ecam=0xb0000000",
+        "cmdline": "selftest exit=qemu expect.cpus=2 expect.dmar=1 expect.ecam=0xb0000000"
+                   " expect.units=all expect.group=00:04.0 expect.alias=00:04.0>00:04.0"
+                   " expect.group=00:1f.0,00:1f.2,00:1f.3",
+        "expect_pass": ["madt_cpu_count", "dmar_presence", "pci_groups", "pci_units",
+                        "time_source"],
+    },
+    {
+        # The topologies whose IOMMU groups and DMA aliases matter. OVMF numbers
+        # the buses depth-first by slot: the pcie-pci-bridge at 00:05.0 gets
+        # bus 1, the root port at 00:07.0 bus 2.
+        #  - two edu behind a PCIe-to-PCI bridge: one group with the bridge, and
+        #    the IOMMU sees both as (bus 1, 00.0);
+        #  - a multifunction device without ACS (two edu functions): one group;
+        #  - edu behind a pcie-root-port, whose ACS hv turns on: alone;
+        #  - edu on the root bus: alone.
+        "name": "pci-topology",
+        "smp": 2,
+        "mem": "1G",
+        "iommu": True,
+        "devices": [
+            "edu,addr=0x4",
+            "pcie-pci-bridge,id=br1,bus=pcie.0,addr=0x5",
+            "edu,bus=br1,addr=0x1",
+            "edu,bus=br1,addr=0x2",
+            "edu,addr=0x6.0,multifunction=on",
+            "edu,addr=0x6.1",
+            "pcie-root-port,id=rp1,bus=pcie.0,addr=0x7,chassis=1",
+            "edu,bus=rp1,addr=0x0",
+        ],
+        "cmdline": "selftest exit=qemu expect.cpus=2 expect.dmar=1 expect.units=all"
+                   " expect.group=00:05.0,01:01.0,01:02.0"
+                   " expect.alias=01:01.0>01:00.0 expect.alias=01:02.0>01:00.0"
+                   " expect.group=00:06.0,00:06.1 expect.group=00:04.0"
+                   " expect.group=02:00.0",
+        "expect_pass": ["pci_groups", "pci_dma_aliases", "pci_units"],
     },
     {
         "name": "no-iommu",
@@ -31,7 +66,8 @@ SCENARIOS = [
         "mem": "1G",
         "iommu": False,
         "devices": ["edu,addr=0x4"],
-        "cmdline": "selftest exit=qemu expect.cpus=1 expect.dmar=0 expect.ecam=0xb0000000",
+        "cmdline": "selftest exit=qemu expect.cpus=1 expect.dmar=0 expect.ecam=0xb0000000"
+                   " expect.group=00:04.0 expect.alias=00:04.0>00:04.0",
     },
     {
         # The load-options path real boot entries use; the shell's startup.nsh

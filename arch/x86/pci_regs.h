@@ -1,0 +1,71 @@
+/* PCI configuration space layout (PCI Local Bus 3.0, 6.1; PCI-to-PCI Bridge
+ * 1.2, 3.2; PCI Express Base 6.0, 7.5 and 7.7). */
+#ifndef ARCH_X86_PCI_REGS_H
+#define ARCH_X86_PCI_REGS_H
+
+#define PCI_CFG_SIZE          4096
+#define PCI_CFG_LEGACY_SIZE   256
+
+#define PCI_VENDOR_ID         0x00
+#define PCI_DEVICE_ID         0x02
+#define PCI_COMMAND           0x04
+#define PCI_COMMAND_BUS_MASTER (1u << 2)
+#define PCI_STATUS            0x06
+#define PCI_STATUS_CAP_LIST   (1u << 4)
+#define PCI_CLASS_REVISION    0x08 /* class code in bits 31:8 */
+#define PCI_HEADER_TYPE       0x0e
+#define PCI_HEADER_TYPE_MASK  0x7f
+#define PCI_HEADER_TYPE_NORMAL 0
+#define PCI_HEADER_TYPE_BRIDGE 1
+#define PCI_HEADER_MULTIFUNCTION 0x80
+#define PCI_CAPABILITY_LIST   0x34
+#define PCI_VENDOR_NONE       0xffff
+
+/* Type 1 (bridge) header. */
+#define PCI_PRIMARY_BUS       0x18
+#define PCI_SECONDARY_BUS     0x19
+#define PCI_SUBORDINATE_BUS   0x1a
+
+/* Capability IDs and the list's bounds. */
+#define PCI_CAP_ID_MSI        0x05
+#define PCI_CAP_ID_EXP        0x10
+#define PCI_CAP_ID_MSIX       0x11
+#define PCI_CAP_FIRST         0x40
+#define PCI_CAP_MAX_HOPS      48 /* (256 - 64) / 4 */
+
+/* PCI Express capability: the port type in Express Capabilities 7:4. */
+#define PCI_EXP_FLAGS         0x02
+#define PCI_EXP_FLAGS_TYPE(f) (((f) >> 4) & 0xf)
+enum pcie_port_type {
+	PCIE_ENDPOINT = 0x0,
+	PCIE_LEGACY_ENDPOINT = 0x1,
+	PCIE_ROOT_PORT = 0x4,
+	PCIE_UPSTREAM_PORT = 0x5,
+	PCIE_DOWNSTREAM_PORT = 0x6,
+	PCIE_TO_PCI_BRIDGE = 0x7,
+	PCI_TO_PCIE_BRIDGE = 0x8,
+	PCIE_RC_INTEGRATED_ENDPOINT = 0x9,
+	PCIE_RC_EVENT_COLLECTOR = 0xa,
+};
+
+/* Extended capabilities: header = ID 15:0, version 19:16, next 31:20. */
+#define PCI_EXT_CAP_FIRST     0x100
+#define PCI_EXT_CAP_ID(h)     ((h) & 0xffff)
+#define PCI_EXT_CAP_NEXT(h)   (((h) >> 20) & 0xffc)
+#define PCI_EXT_CAP_MAX_HOPS  ((PCI_CFG_SIZE - PCI_EXT_CAP_FIRST) / 8)
+#define PCI_EXT_CAP_ID_ACS    0x000d
+
+/* Access Control Services (PCIe 6.0, 7.7.11). */
+#define PCI_ACS_CAP           0x04
+#define PCI_ACS_CTRL          0x06
+#define PCI_ACS_SV            (1u << 0) /* source validation */
+#define PCI_ACS_TB            (1u << 1) /* translation blocking */
+#define PCI_ACS_RR            (1u << 2) /* P2P request redirect */
+#define PCI_ACS_CR            (1u << 3) /* P2P completion redirect */
+#define PCI_ACS_UF            (1u << 4) /* upstream forwarding */
+#define PCI_ACS_EC            (1u << 5) /* P2P egress control */
+/* What isolation needs, as Linux's REQ_ACS_FLAGS: no spoofed requester
+ * IDs, no peer-to-peer that bypasses the IOMMU. */
+#define PCI_ACS_ISOLATION (PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF)
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * [Firmware Bug] the checksum is off by one. ACPICA (hence Linux) warns and
+ * uses the table, and so does the hypervisor.
+ * Structure offsets: 0x30; 72 bytes.
+ */
+// fixture: bad-checksum
+[0004] Signature : "DMAR"
+[0004] Table Length : 00000000
+[0001] Revision : 01
+[0001] Checksum : 00
+[0006] Oem ID : "HVTEST"
+[0008] Oem Table ID : "CHECKSUM"
+[0004] Oem Revision : 00000001
+[0004] Asl Compiler ID : "INTL"
+[0004] Asl Compiler Revision : 20200925
+[0001] Host Address Width : 26
+[0001] Flags : 01
+[0010] Reserved : 00 00 00 00 00 00 00 00 00 00
+
+/* 0x30: DRHD, INCLUDE_PCI_ALL */
+[0002] Subtable Type : 0000
+[0002] Length : 0018
+[0001] Flags : 01
+[0001] Reserved : 00
+[0002] PCI Segment Number : 0000
+[0008] Register Base Address : 00000000FED90000
+
+[0001] Device Scope Type : 03
+[0001] Entry Length : 08
+[0002] Reserved : 0000
+[0001] Enumeration ID : 02
+[0001] PCI Bus Number : F0
+[0002] PCI Path : 1F,00
