@@ -75,10 +75,17 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(UNIT_DIR)/%,$(wildcard tests/unit/test
 UNIT_COMMON := tests/unit/log_stub.c
 $(UNIT_DIR)/test_palloc: hv/palloc.c hv/memmap.c
 $(UNIT_DIR)/test_pt: arch/x86/pt.c
+$(UNIT_DIR)/test_vtd_sl: arch/x86/pt.c iommu/vtd_sl.c
 $(UNIT_DIR)/test_acpi: arch/x86/acpi.c
 $(UNIT_DIR)/test_madt_mcfg: arch/x86/madt.c arch/x86/mcfg.c
 $(UNIT_DIR)/test_options: hv/options.c
 $(UNIT_DIR)/test_memmap: hv/memmap.c
+$(UNIT_DIR)/test_vtd_caps: iommu/vtd_caps.c iommu/vtd_fault_reason.c
+$(UNIT_DIR)/test_domain_id: iommu/domain_id.c
+$(UNIT_DIR)/test_iova: iommu/iova.c
+$(UNIT_DIR)/test_vtd_hw: tests/unit/fake_vtd.c tests/unit/fake_vtd.h iommu/vtd_unit.c \
+	iommu/vtd_domain.c iommu/vtd_fault.c iommu/vtd_caps.c iommu/vtd_fault_reason.c \
+	iommu/domain_id.c iommu/vtd_sl.c arch/x86/pt.c
 $(UNIT_DIR)/test_pci_groups: arch/x86/pci_enum.c iommu/group.c iommu/dmar_match.c iommu/dmar.c
 
 $(UNIT_DIR)/%: tests/unit/%.c $(UNIT_COMMON) | deps
@@ -97,6 +104,7 @@ $(BUILD)/unit.results: $(UNIT_TESTS) tests/unit/tap2results.py
 	$(Q)mv $@.tmp $@
 
 include tests/dmar.mk
+include tests/bench.mk
 
 # ---- checks ------------------------------------------------------------------
 

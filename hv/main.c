@@ -5,6 +5,8 @@
 #include "arch/x86/desc.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/paging.h"
+#include "arch/x86/irq.h"
+#include "hv/iommu.h"
 #include "hv/log.h"
 #include "hv/options.h"
 #include "hv/page.h"
@@ -70,6 +72,8 @@ void hv_main(struct boot_info *bi)
 		 lapic_x2apic_mode() ? "x2APIC" : "xAPIC");
 	platform_enumerate_pci();
 	platform_print();
+	iommu_init();
+	irq_enable(); /* VT-d fault events reach the service CPU */
 
 	bool ok = true;
 	if (opts.selftest)

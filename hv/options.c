@@ -118,8 +118,14 @@ static bool apply(struct hv_options *o, const char *key, const char *value)
 	unsigned idx;
 	uint64_t n;
 
+	if (!strcmp(key, "selftest")) {
+		if (value && (!*value || strlen(value) >= sizeof(o->selftest_suites)))
+			return false;
+		strcpy(o->selftest_suites, value ? value : "");
+		return (o->selftest = true);
+	}
 	if (!value)
-		return !strcmp(key, "selftest") && (o->selftest = true);
+		return false;
 	if (!strcmp(key, "exit") && lookup(value, exit_names, 3, &idx)) {
 		o->exit = (enum exit_mode)idx;
 		return true;

@@ -46,8 +46,11 @@ struct expectations {
 	} alias[EXPECT_LIST_MAX];
 };
 
+#define SELFTEST_SUITES_MAX 64
+
 struct hv_options {
 	bool selftest;
+	char selftest_suites[SELFTEST_SUITES_MAX]; /* "" = all */
 	enum exit_mode exit;
 	enum log_level log_level;
 	struct expectations expect;

@@ -24,7 +24,13 @@ struct palloc *page_allocator(void)
 
 uint64_t page_alloc_zeroed(uint64_t pages, uint64_t align_pages)
 {
-	uint64_t phys = palloc_alloc(&allocator, pages, align_pages);
+	return page_alloc_zeroed_range(pages, align_pages, 0, UINT64_MAX);
+}
+
+uint64_t page_alloc_zeroed_range(uint64_t pages, uint64_t align_pages, uint64_t min,
+				 uint64_t max)
+{
+	uint64_t phys = palloc_alloc_range(&allocator, pages, align_pages, min, max);
 
 	if (phys)
 		memset((void *)(uintptr_t)phys, 0, pages * PAGE_SIZE);

@@ -13,6 +13,9 @@ struct palloc *page_allocator(void);
 
 /* Zeroed pages aligned to align_pages; 0 when memory is exhausted. */
 uint64_t page_alloc_zeroed(uint64_t pages, uint64_t align_pages);
+/* The same, inside [min, max). */
+uint64_t page_alloc_zeroed_range(uint64_t pages, uint64_t align_pages, uint64_t min,
+				 uint64_t max);
 void page_free(uint64_t phys, uint64_t pages);
 
 #endif

@@ -95,7 +95,8 @@ unsigned palloc_init(struct palloc *pa, const struct memmap *map)
 	return dropped;
 }
 
-uint64_t palloc_alloc(struct palloc *pa, uint64_t pages, uint64_t align_pages)
+uint64_t palloc_alloc_range(struct palloc *pa, uint64_t pages, uint64_t align_pages,
+			    uint64_t min, uint64_t max)
 {
 	if (!fits(pages, 0) || !fits(align_pages, 0) || (align_pages & (align_pages - 1)))
 		return 0;
@@ -103,9 +104,11 @@ uint64_t palloc_alloc(struct palloc *pa, uint64_t pages, uint64_t align_pages)
 
 	for (unsigned i = 0; i < pa->count; i++) {
 		struct palloc_range *r = &pa->range[i];
-		uint64_t base = (r->start + align - 1) & ~(align - 1);
+		uint64_t from = r->start > min ? r->start : min;
+		uint64_t base = (from + align - 1) & ~(align - 1);
+		uint64_t end = r->end < max ? r->end : max;
 
-		if (base < r->start || base >= r->end || r->end - base < size)
+		if (base < from || base >= end || end - base < size)
 			continue;
 		uint64_t tail_start = base + size, tail_end = r->end;
 		if (base == r->start && tail_start == tail_end) {
@@ -124,4 +127,9 @@ uint64_t palloc_alloc(struct palloc *pa, uint64_t pages, uint64_t align_pages)
 		return base;
 	}
 	return 0;
+}
+
+uint64_t palloc_alloc(struct palloc *pa, uint64_t pages, uint64_t align_pages)
+{
+	return palloc_alloc_range(pa, pages, align_pages, 0, UINT64_MAX);
 }

@@ -31,6 +31,10 @@ unsigned palloc_init(struct palloc *pa, const struct memmap *map);
 /* `pages` pages aligned to `align_pages` (a power of two); 0 when none fit. */
 uint64_t palloc_alloc(struct palloc *pa, uint64_t pages, uint64_t align_pages);
 
+/* The same, lying wholly inside [min, max). */
+uint64_t palloc_alloc_range(struct palloc *pa, uint64_t pages, uint64_t align_pages,
+			    uint64_t min, uint64_t max);
+
 /* Returns 0, or -EINVAL when the range is not wholly allocated (a double free
  * or a range never handed out), -ENOSPC when the range list is full. */
 int palloc_free(struct palloc *pa, uint64_t base, uint64_t pages);

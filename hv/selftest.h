@@ -23,14 +23,15 @@ struct selftest {
 };
 
 struct selftest_suite {
+	const char *name;
 	const struct selftest *tests;
 	size_t count;
 };
 
 extern const struct selftest_suite selftest_suite_platform, selftest_suite_pci,
-	selftest_suite_memory, selftest_suite_cpu;
+	selftest_suite_memory, selftest_suite_cpu, selftest_suite_dma;
 
-/* Runs every test; returns the number that failed. */
+/* Runs every suite the options select; returns the number that failed. */
 unsigned selftest_run_all(const struct boot_info *bi, const struct hv_options *opts);
 
 /* A KTAP diagnostic line. */

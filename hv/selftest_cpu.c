@@ -86,4 +86,5 @@ static const struct selftest tests[] = {
 	{ "time_source", time_source },
 };
 
-const struct selftest_suite selftest_suite_cpu = { tests, sizeof(tests) / sizeof(tests[0]) };
+const struct selftest_suite selftest_suite_cpu = { "cpu", tests,
+						       sizeof(tests) / sizeof(tests[0]) };

@@ -154,4 +154,5 @@ static const struct selftest tests[] = {
 	{ "paging_text_read_only", paging_text_read_only },
 };
 
-const struct selftest_suite selftest_suite_memory = { tests, sizeof(tests) / sizeof(tests[0]) };
+const struct selftest_suite selftest_suite_memory = { "memory", tests,
+						       sizeof(tests) / sizeof(tests[0]) };

@@ -93,4 +93,5 @@ static const struct selftest tests[] = {
 	{ "pci_units", pci_units },
 };
 
-const struct selftest_suite selftest_suite_pci = { tests, sizeof(tests) / sizeof(tests[0]) };
+const struct selftest_suite selftest_suite_pci = { "pci", tests,
+						       sizeof(tests) / sizeof(tests[0]) };

@@ -118,4 +118,5 @@ static const struct selftest tests[] = {
 	{ "firmware_dma_quiesced", firmware_dma_quiesced },
 };
 
-const struct selftest_suite selftest_suite_platform = { tests, sizeof(tests) / sizeof(tests[0]) };
+const struct selftest_suite selftest_suite_platform = { "platform", tests,
+						       sizeof(tests) / sizeof(tests[0]) };

@@ -24,11 +24,11 @@ struct table_register {
 	uint64_t base;
 } __attribute__((packed));
 
-extern const uintptr_t isr_table[EXCEPTION_VECTORS];
+extern const uintptr_t isr_table[IDT_VECTORS];
 
 static uint64_t gdt[5] __attribute__((aligned(16)));
 static struct tss64 tss __attribute__((aligned(16)));
-static struct idt_gate idt[EXCEPTION_VECTORS] __attribute__((aligned(16)));
+static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
 static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 
 static void set_tss_descriptor(uint64_t *slot, const struct tss64 *t)
@@ -53,7 +53,7 @@ static uint8_t ist_for_vector(unsigned vec)
 
 static void build_idt(void)
 {
-	for (unsigned v = 0; v < EXCEPTION_VECTORS; v++) {
+	for (unsigned v = 0; v < IDT_VECTORS; v++) {
 		uintptr_t h = isr_table[v];
 		idt[v] = (struct idt_gate){
 			.offset_low = h & 0xffff,

@@ -16,6 +16,7 @@
 #define IST_STACK_SIZE 8192
 
 #define EXCEPTION_VECTORS 32
+#define IDT_VECTORS 256
 
 struct tss64 {
 	uint32_t reserved0;

@@ -1,5 +1,6 @@
 #include "arch/x86/exception.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
 #include "hv/log.h"
 
@@ -63,6 +64,10 @@ void exception_dispatch(struct exception_frame *f)
 {
 	struct fault_expectation *e = expected;
 
+	if (f->vector >= IRQ_FIRST_VECTOR) {
+		irq_dispatch((uint8_t)f->vector);
+		return;
+	}
 	if (e && e->vector == f->vector) {
 		dump(f, "# expected ");
 		e->taken = true;

@@ -50,6 +50,14 @@ ISR_ERR   29
 ISR_ERR   30
 ISR_NOERR 31
 
+/* External interrupts and IPIs: no error code. */
+	.altmacro
+	.set vec, 32
+	.rept 256 - 32
+	ISR_NOERR %vec
+	.set vec, vec + 1
+	.endr
+
 isr_common:
 	cld
 	pushq %rax
@@ -91,8 +99,13 @@ isr_common:
 	.align 8
 	.global isr_table
 isr_table:
-	.irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+.macro ISR_ENTRY vec
 	.quad isr_\vec
+.endm
+	.set vec, 0
+	.rept 256
+	ISR_ENTRY %vec
+	.set vec, vec+1
 	.endr
 
 	.section .note.GNU-stack, "", @progbits

@@ -50,11 +50,15 @@ static uint64_t *table_ptr(void *ctx, uint64_t phys)
 	return (uint64_t *)(uintptr_t)phys;
 }
 
-static struct pt_env hv_pt_env = {
+/* The CPU walks these tables coherently: no flush. */
+static const struct pt_env hv_pt_env = {
 	.alloc_table = table_alloc,
 	.free_table = table_free,
 	.table_ptr = table_ptr,
 };
+
+/* x86-64 4-level paging, with 1G leaves where the CPU has them. */
+static struct pt_format hv_pt_format;
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
@@ -80,8 +84,10 @@ static int build(const struct memmap *map)
 	struct image_layout img;
 	int err;
 
-	hv_pt_env.allow_1g = cpuid(0x80000001, 0).edx & (1u << 26);
-	if ((err = pt_init(&hv_pt, &hv_pt_env)))
+	hv_pt_format = pt_format_x86_4level;
+	if (cpuid(0x80000001, 0).edx & (1u << 26)) /* Page1GB */
+		hv_pt_format.large_levels |= 1u << 2;
+	if ((err = pt_init(&hv_pt, &hv_pt_format, &hv_pt_env)))
 		return err;
 
 	uint64_t reach = 1ull << max_phys_addr_bits();
@@ -122,7 +128,7 @@ int paging_init(const struct memmap *map)
 	write_cr0(read_cr0() | CR0_WP);
 	log_info("paging: identity map up to %#llx, %u table pages, %s leaves\n",
 		 (unsigned long long)identity_limit, hv_pt.tables,
-		 hv_pt_env.allow_1g ? "1G" : "2M");
+		 hv_pt_format.large_levels & (1u << 2) ? "1G" : "2M");
 	return 0;
 }
 

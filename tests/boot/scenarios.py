@@ -24,7 +24,7 @@ SCENARIOS = [
         "mem": "2G",
         "iommu": True,
         "devices": ["edu,addr=0x4"],
-        "cmdline": "selftest exit=qemu expect.cpus=2 expect.dmar=1 expect.ecam=0xb0000000"
+        "cmdline": "selftest=platform,pci,memory,cpu exit=qemu expect.cpus=2 expect.dmar=1 expect.ecam=0xb0000000"
                    " expect.units=all expect.group=00:04.0 expect.alias=00:04.0>00:04.0"
                    " expect.group=00:1f.0,00:1f.2,00:1f.3",
         "expect_pass": ["madt_cpu_count", "dmar_presence", "pci_groups", "pci_units",
@@ -53,7 +53,7 @@ SCENARIOS = [
             "pcie-root-port,id=rp1,bus=pcie.0,addr=0x7,chassis=1",
             "edu,bus=rp1,addr=0x0",
         ],
-        "cmdline": "selftest exit=qemu expect.cpus=2 expect.dmar=1 expect.units=all"
+        "cmdline": "selftest=platform,pci,memory,cpu exit=qemu expect.cpus=2 expect.dmar=1 expect.units=all"
                    " expect.group=00:05.0,01:01.0,01:02.0"
                    " expect.alias=01:01.0>01:00.0 expect.alias=01:02.0>01:00.0"
                    " expect.group=00:06.0,00:06.1 expect.group=00:04.0"
@@ -66,7 +66,7 @@ SCENARIOS = [
         "mem": "1G",
         "iommu": False,
         "devices": ["edu,addr=0x4"],
-        "cmdline": "selftest exit=qemu expect.cpus=1 expect.dmar=0 expect.ecam=0xb0000000"
+        "cmdline": "selftest=platform,pci,memory,cpu exit=qemu expect.cpus=1 expect.dmar=0 expect.ecam=0xb0000000"
                    " expect.group=00:04.0 expect.alias=00:04.0>00:04.0",
     },
     {
@@ -78,6 +78,24 @@ SCENARIOS = [
         "iommu": False,
         "devices": [],
         "via_shell": True,
-        "cmdline": "selftest exit=qemu expect.cpus=1 expect.dmar=0 expect.ecam=0xb0000000",
+        "cmdline": "selftest=platform,pci,memory,cpu exit=qemu expect.cpus=1 expect.dmar=0 expect.ecam=0xb0000000",
     },
+    # DMA remapping with the hypervisor's own DMA API, on the matrix of
+    # address widths (3- and 4-level tables) and caching mode. Two edu are
+    # driven through their own domains, a third is owned by nobody.
+] + [
+    {
+        "name": f"dma-aw{aw}-cm-{cm}",
+        "smp": 2,
+        "mem": "6G",
+        "iommu": True,
+        "iommu_opts": f"intremap=on,aw-bits={aw},caching-mode={cm}",
+        "devices": ["edu,addr=0x4", "edu,addr=0x5", "edu,addr=0x6"],
+        "cmdline": "selftest=dma exit=qemu",
+        "expect_pass": ["dma_no_bounce_buffer", "dma_scattered_pages_contiguous",
+                        "dma_unmapped_iova_faults", "dma_unmap_then_fault",
+                        "dma_domains_isolated", "dma_unowned_device_faults",
+                        "dma_gib_with_1g_leaves"],
+    }
+    for aw in (39, 48) for cm in ("off", "on")
 ]

@@ -70,8 +70,12 @@ static void switches(void **state)
 	/* Repeating it is harmless. */
 	assert_int_equal(parse("selftest selftest"), 0);
 	assert_true(o.selftest);
-	/* A switch given a value, or a key given none, is not understood. */
-	assert_int_equal(parse("selftest=1"), -EINVAL);
+	/* selftest=SUITES picks suites (checked by name when they run); an
+	 * empty list, or a key given no value, is not understood. */
+	assert_int_equal(parse("selftest=dma,pci"), 0);
+	assert_true(o.selftest);
+	assert_string_equal(o.selftest_suites, "dma,pci");
+	assert_int_equal(parse("selftest="), -EINVAL);
 	assert_false(o.selftest);
 	assert_int_equal(parse("exit"), -EINVAL);
 	assert_int_equal(o.exit, EXIT_HALT);

@@ -1,4 +1,6 @@
-/* arch/x86/pt.c: 4-level page tables built in host memory, checked by an
+/* arch/x86/pt.c with the x86-64 format (pt_format_x86_4level, 1G leaves
+ * added as on a CPU with Page1GB; iommu/vtd_sl.c's format has its own test,
+ * test_vtd_sl.c): 4-level page tables built in host memory, checked by an
  * independent reference walker written from the Intel SDM (Vol. 3A, 4.5),
  * not by pt_lookup (which is itself cross-checked against the walker).
  *
@@ -150,6 +152,8 @@ static struct pt_env env = {
 	.table_ptr = t_ptr,
 };
 static struct pt pt;
+/* pt_format_x86_4level, with 1G leaves where a test asks for them. */
+static struct pt_format fmt;
 
 static int setup(void **state)
 {
@@ -158,7 +162,8 @@ static int setup(void **state)
 	assert_non_null(ta);
 	ta->budget = -1;
 	env.ctx = ta;
-	env.allow_1g = true;
+	fmt = pt_format_x86_4level;
+	fmt.large_levels |= 1u << 2;
 	memset(&pt, 0, sizeof(pt));
 	return 0;
 }
@@ -192,8 +197,10 @@ static void destroy_and_check(void)
 
 static void init_pt(bool allow_1g)
 {
-	env.allow_1g = allow_1g;
-	assert_int_equal(pt_init(&pt, &env), 0);
+	fmt = pt_format_x86_4level;
+	if (allow_1g)
+		fmt.large_levels |= 1u << 2;
+	assert_int_equal(pt_init(&pt, &fmt, &env), 0);
 	assert_int_equal(pt.tables, 1);
 	assert_int_equal(ta->live, 1);
 }
@@ -365,11 +372,45 @@ static void init_and_destroy(void **state)
 	assert_int_equal(pt.tables, 0);
 }
 
+/* A format the engine cannot serve is refused before anything is
+ * allocated; the x86 format covers 48 bits. */
+static void init_checks_format(void **state)
+{
+	(void)state;
+	struct pt_format bad[9];
+	for (unsigned k = 0; k < 9; k++)
+		bad[k] = pt_format_x86_4level;
+	bad[0].levels = 0;
+	bad[1].levels = 6;
+	bad[2].present = 0;
+	bad[3].table_flags = PTE_W;          /* table entries not present */
+	bad[4].leaf_flags_allowed |= 1ull << 12; /* overlaps the address */
+	bad[5].leaf_flags_allowed |= PTE_PS;
+	bad[6].large_levels |= 1u << 4;      /* a level the tree does not have */
+	bad[7].large_leaf = 0;
+	bad[8].large_levels = 1u << 2;       /* 1G leaves could not be split */
+	for (unsigned k = 0; k < 9; k++) {
+		assert_int_equal(pt_init(&pt, &bad[k], &env), -EINVAL);
+		assert_int_equal(pt.root, 0);
+	}
+	assert_int_equal(ta->allocs, 0);
+	assert_int_equal(pt_map(&pt, 0, 0, SZ_4K, PTE_W), -EINVAL);
+	assert_int_equal(pt_unmap(&pt, 0, SZ_4K), -EINVAL);
+	assert_int_equal(pt_lookup(&pt, 0, NULL, NULL, NULL), -ENOENT);
+	assert_int_equal(pt_va_limit(&pt), 0);
+
+	init_pt(false);
+	assert_int_equal(pt_va_limit(&pt), 1ull << 48);
+	assert_int_equal(pt_format_x86_4level.levels, 4);
+	assert_int_equal(pt_format_x86_4level.large_levels, 1u << 1);
+	destroy_and_check();
+}
+
 static void init_out_of_memory(void **state)
 {
 	(void)state;
 	ta->budget = 0;
-	assert_int_equal(pt_init(&pt, &env), -ENOMEM);
+	assert_int_equal(pt_init(&pt, &fmt, &env), -ENOMEM);
 	assert_int_equal(pt.root, 0);
 	assert_int_equal(pt.tables, 0);
 	assert_int_equal(ta->live, 0);
@@ -515,6 +556,58 @@ static void remap_1g_over_small_pages_frees_subtree(void **state)
 	assert_int_equal(pt.tables, 2);
 	assert_int_equal(ta->live, 2);
 	expect_range(3 * GIB, 5 * GIB, SZ_2M, SDM_XD, SZ_1G);
+	check_tables(true);
+	destroy_and_check();
+}
+
+/* 2 MiB leaves making up 1 GiB (pa not 1 GiB aligned), then the same 1 GiB
+ * mapped with an aligned pa: one 1 GiB leaf, the PD freed. */
+static void remap_1g_merges_2m_leaves(void **state)
+{
+	(void)state;
+	init_pt(true);
+	assert_int_equal(pt_map(&pt, 6 * GIB, 3 * GIB + SZ_2M, SZ_1G, PTE_W), 0);
+	assert_int_equal(pt.tables, 3);
+	expect_range(6 * GIB, 3 * GIB + SZ_2M, SZ_2M, SDM_RW, SZ_2M);
+	/* Split one 2 MiB leaf further, so the subtree has three levels. */
+	assert_int_equal(pt_unmap(&pt, 6 * GIB + 9 * SZ_4K, SZ_4K), 0);
+	assert_int_equal(pt.tables, 4);
+	unsigned allocs = ta->allocs;
+	assert_int_equal(pt_map(&pt, 6 * GIB, 3 * GIB, SZ_1G, PTE_W), 0);
+	assert_int_equal(ta->allocs, allocs);
+	assert_int_equal(pt.tables, 2);
+	assert_int_equal(ta->live, 2);
+	expect_range(6 * GIB, 3 * GIB, 16 * SZ_4K, SDM_RW, SZ_1G);
+	check_tables(true);
+	destroy_and_check();
+}
+
+/* Mapping what a leaf already maps exactly so changes nothing: no split,
+ * no table (it works with no memory left), the large leaf stays. */
+static void remap_same_translation_keeps_leaf(void **state)
+{
+	(void)state;
+	init_pt(true);
+	const uint64_t va = 2 * GIB, pa = 7 * GIB, f = PTE_W | PTE_NX;
+	assert_int_equal(pt_map(&pt, va, pa, SZ_1G, f), 0);
+	assert_int_equal(pt_map(&pt, va + SZ_1G, pa + SZ_1G, 3 * SZ_2M, f), 0);
+	unsigned tables = pt.tables, allocs = ta->allocs;
+	ta->budget = 0;
+	assert_int_equal(pt_map(&pt, va + 5 * SZ_4K, pa + 5 * SZ_4K, SZ_4K, f), 0);
+	assert_int_equal(pt_map(&pt, va + SZ_2M, pa + SZ_2M, 7 * SZ_2M + 3 * SZ_4K, f), 0);
+	assert_int_equal(pt_map(&pt, va + SZ_1G - SZ_4K, pa + SZ_1G - SZ_4K, SZ_2M, f), 0);
+	assert_int_equal(pt_map(&pt, va, pa, SZ_1G + 3 * SZ_2M, f), 0);
+	assert_int_equal(ta->allocs, allocs);
+	assert_int_equal(pt.tables, tables);
+	expect_mapped(va + 5 * SZ_4K, pa + 5 * SZ_4K, SDM_RW | SDM_XD, SZ_1G);
+	expect_mapped(va + SZ_1G + SZ_4K, pa + SZ_1G + SZ_4K, SDM_RW | SDM_XD, SZ_2M);
+	/* Other flags or another pa for the same page do split. */
+	assert_int_equal(pt_map(&pt, va + 5 * SZ_4K, pa + 5 * SZ_4K, SZ_4K, PTE_W), -ENOMEM);
+	assert_int_equal(pt_map(&pt, va + 5 * SZ_4K, pa, SZ_4K, f), -ENOMEM);
+	ta->budget = -1;
+	assert_int_equal(pt_map(&pt, va + 5 * SZ_4K, pa + 5 * SZ_4K, SZ_4K, PTE_W), 0);
+	expect_mapped(va + 5 * SZ_4K, pa + 5 * SZ_4K, SDM_RW, SZ_4K);
+	expect_mapped(va + 6 * SZ_4K, pa + 6 * SZ_4K, SDM_RW | SDM_XD, SZ_4K);
 	check_tables(true);
 	destroy_and_check();
 }
@@ -669,6 +762,8 @@ static void map_out_of_memory(void **state)
 			assert_int_equal(err, -ENOMEM);
 			expect_unmapped(5 * GIB + SZ_4K);
 			check_tables(false);
+			/* What it allocated it freed again. */
+			assert_int_equal(pt.tables, 1);
 		} else {
 			assert_int_equal(err, 0);
 			expect_mapped(5 * GIB + SZ_4K, 0x1000, SDM_RW, SZ_4K);
@@ -850,12 +945,15 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(init_and_destroy),
 		T(init_out_of_memory),
+		T(init_checks_format),
 		T(map_picks_leaf_size_by_alignment),
 		T(map_without_1g_uses_2m),
 		T(flags_preserved),
 		T(remap_splits_1g_leaf),
 		T(remap_splits_2m_leaf_and_merges_back),
 		T(remap_1g_over_small_pages_frees_subtree),
+		T(remap_1g_merges_2m_leaves),
+		T(remap_same_translation_keeps_leaf),
 		T(unmap_part_of_1g_leaf),
 		T(unmap_everything_frees_tables),
 		T(unmap_page_by_page),

@@ -1,0 +1,275 @@
+#include "hv/iommu.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/irq.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/time.h"
+#include "hv/log.h"
+#include "hv/page.h"
+#include "hv/platform.h"
+#include "iommu/vtd_caps.h"
+#include "iommu/vtd_fault_reason.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Faults printed per requester before the log goes quiet about it. */
+#define FAULT_PRINT_LIMIT 8
+#define FAULT_COUNTERS 64
+#define CACHE_LINE 64
+
+static struct vtd_unit *units[IOMMU_MAX_UNITS];
+static unsigned unit_count;
+static struct iommu_fault_log fault_log;
+static struct {
+	uint16_t sid;
+	unsigned long count;
+} fault_counters[FAULT_COUNTERS];
+
+/* ---- the environment the iommu/ code runs in ------------------------------ */
+
+static uint32_t env_read32(void *ctx, uint64_t base, unsigned off)
+{
+	(void)ctx;
+	return mmio_read32(base + off);
+}
+
+static uint64_t env_read64(void *ctx, uint64_t base, unsigned off)
+{
+	(void)ctx;
+	return mmio_read64(base + off);
+}
+
+static void env_write32(void *ctx, uint64_t base, unsigned off, uint32_t v)
+{
+	(void)ctx;
+	mmio_write32(base + off, v);
+}
+
+static void env_write64(void *ctx, uint64_t base, unsigned off, uint64_t v)
+{
+	(void)ctx;
+	*(volatile uint64_t *)(uintptr_t)(base + off) = v;
+}
+
+static uint64_t env_alloc_page(void *ctx)
+{
+	(void)ctx;
+	return page_alloc_zeroed(1, 1);
+}
+
+static void env_free_page(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	page_free(phys, 1);
+}
+
+static void *env_ptr(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	return (void *)(uintptr_t)phys;
+}
+
+static void env_clflush(void *ctx, const void *p, size_t len)
+{
+	(void)ctx;
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(CACHE_LINE - 1);
+
+	__asm__ volatile("mfence" ::: "memory");
+	for (; a < (uintptr_t)p + len; a += CACHE_LINE)
+		__asm__ volatile("clflush (%0)" ::"r"(a) : "memory");
+	__asm__ volatile("mfence" ::: "memory");
+}
+
+static uint64_t env_now_us(void *ctx)
+{
+	(void)ctx;
+	return time_ns() / 1000;
+}
+
+static const struct vtd_env hv_vtd_env = {
+	.read32 = env_read32,
+	.read64 = env_read64,
+	.write32 = env_write32,
+	.write64 = env_write64,
+	.alloc_page = env_alloc_page,
+	.free_page = env_free_page,
+	.ptr = env_ptr,
+	.clflush = env_clflush,
+	.now_us = env_now_us,
+};
+
+/* ---- faults --------------------------------------------------------------- */
+
+static unsigned long *counter_of(uint16_t sid)
+{
+	for (unsigned i = 0; i < FAULT_COUNTERS; i++) {
+		if (fault_counters[i].count && fault_counters[i].sid == sid)
+			return &fault_counters[i].count;
+		if (!fault_counters[i].count) {
+			fault_counters[i].sid = sid;
+			return &fault_counters[i].count;
+		}
+	}
+	return NULL;
+}
+
+static const char *owner_of(uint16_t sid)
+{
+	const struct pci_topology *t = platform.pci;
+
+	for (unsigned i = 0; t && i < t->count; i++)
+		for (unsigned a = 0; a < t->fn[i].alias_count; a++)
+			if (t->fn[i].alias[a] == sid)
+				return "hypervisor"; /* guests come with passthrough */
+	return "nobody";
+}
+
+static void record_fault(const struct vtd_fault *f, void *ctx)
+{
+	(void)ctx;
+	unsigned long *count = counter_of(f->sid);
+	unsigned long n = count ? ++*count : 0;
+
+	fault_log.entry[fault_log.total++ % IOMMU_FAULT_LOG] = *f;
+	if (n > FAULT_PRINT_LIMIT)
+		return;
+	log_warn("vt-d unit %u: %s fault from %02x:%02x.%u (owner %s) at %#llx: %s (%#x)%s\n",
+		 f->unit, f->read ? "read" : "write", f->sid >> 8, (f->sid >> 3) & 0x1f,
+		 f->sid & 7, owner_of(f->sid), (unsigned long long)f->address,
+		 vtd_fault_reason(f->reason), f->reason,
+		 n == FAULT_PRINT_LIMIT ? "; further faults of this device counted only" : "");
+}
+
+void iommu_poll_faults(void)
+{
+	for (unsigned i = 0; i < unit_count; i++) {
+		bool overflowed;
+		vtd_drain_faults(units[i], record_fault, NULL, &overflowed);
+		if (overflowed) {
+			fault_log.overflows++;
+			log_warn("vt-d unit %u: fault records overflowed, faults lost\n", i);
+		}
+	}
+}
+
+static void fault_interrupt(uint8_t vector, void *ctx)
+{
+	(void)vector, (void)ctx;
+	iommu_poll_faults();
+}
+
+const struct iommu_fault_log *iommu_faults(void)
+{
+	return &fault_log;
+}
+
+unsigned long iommu_fault_count(uint16_t sid)
+{
+	for (unsigned i = 0; i < FAULT_COUNTERS; i++)
+		if (fault_counters[i].count && fault_counters[i].sid == sid)
+			return fault_counters[i].count;
+	return 0;
+}
+
+/* ---- bring-up ------------------------------------------------------------- */
+
+static int bring_up(const struct dmar_structure *s, unsigned ordinal)
+{
+	struct vtd_unit *u = malloc(sizeof(*u));
+	char prefix[32];
+	int err;
+
+	if (!u)
+		return -ENOMEM;
+	err = vtd_unit_init(u, &hv_vtd_env, ordinal, s->drhd.address, s->drhd.segment,
+			    platform.dmar->host_address_width);
+	if (!err) {
+		log_info("vt-d unit %u at %#llx: version %u.%u, %u-level tables (%u-bit), %s invalidation\n",
+			 ordinal, (unsigned long long)u->base, (u->version >> 4) & 0xf,
+			 u->version & 0xf, u->levels, u->aw_bits,
+			 u->queued ? "queued" : "register-based");
+		snprintf(prefix, sizeof(prefix), "vt-d unit %u: ", ordinal);
+		vtd_caps_log(prefix, u->cap, u->ecap);
+		vtd_unit_setup_fault_event(u, IRQ_VECTOR_VTD_FAULT, lapic_id());
+		err = vtd_unit_enable_translation(u);
+	}
+	if (err) {
+		log_err("vt-d unit %u: bring-up failed (%d); its devices stay unprotected\n",
+			ordinal, err);
+		free(u);
+		return err;
+	}
+	units[ordinal] = u;
+	return 0;
+}
+
+int iommu_init(void)
+{
+	const struct dmar_table *t = platform.dmar;
+	unsigned ordinal = 0, failed = 0;
+
+	if (!platform_has_vtd())
+		return 0;
+	irq_register(IRQ_VECTOR_VTD_FAULT, fault_interrupt, NULL);
+	for (unsigned i = 0; i < t->structure_count; i++) {
+		const struct dmar_structure *s = &t->structure[i];
+		if (s->type != DMAR_DRHD)
+			continue;
+		if (ordinal < IOMMU_MAX_UNITS && !s->ignored && bring_up(s, ordinal))
+			failed++;
+		ordinal++;
+	}
+	unit_count = ordinal < IOMMU_MAX_UNITS ? ordinal : IOMMU_MAX_UNITS;
+	log_info("vt-d: %u units, translation on%s; devices without an owner are blocked\n",
+		 unit_count - failed, failed ? " (some failed)" : "");
+	return failed ? -EIO : 0;
+}
+
+bool iommu_active(void)
+{
+	for (unsigned i = 0; i < unit_count; i++)
+		if (units[i])
+			return true;
+	return false;
+}
+
+unsigned iommu_unit_count(void)
+{
+	return unit_count;
+}
+
+struct vtd_unit *iommu_unit(unsigned ordinal)
+{
+	return ordinal < unit_count ? units[ordinal] : NULL;
+}
+
+struct vtd_unit *iommu_unit_of(const struct pci_function *f)
+{
+	return f->unit >= 0 ? iommu_unit((unsigned)f->unit) : NULL;
+}
+
+int iommu_attach_function(struct vtd_domain *d, const struct pci_function *f)
+{
+	for (unsigned a = 0; a < f->alias_count; a++) {
+		int err = vtd_domain_attach(d, f->alias[a], false);
+		if (err) {
+			while (a--)
+				vtd_domain_detach(d, f->alias[a]);
+			return err;
+		}
+	}
+	return 0;
+}
+
+int iommu_detach_function(struct vtd_domain *d, const struct pci_function *f)
+{
+	int err = 0;
+
+	for (unsigned a = 0; a < f->alias_count; a++) {
+		int e = vtd_domain_detach(d, f->alias[a]);
+		err = err ? err : e;
+	}
+	return err;
+}

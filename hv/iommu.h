@@ -1,0 +1,42 @@
+/* The hypervisor's VT-d: every usable DRHD brought up with translation on,
+ * fault events on the service CPU, and the per-device domain bookkeeping
+ * the DMA API and (later) passthrough build on. */
+#ifndef HV_IOMMU_H
+#define HV_IOMMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/pci_enum.h"
+#include "iommu/vtd_domain.h"
+#include "iommu/vtd_fault.h"
+
+#define IOMMU_MAX_UNITS 16
+#define IOMMU_FAULT_LOG 32
+
+/* The faults seen, newest last, for the boot log and the self-tests. */
+struct iommu_fault_log {
+	unsigned long total;
+	unsigned long overflows;
+	struct vtd_fault entry[IOMMU_FAULT_LOG]; /* ring, at total % size */
+};
+
+int iommu_init(void);
+bool iommu_active(void);
+unsigned iommu_unit_count(void);
+struct vtd_unit *iommu_unit(unsigned ordinal);
+
+/* The unit translating `f`'s DMA, or NULL. */
+struct vtd_unit *iommu_unit_of(const struct pci_function *f);
+
+/* Attaches every requester ID `f`'s DMA may carry to `d`. */
+int iommu_attach_function(struct vtd_domain *d, const struct pci_function *f);
+int iommu_detach_function(struct vtd_domain *d, const struct pci_function *f);
+
+/* Drains every unit now (the interrupt handler does the same). */
+void iommu_poll_faults(void);
+const struct iommu_fault_log *iommu_faults(void);
+/* Faults counted for one requester ID. */
+unsigned long iommu_fault_count(uint16_t sid);
+
+#endif
