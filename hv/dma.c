@@ -35,6 +35,7 @@ int dma_device_init(struct dma_device *dev, const struct pci_function *f, uint64
 	if ((err = iova_init(&dev->iova, PAGE, mask | (PAGE - 1), dev->nodes,
 			     sizeof(dev->nodes) / sizeof(dev->nodes[0]))) ||
 	    (err = iova_reserve(&dev->iova, INTERRUPT_WINDOW, INTERRUPT_WINDOW_SIZE)) ||
+	    (err = iommu_map_rmrrs(&dev->domain, f)) < 0 ||
 	    (err = iommu_attach_function(&dev->domain, f))) {
 		vtd_domain_destroy(&dev->domain);
 		return err;

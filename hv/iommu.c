@@ -6,6 +6,7 @@
 #include "hv/log.h"
 #include "hv/page.h"
 #include "hv/platform.h"
+#include "iommu/dmar_match.h"
 #include "iommu/vtd_caps.h"
 #include "iommu/vtd_fault_reason.h"
 
@@ -20,6 +21,9 @@
 #define CACHE_LINE 64
 
 static struct vtd_unit *units[IOMMU_MAX_UNITS];
+/* Per unit, an empty domain that quarantined devices are parked in. */
+static struct vtd_domain blocking[IOMMU_MAX_UNITS];
+static bool blocking_ready[IOMMU_MAX_UNITS];
 static unsigned unit_count;
 static struct iommu_fault_log fault_log;
 static struct {
@@ -271,5 +275,55 @@ int iommu_detach_function(struct vtd_domain *d, const struct pci_function *f)
 		int e = vtd_domain_detach(d, f->alias[a]);
 		err = err ? err : e;
 	}
+	return err;
+}
+
+int iommu_map_rmrrs(struct vtd_domain *d, const struct pci_function *f)
+{
+	const struct dmar_table *t = platform.dmar;
+	int self = (int)(f - platform.pci->fn), mapped = 0;
+
+	for (unsigned i = 0; t && i < t->structure_count; i++) {
+		const struct dmar_structure *s = &t->structure[i];
+		if (s->type != DMAR_RMRR || s->ignored || s->rmrr.segment != f->bdf.segment)
+			continue;
+		const struct dmar_scope *scope = dmar_scopes_of(t, s);
+		for (unsigned j = 0; j < s->scope_count; j++) {
+			if (scope[j].ignored ||
+			    dmar_scope_resolve(&scope[j], s->rmrr.segment, platform.pci) != self)
+				continue;
+			uint64_t base = s->rmrr.base & ~0xfffull;
+			uint64_t size = ((s->rmrr.limit | 0xfff) + 1) - base;
+			int err = vtd_domain_map(d, base, base, size, VTD_SL_R | VTD_SL_W);
+			if (err)
+				return err;
+			log_warn("vt-d: RMRR %#llx-%#llx identity-mapped for %02x:%02x.%u: firmware may DMA there\n",
+				 (unsigned long long)s->rmrr.base, (unsigned long long)s->rmrr.limit,
+				 f->bdf.bus, f->bdf.dev, f->bdf.fn);
+			mapped++;
+		}
+	}
+	return mapped;
+}
+
+int iommu_quarantine_function(struct vtd_domain *from, const struct pci_function *f)
+{
+	struct vtd_unit *u = iommu_unit_of(f);
+	int err = 0;
+
+	pci_write16(f->bdf, PCI_COMMAND, pci_read16(f->bdf, PCI_COMMAND) & ~PCI_COMMAND_BUS_MASTER);
+	if (!u)
+		return -ENODEV;
+	if (!blocking_ready[u->index]) {
+		if ((err = vtd_domain_create(u, &blocking[u->index])))
+			return err;
+		blocking_ready[u->index] = true;
+	}
+	if (from)
+		err = iommu_detach_function(from, f);
+	for (unsigned a = 0; a < f->alias_count && !err; a++)
+		err = vtd_domain_attach(&blocking[u->index], f->alias[a], true);
+	log_warn("vt-d: %02x:%02x.%u quarantined%s\n", f->bdf.bus, f->bdf.dev, f->bdf.fn,
+		 err ? " (context update failed; bus mastering is off)" : "");
 	return err;
 }

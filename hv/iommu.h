@@ -33,6 +33,16 @@ struct vtd_unit *iommu_unit_of(const struct pci_function *f);
 int iommu_attach_function(struct vtd_domain *d, const struct pci_function *f);
 int iommu_detach_function(struct vtd_domain *d, const struct pci_function *f);
 
+/* Identity-maps the RMRR ranges firmware reserved for `f` into `d` and
+ * says so in the boot log. Returns the number of ranges mapped, or a
+ * negative errno. */
+int iommu_map_rmrrs(struct vtd_domain *d, const struct pci_function *f);
+
+/* Blocks a device for good: detached from `from` (may be NULL), its
+ * context entries point at an empty domain with fault processing
+ * disabled, and it may no longer master the bus. */
+int iommu_quarantine_function(struct vtd_domain *from, const struct pci_function *f);
+
 /* Drains every unit now (the interrupt handler does the same). */
 void iommu_poll_faults(void);
 const struct iommu_fault_log *iommu_faults(void);

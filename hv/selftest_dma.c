@@ -288,6 +288,33 @@ static enum selftest_result dma_unowned_device_faults(struct selftest_ctx *ctx)
 	return r;
 }
 
+/* Quarantine silences a device: its DMA neither lands nor raises faults. */
+static enum selftest_result dma_quarantine(struct selftest_ctx *ctx)
+{
+	REQUIRE_RIG(ctx);
+	const struct pci_function *f = edu_find(2);
+	struct edu stray;
+
+	if (!f)
+		return selftest_skip(ctx, "needs a third edu device");
+	CHECK(edu_open(&stray, f) == 0, "edu 2 has no usable BAR");
+	uint64_t watch = page_alloc_zeroed_range(1, 1, 0x0e000000, 0x0e000000 + PAGE);
+	CHECK(watch, "page not available");
+	CHECK(iommu_quarantine_function(NULL, f) == 0, "quarantine");
+	CHECK(!(pci_read16(f->bdf, PCI_COMMAND) & PCI_COMMAND_BUS_MASTER), "bus master still on");
+	/* Even with bus mastering forced back on, fault processing is off. */
+	pci_write16(f->bdf, PCI_COMMAND, pci_read16(f->bdf, PCI_COMMAND) | PCI_COMMAND_BUS_MASTER);
+	fill(watch, 0x77, PAGE);
+	unsigned long before = iommu_faults()->total;
+	CHECK(edu_dma(&stray, watch, 0, 64, true) == 0, "DMA did not complete");
+	time_delay_us(FAULT_WAIT_US);
+	edu_close(&stray);
+	CHECK(filled(watch, 0x77, PAGE), "a quarantined device wrote memory");
+	CHECK(iommu_faults()->total == before, "a quarantined device still reports faults");
+	page_free(watch, 1);
+	return SELFTEST_PASS;
+}
+
 static enum selftest_result dma_gib_with_1g_leaves(struct selftest_ctx *ctx)
 {
 	REQUIRE_RIG(ctx);
@@ -331,6 +358,7 @@ static const struct selftest tests[] = {
 	{ "dma_unmap_then_fault", dma_unmap_then_fault },
 	{ "dma_domains_isolated", dma_domains_isolated },
 	{ "dma_unowned_device_faults", dma_unowned_device_faults },
+	{ "dma_quarantine", dma_quarantine },
 	{ "dma_gib_with_1g_leaves", dma_gib_with_1g_leaves },
 };
 

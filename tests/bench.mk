@@ -1,6 +1,8 @@
 # Host benchmarks; not part of `make check`. Included by the Makefile.
 #   make bench    page-table engine: cycles per map/unmap for each leaf size
-#                 and format, table pages per GiB (tests/bench/bench_pt.c)
+#                 and format, table pages per GiB (tests/bench/bench_pt.c);
+#                 IOVA allocator: cycles per alloc+free by live count
+#                 (tests/bench/bench_iova.c)
 
 BENCH_DIR := $(BUILD)/bench
 # Optimised like the hypervisor, no sanitizers; the host ABI otherwise.
@@ -13,7 +15,14 @@ $(BENCH_DIR)/bench_pt: $(BENCH_PT_SRCS) $(BENCH_PT_HDRS) | deps
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) $(BENCH_PT_SRCS) -o $@
 
-bench: $(BENCH_DIR)/bench_pt
+$(BENCH_DIR)/bench_iova: tests/bench/bench_iova.c iommu/iova.c iommu/iova.h | deps
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) tests/bench/bench_iova.c iommu/iova.c -o $@
+
+bench: $(BENCH_DIR)/bench_pt $(BENCH_DIR)/bench_iova
 	$(Q)$(BENCH_DIR)/bench_pt
+	$(Q)echo
+	$(Q)$(BENCH_DIR)/bench_iova
 
 .PHONY: bench

@@ -94,7 +94,7 @@ SCENARIOS = [
         "cmdline": "selftest=dma exit=qemu",
         "expect_pass": ["dma_no_bounce_buffer", "dma_scattered_pages_contiguous",
                         "dma_unmapped_iova_faults", "dma_unmap_then_fault",
-                        "dma_domains_isolated", "dma_unowned_device_faults",
+                        "dma_domains_isolated", "dma_unowned_device_faults", "dma_quarantine",
                         "dma_gib_with_1g_leaves"],
     }
     for aw in (39, 48) for cm in ("off", "on")
