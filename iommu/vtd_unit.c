@@ -109,6 +109,16 @@ static int queue_submit(struct vtd_unit *u, const uint64_t (*desc)[2], unsigned 
 	volatile uint32_t *status = u->env->ptr(u->env->ctx, u->wait_page);
 	uint64_t *queue = u->env->ptr(u->env->ctx, u->queue);
 	uint32_t seq = ++u->wait_seq;
+	unsigned head = (unsigned)(rd64(u, VTD_IQH) >> VTD_IQ_TAIL_SHIFT) % u->queue_entries;
+	unsigned free_slots = (head + u->queue_entries - u->queue_tail - 1) % u->queue_entries;
+
+	/* Every submission waits for its completion, so the queue is empty
+	 * here unless an earlier one timed out: then nothing may overwrite
+	 * descriptors the unit has yet to fetch. */
+	if (free_slots < n + 1) {
+		log_err("vt-d unit %u: invalidation queue full (stuck?) at %s\n", u->index, what);
+		return -EBUSY;
+	}
 
 	for (unsigned i = 0; i <= n; i++) {
 		uint64_t *slot = &queue[2 * u->queue_tail];

@@ -559,6 +559,34 @@ static void do_bad_free(void)
 	assert_int_equal(pa.count, before_count);
 }
 
+/* palloc_alloc_range: only inside [min, max), aligned, the lowest fit. */
+static void alloc_range_bounds(void **state)
+{
+	(void)state;
+	add(1 * MIB, 7 * MIB, MEM_USABLE);  /* [1M, 8M) */
+	add(4 * GIB, 2 * GIB, MEM_USABLE);  /* [4G, 6G) */
+	palloc_init(&pa, &map);
+	uint64_t before = pa.free_pages;
+
+	uint64_t high = palloc_alloc_range(&pa, 1, 1, 4 * GIB, UINT64_MAX);
+	assert_int_equal(high, 4 * GIB);
+	uint64_t mid = palloc_alloc_range(&pa, 2, 2, 5 * MIB + 4 * KIB, 6 * MIB);
+	assert_int_equal(mid, 5 * MIB + 8 * KIB); /* aligned up inside the window */
+	/* Nothing fits: window too small, or in a hole. */
+	assert_int_equal(palloc_alloc_range(&pa, 256, 1, 5 * MIB, 6 * MIB), 0);
+	assert_int_equal(palloc_alloc_range(&pa, 1, 1, 8 * MIB, 4 * GIB), 0);
+	assert_int_equal(palloc_alloc_range(&pa, 1, 1, 6 * MIB, 6 * MIB), 0);
+	/* A 1 GiB-aligned GiB exists only above 4G. */
+	uint64_t gib = palloc_alloc_range(&pa, GIB / PAGE_SIZE, GIB / PAGE_SIZE, 0, UINT64_MAX);
+	assert_int_equal(gib, 5 * GIB);
+	check_list(&pa);
+	assert_int_equal(palloc_free(&pa, high, 1), 0);
+	assert_int_equal(palloc_free(&pa, mid, 2), 0);
+	assert_int_equal(palloc_free(&pa, gib, GIB / PAGE_SIZE), 0);
+	assert_int_equal(pa.free_pages, before);
+	assert_int_equal(pa.count, 2);
+}
+
 static void churn_matches_bitmap_model(void **state)
 {
 	(void)state;
@@ -630,6 +658,7 @@ int main(void)
 		cmocka_unit_test_setup(free_into_full_list, reset),
 		cmocka_unit_test_setup(alloc_cannot_split_full_list, reset),
 		cmocka_unit_test_setup(free_outside_pool, reset),
+		cmocka_unit_test_setup(alloc_range_bounds, reset),
 		cmocka_unit_test_setup(churn_matches_bitmap_model, reset),
 	};
 	return cmocka_run_group_tests_name("palloc", tests, NULL, NULL);
