@@ -270,21 +270,43 @@ static enum selftest_result dma_domains_isolated(struct selftest_ctx *ctx)
 	return r;
 }
 
-static enum selftest_result dma_unowned_device_faults(struct selftest_ctx *ctx)
+/* edu 2, which nobody owns, and a page it could reach if translation let
+ * it: its identity address below 256 MiB. */
+struct stray {
+	struct edu edu;
+	uint64_t watch;
+};
+
+static const uint64_t stray_target = 0x0e000000;
+
+static enum selftest_result open_stray(struct selftest_ctx *ctx, struct stray *s)
 {
-	REQUIRE_RIG(ctx);
 	const struct pci_function *f = edu_find(2);
-	struct edu stray;
 
 	if (!f)
 		return selftest_skip(ctx, "needs a third edu device");
-	CHECK(edu_open(&stray, f) == 0, "edu 2 has no usable BAR");
-	uint64_t watch = page_alloc_zeroed_range(1, 1, 0x0e000000, 0x0e000000 + PAGE);
-	CHECK(watch, "page not available");
-	enum selftest_result r = expect_write_fault(&stray, watch, watch,
-						    REASON_CONTEXT_NOT_PRESENT);
-	edu_close(&stray);
-	page_free(watch, 1);
+	CHECK(edu_open(&s->edu, f) == 0, "edu 2 has no usable BAR");
+	s->watch = page_alloc_zeroed_range(1, 1, stray_target, stray_target + PAGE);
+	CHECK(s->watch, "page %#llx not available", (unsigned long long)stray_target);
+	return SELFTEST_PASS;
+}
+
+static void close_stray(struct stray *s)
+{
+	edu_close(&s->edu);
+	page_free(s->watch, 1);
+}
+
+static enum selftest_result dma_unowned_device_faults(struct selftest_ctx *ctx)
+{
+	REQUIRE_RIG(ctx);
+	struct stray s;
+	enum selftest_result r = open_stray(ctx, &s);
+
+	if (r != SELFTEST_PASS)
+		return r;
+	r = expect_write_fault(&s.edu, s.watch, s.watch, REASON_CONTEXT_NOT_PRESENT);
+	close_stray(&s);
 	return r;
 }
 
@@ -292,26 +314,25 @@ static enum selftest_result dma_unowned_device_faults(struct selftest_ctx *ctx)
 static enum selftest_result dma_quarantine(struct selftest_ctx *ctx)
 {
 	REQUIRE_RIG(ctx);
-	const struct pci_function *f = edu_find(2);
-	struct edu stray;
+	struct stray s;
+	enum selftest_result r = open_stray(ctx, &s);
 
-	if (!f)
-		return selftest_skip(ctx, "needs a third edu device");
-	CHECK(edu_open(&stray, f) == 0, "edu 2 has no usable BAR");
-	uint64_t watch = page_alloc_zeroed_range(1, 1, 0x0e000000, 0x0e000000 + PAGE);
-	CHECK(watch, "page not available");
-	CHECK(iommu_quarantine_function(NULL, f) == 0, "quarantine");
-	CHECK(!(pci_read16(f->bdf, PCI_COMMAND) & PCI_COMMAND_BUS_MASTER), "bus master still on");
+	if (r != SELFTEST_PASS)
+		return r;
+	const struct pci_bdf d = s.edu.fn->bdf;
+	CHECK(iommu_quarantine_function(NULL, s.edu.fn) == 0, "quarantine");
+	CHECK(!(pci_read16(d, PCI_COMMAND) & PCI_COMMAND_BUS_MASTER), "bus master still on");
 	/* Even with bus mastering forced back on, fault processing is off. */
-	pci_write16(f->bdf, PCI_COMMAND, pci_read16(f->bdf, PCI_COMMAND) | PCI_COMMAND_BUS_MASTER);
-	fill(watch, 0x77, PAGE);
+	pci_write16(d, PCI_COMMAND, pci_read16(d, PCI_COMMAND) | PCI_COMMAND_BUS_MASTER);
+	fill(s.watch, 0x77, PAGE);
 	unsigned long before = iommu_faults()->total;
-	CHECK(edu_dma(&stray, watch, 0, 64, true) == 0, "DMA did not complete");
+	int err = edu_dma(&s.edu, s.watch, 0, 64, true);
 	time_delay_us(FAULT_WAIT_US);
-	edu_close(&stray);
-	CHECK(filled(watch, 0x77, PAGE), "a quarantined device wrote memory");
+	bool untouched = filled(s.watch, 0x77, PAGE);
+	close_stray(&s);
+	CHECK(!err, "DMA did not complete");
+	CHECK(untouched, "a quarantined device wrote memory");
 	CHECK(iommu_faults()->total == before, "a quarantined device still reports faults");
-	page_free(watch, 1);
 	return SELFTEST_PASS;
 }
 
