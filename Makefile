@@ -83,6 +83,7 @@ $(UNIT_DIR)/test_memmap: hv/memmap.c
 $(UNIT_DIR)/test_vtd_caps: iommu/vtd_caps.c iommu/vtd_fault_reason.c
 $(UNIT_DIR)/test_domain_id: iommu/domain_id.c
 $(UNIT_DIR)/test_iova: iommu/iova.c
+$(UNIT_DIR)/test_irte: iommu/irte.c iommu/irq_remap_alloc.c
 $(UNIT_DIR)/test_vtd_hw: tests/unit/fake_vtd.c tests/unit/fake_vtd.h iommu/vtd_unit.c \
 	iommu/vtd_domain.c iommu/vtd_fault.c iommu/vtd_caps.c iommu/vtd_fault_reason.c \
 	iommu/domain_id.c iommu/vtd_sl.c arch/x86/pt.c

@@ -108,7 +108,9 @@ static int queue_submit(struct vtd_unit *u, const uint64_t (*desc)[2], unsigned 
 {
 	volatile uint32_t *status = u->env->ptr(u->env->ctx, u->wait_page);
 	uint64_t *queue = u->env->ptr(u->env->ctx, u->queue);
-	uint32_t seq = ++u->wait_seq;
+	/* The status word is cleared to 0 before each wait: 0 is never a
+	 * sequence number, or a wrapped counter would not wait at all. */
+	uint32_t seq = ++u->wait_seq ? u->wait_seq : ++u->wait_seq;
 	unsigned head = (unsigned)(rd64(u, VTD_IQH) >> VTD_IQ_TAIL_SHIFT) % u->queue_entries;
 	unsigned free_slots = (head + u->queue_entries - u->queue_tail - 1) % u->queue_entries;
 

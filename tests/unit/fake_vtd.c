@@ -928,6 +928,14 @@ unsigned fake_check_coherent(struct fake_vtd *f)
 	struct visit v = { .mode = V_CHECK };
 
 	f->checks++;
+	/* The code under test is synchronous: nothing may be left running. */
+	if (f->gcmd_left || f->ccmd_left || f->iotlb_left || f->pmen_left ||
+	    ((f->gsts & G_QIE) && (f->queue_left || f->iqh != f->iqt)))
+		fake_fail(f, "an operation returned with a command still in progress (GCMD %d, "
+			  "CCMD %d, IOTLB %d, PMEN %d, queue %d, IQH %#llx IQT %#llx): it did not "
+			  "wait for completion", f->gcmd_left, f->ccmd_left, f->iotlb_left,
+			  f->pmen_left, f->queue_left, (unsigned long long)f->iqh,
+			  (unsigned long long)f->iqt);
 	traverse(f, &v);
 	check_context_cache(f);
 	check_tlb(f);
@@ -1385,6 +1393,9 @@ static void iotlb_write(struct fake_vtd *f, uint64_t v)
 	}
 	if (f->iotlb_left)
 		fake_fail(f, "IOTLB_REG written while an invalidation is in progress");
+	if (f->ccmd_left)
+		fake_fail(f, "IOTLB invalidation issued before the context-cache invalidation "
+			  "completed");
 	unsigned gran = (v >> 60) & 3;
 	struct fake_event ev = { .type = FEV_IOTLB, .gran = gran, .did = (uint16_t)(v >> 32),
 				 .dr = (v >> 49) & 1, .dw = (v >> 48) & 1 };
@@ -1441,6 +1452,21 @@ static void tick(struct fake_vtd *f)
 		queue_process(f);
 	if (f->pmen_left > 0 && --f->pmen_left == 0)
 		pmen_done(f);
+}
+
+void fake_resume(struct fake_vtd *f)
+{
+	f->stuck = 0;
+	if (f->gcmd_left)
+		gcmd_done(f);
+	if (f->ccmd_left && !(f->gsts & G_QIE))
+		ccmd_done(f);
+	if (f->iotlb_left && !(f->gsts & G_QIE))
+		iotlb_done(f);
+	if (f->pmen_left)
+		pmen_done(f);
+	if (f->queue_left || ((f->gsts & G_QIE) && f->iqh != f->iqt))
+		queue_process(f);
 }
 
 /* ---- register file --------------------------------------------------------------------- */

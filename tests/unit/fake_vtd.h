@@ -193,6 +193,10 @@ void fake_translate_ex(struct fake_vtd *f, uint16_t sid, uint64_t iova, bool wri
 bool fake_record_fault(struct fake_vtd *f, uint16_t sid, uint64_t addr, uint8_t reason,
 		       bool read);
 
+/* A stuck unit comes back: clears `stuck` and completes every command in
+ * flight, the queue included. */
+void fake_resume(struct fake_vtd *f);
+
 /* The event log. */
 void fake_log_reset(struct fake_vtd *f);
 /* Number of events of `type` since the last reset (queued or not). */

@@ -137,6 +137,21 @@ static int setup(void **state)
 	return 0;
 }
 
+static int setup_plain(void **state)
+{
+	(void)state;
+	watchdog_arm("test_vtd_hw", 60);
+	log_stub_reset();
+	return 0;
+}
+
+static int teardown_plain(void **state)
+{
+	(void)state;
+	watchdog_disarm();
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	struct fx *x = *state;
@@ -399,7 +414,7 @@ static void fake_walker_by_hand(void **state)
 	pg(gctx)[0] = groot | 1;
 	pg(groot)[0] = 3 | 0x80;
 	expect_walk(g, 0, 0x1000, false, 0xc, 0, 2);
-	/* PS at level 3 of a 4-level table is reserved; AW 2 needs SAGAW bit 2. */
+	/* AW 2 (4-level) on a unit whose SAGAW offers only 3 levels: invalid. */
 	pg(gctx)[1] = 2 | 7 << 8;
 	expect_walk(g, 0, 0x1000, false, 3, 0, 0);
 	assert_int_equal(g->errors, 0);
@@ -659,6 +674,15 @@ static void fake_catches_misuse(void **state)
 	fake_clear_errors(f);
 	raw_iotlb(f, VTD_IOTLB_IIRG_PAGE, 0x1000 | VTD_IVA_AM(1));
 	assert_non_null(strstr(f->error_text, "not aligned"));
+	fake_clear_errors(f);
+	/* A command left running, and an IOTLB invalidation issued before the
+	 * context-cache one completed. */
+	f->latency = 3;
+	raw_w64(f, VTD_CCMD, VTD_CCMD_ICC | VTD_CCMD_CIRG_GLOBAL);
+	raw_iotlb(f, VTD_IOTLB_IIRG_GLOBAL, 0);
+	assert_non_null(strstr(f->error_text, "before the context-cache invalidation"));
+	assert_true(fake_check_coherent(f) > 0);
+	assert_non_null(strstr(f->error_text, "still in progress"));
 	fake_vtd_free(f);
 }
 
@@ -1493,6 +1517,56 @@ static void queue_error(void **state)
 	OK(x);
 }
 
+/* The queue wraps around many times; the wait descriptor's status value
+ * wraps around 2^32 (one invalidation each: hours at a high I/O rate): a
+ * wait must still wait. */
+static void queue_wraps(void **state)
+{
+	struct fx *x = *state;
+	struct vtd_domain d;
+	uint16_t sid = bdf(0, 1, 0);
+
+	up(x);
+	for (unsigned i = 0; i < 300; i++)
+		assert_int_equal(vtd_invalidate_iotlb_global(&x->u), 0);
+	OK(x);
+	dom_new(x, &d);
+	ATTACH(x, &d, sid);
+	MAP(x, &d, 0x1000, 0x2000, SZ_4K, RW);
+	XLATE(x, sid, 0x1000, 0x2000, 3, 0);
+	x->f->latency = 5;
+	x->u.wait_seq = UINT32_MAX - 1;
+	for (unsigned i = 0; i < 3; i++) {
+		MAP(x, &d, 0x1000, 0x3000 + i * SZ_4K, SZ_4K, RW);
+		XLATE(x, sid, 0x1000, 0x3000 + i * SZ_4K, 3, 0);
+	}
+	DETACH(x, &d, sid);
+	dom_free(x, &d);
+}
+
+/* A queue the unit stopped fetching: submissions time out until it is
+ * full, then are refused without overwriting what the unit has yet to
+ * fetch; once the unit comes back, invalidation works again. */
+static void queue_full_after_timeouts(void **state)
+{
+	struct fx *x = *state;
+	unsigned n = 0;
+	int err;
+
+	up(x);
+	x->f->stuck = FAKE_STUCK_QUEUE;
+	while ((err = vtd_invalidate_iotlb_global(&x->u)) == -ETIMEDOUT && n < 1000)
+		n++;
+	assert_int_equal(err, -EBUSY);
+	assert_int_equal(n, 127); /* two slots each, one always left free */
+	assert_int_equal(x->u.timeouts, 127);
+	fake_resume(x->f);
+	assert_int_equal(x->f->iqh, x->f->iqt);
+	assert_int_equal(vtd_invalidate_iotlb_global(&x->u), 0);
+	assert_int_equal(vtd_invalidate_context_global(&x->u), 0);
+	OK(x);
+}
+
 /* ---- main ------------------------------------------------------------------------------ */
 
 typedef void (*test_fn)(void **);
@@ -1533,6 +1607,8 @@ static const struct {
 	{ "fault_event_setup[qemu]", fault_event_setup, V_QEMU },
 	{ "timeouts", timeouts, -1 },
 	{ "queue_error[qemu]", queue_error, V_QEMU },
+	{ "queue_wraps[qemu]", queue_wraps, V_QEMU },
+	{ "queue_full_after_timeouts[qemu]", queue_full_after_timeouts, V_QEMU },
 	{ "map_beyond_mgaw_refused[mgaw36]", map_beyond_mgaw_refused, V_MGAW36 },
 };
 
@@ -1549,8 +1625,8 @@ int main(void)
 		tests[n++] = (struct CMUnitTest){
 			.name = single[i].name,
 			.test_func = single[i].fn,
-			.setup_func = single[i].variant >= 0 ? setup : NULL,
-			.teardown_func = single[i].variant >= 0 ? teardown : NULL,
+			.setup_func = single[i].variant >= 0 ? setup : setup_plain,
+			.teardown_func = single[i].variant >= 0 ? teardown : teardown_plain,
 			.initial_state = single[i].variant >= 0 ? (void *)&variants[single[i].variant]
 								 : NULL,
 		};
