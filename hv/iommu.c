@@ -119,15 +119,13 @@ static unsigned long *counter_of(uint16_t sid)
 	return NULL;
 }
 
-static const char *owner_of(uint16_t sid)
+/* Who the requester belongs to: a present context entry means someone
+ * took it (the hypervisor's own drivers until guests come). */
+static const char *owner_of(const struct vtd_fault *f)
 {
-	const struct pci_topology *t = platform.pci;
+	struct vtd_unit *u = iommu_unit(f->unit);
 
-	for (unsigned i = 0; t && i < t->count; i++)
-		for (unsigned a = 0; a < t->fn[i].alias_count; a++)
-			if (t->fn[i].alias[a] == sid)
-				return "hypervisor"; /* guests come with passthrough */
-	return "nobody";
+	return u && vtd_context_domain(u, f->sid) >= 0 ? "hypervisor" : "nobody";
 }
 
 static void record_fault(const struct vtd_fault *f, void *ctx)
@@ -141,7 +139,7 @@ static void record_fault(const struct vtd_fault *f, void *ctx)
 		return;
 	log_warn("vt-d unit %u: %s fault from %02x:%02x.%u (owner %s) at %#llx: %s (%#x)%s\n",
 		 f->unit, f->read ? "read" : "write", f->sid >> 8, (f->sid >> 3) & 0x1f,
-		 f->sid & 7, owner_of(f->sid), (unsigned long long)f->address,
+		 f->sid & 7, owner_of(f), (unsigned long long)f->address,
 		 vtd_fault_reason(f->reason), f->reason,
 		 n == FAULT_PRINT_LIMIT ? "; further faults of this device counted only" : "");
 }

@@ -167,3 +167,10 @@ int vtd_domain_detach(struct vtd_domain *d, uint16_t sid)
 	int err = vtd_invalidate_context_device(u, d->did, sid);
 	return err ? err : vtd_invalidate_iotlb_domain(u, d->did);
 }
+
+int vtd_context_domain(struct vtd_unit *u, uint16_t sid)
+{
+	uint64_t *e = context_entry(u, sid, false);
+
+	return e && (e[0] & VTD_CTX_LO_P) ? (int)((e[1] >> 8) & 0xffff) : -1;
+}

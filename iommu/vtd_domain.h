@@ -35,4 +35,7 @@ int vtd_domain_unmap(struct vtd_domain *d, uint64_t iova, uint64_t size);
 int vtd_domain_attach(struct vtd_domain *d, uint16_t sid, bool quarantine);
 int vtd_domain_detach(struct vtd_domain *d, uint16_t sid);
 
+/* The domain ID requester `sid` is attached to on `u`, or -1 for none. */
+int vtd_context_domain(struct vtd_unit *u, uint16_t sid);
+
 #endif
