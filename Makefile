@@ -87,7 +87,7 @@ $(UNIT_DIR)/test_irte: iommu/irte.c iommu/irq_remap_alloc.c
 $(UNIT_DIR)/test_vtd_hw: tests/unit/fake_vtd.c tests/unit/fake_vtd.h iommu/vtd_unit.c \
 	iommu/vtd_domain.c iommu/vtd_fault.c iommu/vtd_caps.c iommu/vtd_fault_reason.c \
 	iommu/domain_id.c iommu/vtd_sl.c arch/x86/pt.c
-$(UNIT_DIR)/test_pci_groups: arch/x86/pci_enum.c iommu/group.c iommu/dmar_match.c iommu/dmar.c
+$(UNIT_DIR)/test_pci_groups: arch/x86/pci_enum.c iommu/group.c iommu/dmar_match.c iommu/dmar.c iommu/dmar_checks.c
 
 $(UNIT_DIR)/%: tests/unit/%.c $(UNIT_COMMON) | deps
 	@mkdir -p $(dir $@)

@@ -5,7 +5,7 @@
 #   make build/dmar.results   dmar-dump against iasl, and its command line
 #   make build/fuzz.results   both fuzz targets, FUZZ_TIME seconds each (in parallel)
 
-DMAR_HEADERS := iommu/dmar_model.h arch/x86/acpi.h hv/log.h
+DMAR_HEADERS := iommu/dmar_model.h iommu/dmar_parser.h arch/x86/acpi.h hv/log.h
 # Absent outside CI's layout (the tables sit beside the clone): the suites
 # that need them then skip with the reason.
 DMAR_SHARED := ../shared/dmar
@@ -13,7 +13,7 @@ DMAR_SHARED := ../shared/dmar
 # ---- dmar-dump ------------------------------------------------------------------
 
 DMAR_DUMP := $(BUILD)/host/dmar-dump
-DMAR_DUMP_SRCS := iommu/tools/dmar_dump.c iommu/tools/log_stderr.c iommu/dmar.c \
+DMAR_DUMP_SRCS := iommu/tools/dmar_dump.c iommu/tools/log_stderr.c iommu/dmar.c iommu/dmar_checks.c \
 	arch/x86/madt.c
 DMAR_DUMP_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I.
 
@@ -44,7 +44,7 @@ dmar-fixtures: $(DMAR_FIXTURES)
 # ---- host unit tests (built and run by the Makefile's unit rules) -----------------
 
 DMAR_UNIT_TESTS := $(filter $(UNIT_DIR)/test_dmar%,$(UNIT_TESTS))
-$(DMAR_UNIT_TESTS): iommu/dmar.c tests/dmar/dmar_test_util.c tests/dmar/dmar_test_util.h \
+$(DMAR_UNIT_TESTS): iommu/dmar.c iommu/dmar_checks.c tests/dmar/dmar_test_util.c tests/dmar/dmar_test_util.h \
 	$(DMAR_HEADERS)
 $(DMAR_UNIT_TESTS): HOST_CFLAGS += -DDMAR_FIXTURE_DIR='"$(DMAR_FIXTURE_DIR)"' \
 	-DDMAR_SHARED_DIR='"$(DMAR_SHARED)"'
@@ -73,7 +73,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 FUZZ_TIME ?= 20
 FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_dmar $(FUZZ_DIR)/fuzz_madt
 
-$(FUZZ_DIR)/fuzz_dmar: iommu/dmar.c $(DMAR_HEADERS)
+$(FUZZ_DIR)/fuzz_dmar: iommu/dmar.c iommu/dmar_checks.c $(DMAR_HEADERS)
 $(FUZZ_DIR)/fuzz_madt: arch/x86/madt.c arch/x86/madt.h arch/x86/acpi.h hv/log.h
 $(FUZZ_TARGETS): $(FUZZ_DIR)/%: tests/fuzz/%.c tests/unit/log_stub.c | deps
 	@mkdir -p $(dir $@)
