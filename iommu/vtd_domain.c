@@ -66,14 +66,18 @@ int vtd_domain_create(struct vtd_unit *u, struct vtd_domain *d)
 	return err;
 }
 
-void vtd_domain_destroy(struct vtd_domain *d)
+int vtd_domain_destroy(struct vtd_domain *d)
 {
-	if (d->attached)
-		log_err("vt-d: destroying domain %u with %u devices attached\n", d->did,
-			d->attached);
+	/* The unit may still walk the tables of an attached domain. */
+	if (d->attached) {
+		log_err("vt-d: domain %u still has %u devices attached, not destroyed\n",
+			d->did, d->attached);
+		return -EBUSY;
+	}
 	pt_destroy(&d->pt);
 	release_deferred(d);
 	domain_id_free(&d->unit->ids, d->did);
+	return 0;
 }
 
 int vtd_domain_map(struct vtd_domain *d, uint64_t iova, uint64_t phys, uint64_t size,
@@ -139,7 +143,8 @@ int vtd_domain_attach(struct vtd_domain *d, uint16_t sid, bool quarantine)
 	if (!e)
 		return -ENOMEM;
 	/* Functions of one group share an alias: the second attach is a no-op. */
-	if ((e[0] & VTD_CTX_LO_P) && ((e[1] >> 8) & 0xffff) == d->did)
+	if ((e[0] & VTD_CTX_LO_P) && ((e[1] >> 8) & 0xffff) == d->did &&
+	    !(e[0] & VTD_CTX_LO_FPD) == !quarantine)
 		return 0;
 	if (e[0] & VTD_CTX_LO_P)
 		return -EBUSY;

@@ -22,7 +22,8 @@ struct vtd_domain {
 };
 
 int vtd_domain_create(struct vtd_unit *u, struct vtd_domain *d);
-void vtd_domain_destroy(struct vtd_domain *d);
+/* -EBUSY while devices are attached. */
+int vtd_domain_destroy(struct vtd_domain *d);
 
 /* perm: VTD_SL_R and/or VTD_SL_W. */
 int vtd_domain_map(struct vtd_domain *d, uint64_t iova, uint64_t phys, uint64_t size,

@@ -83,6 +83,20 @@ static int wait_reg64_clear(struct vtd_unit *u, unsigned off, uint64_t mask,
 	return 0;
 }
 
+static int wait_reg64_equal(struct vtd_unit *u, unsigned a, unsigned b, const char *step)
+{
+	uint64_t start = u->env->now_us(u->env->ctx);
+
+	while (rd64(u, a) != rd64(u, b)) {
+		if (u->env->now_us(u->env->ctx) - start > VTD_TIMEOUT_US) {
+			u->timeouts++;
+			log_err("vt-d unit %u: timeout waiting for %s\n", u->index, step);
+			return -ETIMEDOUT;
+		}
+	}
+	return 0;
+}
+
 /* Sets (on) or clears a GCMD bit and waits for GSTS to follow. One-shot
  * commands (SRTP, WBF, SIRTP) report completion by their status bit
  * being set (SRTP, SIRTP) or cleared (WBF). */
@@ -144,8 +158,16 @@ static int queue_submit(struct vtd_unit *u, const uint64_t (*desc)[2], unsigned 
 	while (*status != seq) {
 		uint32_t fsts = rd32(u, VTD_FSTS);
 		if (fsts & VTD_FSTS_IQE) {
-			log_err("vt-d unit %u: invalidation queue error during %s (IQH %#llx)\n",
-				u->index, what, (unsigned long long)rd64(u, VTD_IQH));
+			/* The unit stops at the bad descriptor and fetches it again
+			 * once IQE is cleared: put our wait there instead (as Linux's
+			 * qi_check_fault does) so the queue moves on. */
+			unsigned head = (unsigned)(rd64(u, VTD_IQH) >> VTD_IQ_TAIL_SHIFT) %
+					u->queue_entries;
+			log_err("vt-d unit %u: invalidation queue error at descriptor %u during %s\n",
+				u->index, head, what);
+			queue[2 * head] = VTD_QI_WAIT | VTD_QI_WAIT_SW | VTD_QI_WAIT_DATA(seq);
+			queue[2 * head + 1] = u->wait_page;
+			vtd_flush_cache(u, &queue[2 * head], VTD_IQ_DESC_SIZE);
 			wr32(u, VTD_FSTS, VTD_FSTS_IQE);
 			return -EIO;
 		}
@@ -264,7 +286,9 @@ static int take_over(struct vtd_unit *u)
 	}
 	if (!err && (status & VTD_GSTS_IRES))
 		err = global_command(u, VTD_GCMD_IRE, false, "interrupt remapping disable");
-	if (!err && (status & VTD_GSTS_QIES))
+	/* The spec asks for the queue to be drained (IQH == IQT) first. */
+	if (!err && (status & VTD_GSTS_QIES) &&
+	    !(err = wait_reg64_equal(u, VTD_IQH, VTD_IQT, "firmware's invalidation queue")))
 		err = global_command(u, VTD_GCMD_QIE, false, "queued invalidation disable");
 	if (!err && (cap_plmr(u->cap) || cap_phmr(u->cap)) &&
 	    (rd32(u, VTD_PMEN) & VTD_PMEN_EPM)) {
