@@ -19,7 +19,6 @@
 #define PCI_BAR0 0x10
 #define PCI_BAR_IO (1u << 0)
 #define PCI_BAR_64BIT (2u << 1)
-#define PCI_COMMAND_MEMORY (1u << 1)
 
 const struct pci_function *edu_find(unsigned index)
 {
@@ -45,15 +44,13 @@ int edu_open(struct edu *e, const struct pci_function *f)
 		return -ENODEV; /* firmware left it unassigned */
 	e->fn = f;
 	e->regs = base;
-	pci_write16(f->bdf, PCI_COMMAND, pci_read16(f->bdf, PCI_COMMAND) |
-					 PCI_COMMAND_MEMORY | PCI_COMMAND_BUS_MASTER);
+	pci_command_update(f->bdf, PCI_COMMAND_MEMORY | PCI_COMMAND_BUS_MASTER, 0);
 	return 0;
 }
 
 void edu_close(struct edu *e)
 {
-	pci_write16(e->fn->bdf, PCI_COMMAND,
-		    pci_read16(e->fn->bdf, PCI_COMMAND) & ~PCI_COMMAND_BUS_MASTER);
+	pci_command_update(e->fn->bdf, 0, PCI_COMMAND_BUS_MASTER);
 }
 
 int edu_dma(struct edu *e, uint64_t addr, uint32_t offset, uint32_t len, bool to_ram)

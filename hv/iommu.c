@@ -309,7 +309,7 @@ int iommu_quarantine_function(struct vtd_domain *from, const struct pci_function
 	struct vtd_unit *u = iommu_unit_of(f);
 	int err = 0;
 
-	pci_write16(f->bdf, PCI_COMMAND, pci_read16(f->bdf, PCI_COMMAND) & ~PCI_COMMAND_BUS_MASTER);
+	pci_command_update(f->bdf, 0, PCI_COMMAND_BUS_MASTER);
 	if (!u)
 		return -ENODEV;
 	if (!blocking_ready[u->index]) {

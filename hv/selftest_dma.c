@@ -323,7 +323,7 @@ static enum selftest_result dma_quarantine(struct selftest_ctx *ctx)
 	CHECK(iommu_quarantine_function(NULL, s.edu.fn) == 0, "quarantine");
 	CHECK(!(pci_read16(d, PCI_COMMAND) & PCI_COMMAND_BUS_MASTER), "bus master still on");
 	/* Even with bus mastering forced back on, fault processing is off. */
-	pci_write16(d, PCI_COMMAND, pci_read16(d, PCI_COMMAND) | PCI_COMMAND_BUS_MASTER);
+	pci_command_update(d, PCI_COMMAND_BUS_MASTER, 0);
 	fill(s.watch, 0x77, PAGE);
 	unsigned long before = iommu_faults()->total;
 	int err = edu_dma(&s.edu, s.watch, 0, 64, true);

@@ -52,48 +52,52 @@ void vtd_write_entry(struct vtd_unit *u, uint64_t *entry, uint64_t lo, uint64_t 
 	vtd_flush_cache(u, entry, 16);
 }
 
-/* Polls until (read() & mask) == want; every wait on the unit is bounded. */
+/* Every wait on the unit is bounded: a wait starts a deadline, and each
+ * poll that finds the hardware not done asks whether it has passed. */
+static uint64_t wait_start(const struct vtd_unit *u)
+{
+	return u->env->now_us(u->env->ctx);
+}
+
+static bool wait_expired(struct vtd_unit *u, uint64_t start, const char *step)
+{
+	if (u->env->now_us(u->env->ctx) - start <= VTD_TIMEOUT_US)
+		return false;
+	u->timeouts++;
+	log_err("vt-d unit %u: timeout waiting for %s\n", u->index, step);
+	return true;
+}
+
+/* Polls until (read() & mask) == want. */
 static int wait_reg32(struct vtd_unit *u, unsigned off, uint32_t mask, uint32_t want,
 		      const char *step)
 {
-	uint64_t start = u->env->now_us(u->env->ctx);
+	uint64_t start = wait_start(u);
 
-	while ((rd32(u, off) & mask) != want) {
-		if (u->env->now_us(u->env->ctx) - start > VTD_TIMEOUT_US) {
-			u->timeouts++;
-			log_err("vt-d unit %u: timeout waiting for %s\n", u->index, step);
+	while ((rd32(u, off) & mask) != want)
+		if (wait_expired(u, start, step))
 			return -ETIMEDOUT;
-		}
-	}
 	return 0;
 }
 
 static int wait_reg64_clear(struct vtd_unit *u, unsigned off, uint64_t mask,
 			    const char *step)
 {
-	uint64_t start = u->env->now_us(u->env->ctx);
+	uint64_t start = wait_start(u);
 
-	while (rd64(u, off) & mask) {
-		if (u->env->now_us(u->env->ctx) - start > VTD_TIMEOUT_US) {
-			u->timeouts++;
-			log_err("vt-d unit %u: timeout waiting for %s\n", u->index, step);
+	while (rd64(u, off) & mask)
+		if (wait_expired(u, start, step))
 			return -ETIMEDOUT;
-		}
-	}
 	return 0;
 }
 
 static int wait_reg64_equal(struct vtd_unit *u, unsigned a, unsigned b, const char *step)
 {
-	uint64_t start = u->env->now_us(u->env->ctx);
+	uint64_t start = wait_start(u);
 
-	while (rd64(u, a) != rd64(u, b)) {
-		if (u->env->now_us(u->env->ctx) - start > VTD_TIMEOUT_US) {
-			u->timeouts++;
-			log_err("vt-d unit %u: timeout waiting for %s\n", u->index, step);
+	while (rd64(u, a) != rd64(u, b))
+		if (wait_expired(u, start, step))
 			return -ETIMEDOUT;
-		}
-	}
 	return 0;
 }
 
@@ -154,7 +158,7 @@ static int queue_submit(struct vtd_unit *u, const uint64_t (*desc)[2], unsigned 
 	vtd_flush_cache(u, (const void *)status, sizeof(*status));
 	wr64(u, VTD_IQT, (uint64_t)u->queue_tail << VTD_IQ_TAIL_SHIFT);
 
-	uint64_t start = u->env->now_us(u->env->ctx);
+	uint64_t start = wait_start(u);
 	while (*status != seq) {
 		uint32_t fsts = rd32(u, VTD_FSTS);
 		if (fsts & VTD_FSTS_IQE) {
@@ -171,11 +175,8 @@ static int queue_submit(struct vtd_unit *u, const uint64_t (*desc)[2], unsigned 
 			wr32(u, VTD_FSTS, VTD_FSTS_IQE);
 			return -EIO;
 		}
-		if (u->env->now_us(u->env->ctx) - start > VTD_TIMEOUT_US) {
-			u->timeouts++;
-			log_err("vt-d unit %u: timeout waiting for %s\n", u->index, what);
+		if (wait_expired(u, start, what))
 			return -ETIMEDOUT;
-		}
 	}
 	return 0;
 }

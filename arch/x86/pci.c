@@ -45,6 +45,14 @@ void pci_write16(struct pci_bdf d, uint16_t off, uint16_t value)
 		mmio_write16(a, value);
 }
 
+uint16_t pci_command_update(struct pci_bdf d, uint16_t set, uint16_t clear)
+{
+	uint16_t cmd = pci_read16(d, PCI_COMMAND);
+
+	pci_write16(d, PCI_COMMAND, (cmd | set) & ~clear);
+	return cmd;
+}
+
 unsigned pci_for_each_function(pci_visit_fn visit, void *ctx)
 {
 	unsigned n = 0;
@@ -75,10 +83,9 @@ unsigned pci_for_each_function(pci_visit_fn visit, void *ctx)
 static void disable_bus_master(void *ctx, struct pci_bdf d)
 {
 	unsigned *was_on = ctx;
-	uint16_t cmd = pci_read16(d, PCI_COMMAND);
 
-	if (cmd & PCI_COMMAND_BUS_MASTER) {
-		pci_write16(d, PCI_COMMAND, cmd & ~PCI_COMMAND_BUS_MASTER);
+	if (pci_read16(d, PCI_COMMAND) & PCI_COMMAND_BUS_MASTER) {
+		pci_command_update(d, 0, PCI_COMMAND_BUS_MASTER);
 		(*was_on)++;
 	}
 }

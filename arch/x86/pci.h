@@ -22,6 +22,9 @@ uint32_t pci_read32(struct pci_bdf d, uint16_t off);
 uint16_t pci_read16(struct pci_bdf d, uint16_t off);
 void pci_write16(struct pci_bdf d, uint16_t off, uint16_t value);
 
+/* Sets and clears bits of the command register; returns its old value. */
+uint16_t pci_command_update(struct pci_bdf d, uint16_t set, uint16_t clear);
+
 typedef void (*pci_visit_fn)(void *ctx, struct pci_bdf d);
 
 /* Visits every function present in every ECAM window. */

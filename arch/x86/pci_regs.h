@@ -9,6 +9,7 @@
 #define PCI_VENDOR_ID         0x00
 #define PCI_DEVICE_ID         0x02
 #define PCI_COMMAND           0x04
+#define PCI_COMMAND_MEMORY    (1u << 1)
 #define PCI_COMMAND_BUS_MASTER (1u << 2)
 #define PCI_STATUS            0x06
 #define PCI_STATUS_CAP_LIST   (1u << 4)
