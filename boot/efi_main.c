@@ -5,6 +5,7 @@
 #include "arch/x86/pci.h"
 #include "arch/x86/stack.h"
 #include "arch/x86/time.h"
+#include "arch/x86/trampoline.h"
 #include "hv/console.h"
 #include "hv/log.h"
 #include "hv/platform.h"
@@ -45,6 +46,22 @@ static void *alloc_pages(UINTN pages)
 	    EFI_SUCCESS)
 		return NULL;
 	return (void *)(uintptr_t)addr;
+}
+
+/* Pages below 1 MiB for the AP startup trampoline: a SIPI can only start a
+ * CPU there, and after ExitBootServices nothing hands out memory by
+ * address. EfiLoaderData becomes MEM_HYPERVISOR, which the page allocator
+ * never takes (nor anything below 1 MiB). */
+static uint64_t alloc_trampoline(void)
+{
+	EFI_PHYSICAL_ADDRESS addr = TRAMPOLINE_MAX_ADDR;
+
+	if (efi_bs->AllocatePages(AllocateMaxAddress, EfiLoaderData, TRAMPOLINE_PAGES,
+				  &addr) != EFI_SUCCESS) {
+		log_warn("boot: no free pages below 1 MiB: SMP unavailable, the BSP runs alone\n");
+		return 0;
+	}
+	return addr;
 }
 
 /* Leaves boot services. Between GetMemoryMap and ExitBootServices nothing
@@ -129,6 +146,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	pci_init(&platform.mcfg);
 
 	bi->firmware_shutdown = firmware_shutdown;
+	bi->smp_trampoline = alloc_trampoline();
 
 	EFI_STATUS status = exit_boot_services(image, bi);
 	if (status != EFI_SUCCESS) {

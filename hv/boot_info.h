@@ -16,6 +16,10 @@ struct boot_info {
 	unsigned exit_boot_services_tries;
 	unsigned bus_masters_quiesced;
 	uint64_t ebs_done_ns;
+	/* TRAMPOLINE_PAGES (arch/x86/trampoline.h) below 1 MiB for starting
+	 * the APs, typed loader data so the page allocator never takes them;
+	 * 0 when firmware had none (the BSP then runs alone). */
+	uint64_t smp_trampoline;
 	/* Firmware's ResetSystem(shutdown), usable after ExitBootServices. */
 	void (*firmware_shutdown)(void);
 };

@@ -5,7 +5,9 @@
 #include "arch/x86/desc.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/paging.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/irq.h"
+#include "arch/x86/smp.h"
 #include "hv/iommu.h"
 #include "hv/log.h"
 #include "hv/options.h"
@@ -54,7 +56,7 @@ void hv_main(struct boot_info *bi)
 	struct hv_options opts;
 	char error[OPTIONS_ERROR_MAX];
 
-	desc_init_cpu();
+	desc_init_cpu(percpu_bsp());
 	log_info("boot: left boot services (%u %s), %u PCI bus masters quiesced\n",
 		 bi->exit_boot_services_tries,
 		 bi->exit_boot_services_tries == 1 ? "try" : "tries",
@@ -70,6 +72,10 @@ void hv_main(struct boot_info *bi)
 	lapic_init();
 	log_info("lapic: BSP APIC ID %u, %s mode\n", lapic_id(),
 		 lapic_x2apic_mode() ? "x2APIC" : "xAPIC");
+	int err = smp_init(bi->smp_trampoline, platform.madt_ok ? &platform.madt : NULL);
+	if (err)
+		log_warn("smp: continuing on %u CPU%s (%d)\n", smp_cpu_count(),
+			 smp_cpu_count() == 1 ? "" : "s", err);
 	platform_enumerate_pci();
 	platform_print();
 	iommu_init();

@@ -5,10 +5,22 @@
 #include <stdint.h>
 
 #define MSR_IA32_APIC_BASE 0x0000001bu
+#define MSR_IA32_PAT       0x00000277u
 #define MSR_IA32_EFER      0xc0000080u
+#define MSR_IA32_GS_BASE   0xc0000101u
+#define EFER_LME           (1ull << 8)
 #define EFER_NXE           (1ull << 11)
 
+/* Control register bits (SDM Vol. 3A, 2.5). */
+#define CR0_PE (1ull << 0)
+#define CR0_ET (1ull << 4)
+#define CR0_NE (1ull << 5)
 #define CR0_WP (1ull << 16)
+#define CR0_PG (1ull << 31)
+#define CR4_PAE  (1ull << 5)
+#define CR4_LA57 (1ull << 12)
+
+#define RFLAGS_IF (1ull << 9)
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
@@ -103,6 +115,28 @@ static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 {
 	for (;;)
 		__asm__ volatile("cli; hlt");
+}
+
+/* Sleeps between interrupts forever: STI's one-instruction shadow makes
+ * "sti; hlt" atomic, so no interrupt is taken between them and missed. */
+static inline __attribute__((noreturn)) void cpu_idle_forever(void)
+{
+	for (;;)
+		__asm__ volatile("sti; hlt" ::: "memory");
+}
+
+/* Disables interrupts; returns the RFLAGS to give cpu_irq_restore(). */
+static inline uint64_t cpu_irq_save(void)
+{
+	uint64_t flags;
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) :: "memory");
+	return flags;
+}
+
+static inline void cpu_irq_restore(uint64_t flags)
+{
+	if (flags & RFLAGS_IF)
+		__asm__ volatile("sti" ::: "memory");
 }
 
 static inline uint64_t mmio_read64(uintptr_t a) { return *(volatile uint64_t *)a; }

@@ -1,5 +1,7 @@
 #include "arch/x86/desc.h"
+#include "arch/x86/cpu.h"
 #include "arch/x86/exception.h"
+#include "arch/x86/percpu.h"
 
 #include <string.h>
 
@@ -9,27 +11,12 @@
 #define TSS_TYPE_AVAILABLE 0x89ull
 #define IDT_TYPE_INTERRUPT_GATE 0x8e
 
-struct idt_gate {
-	uint16_t offset_low;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type_attr;
-	uint16_t offset_mid;
-	uint32_t offset_high;
-	uint32_t reserved;
-} __attribute__((packed));
-
 struct table_register {
 	uint16_t limit;
 	uint64_t base;
 } __attribute__((packed));
 
 extern const uintptr_t isr_table[IDT_VECTORS];
-
-static uint64_t gdt[5] __attribute__((aligned(16)));
-static struct tss64 tss __attribute__((aligned(16)));
-static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
-static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 
 static void set_tss_descriptor(uint64_t *slot, const struct tss64 *t)
 {
@@ -51,7 +38,7 @@ static uint8_t ist_for_vector(unsigned vec)
 	}
 }
 
-static void build_idt(void)
+static void build_idt(struct idt_gate *idt)
 {
 	for (unsigned v = 0; v < IDT_VECTORS; v++) {
 		uintptr_t h = isr_table[v];
@@ -66,20 +53,22 @@ static void build_idt(void)
 	}
 }
 
-void desc_init_cpu(void)
+void desc_init_cpu(struct percpu *pc)
 {
-	struct table_register gdtr = { sizeof(gdt) - 1, (uintptr_t)gdt };
-	struct table_register idtr = { sizeof(idt) - 1, (uintptr_t)idt };
+	struct table_register gdtr = { sizeof(pc->gdt) - 1, (uintptr_t)pc->gdt };
+	struct table_register idtr = { sizeof(pc->idt) - 1, (uintptr_t)pc->idt };
+	uint64_t *gdt = pc->gdt;
+	struct tss64 *tss = &pc->tss;
 
 	gdt[0] = 0;
 	gdt[GDT_SEL_CODE64 / 8] = GDT_CODE64;
 	gdt[GDT_SEL_DATA / 8] = GDT_DATA;
-	memset(&tss, 0, sizeof(tss));
-	for (unsigned i = 0; i < 3; i++)
-		tss.ist[i] = (uintptr_t)(ist_stacks[i] + IST_STACK_SIZE);
-	tss.iomap_base = sizeof(tss); /* no I/O permission bitmap */
-	set_tss_descriptor(&gdt[GDT_SEL_TSS / 8], &tss);
-	build_idt();
+	memset(tss, 0, sizeof(*tss));
+	for (unsigned i = 0; i < IST_STACKS; i++)
+		tss->ist[i] = (uintptr_t)(pc->ist_stacks[i] + IST_STACK_SIZE);
+	tss->iomap_base = sizeof(*tss); /* no I/O permission bitmap */
+	set_tss_descriptor(&gdt[GDT_SEL_TSS / 8], tss);
+	build_idt(pc->idt);
 
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq %1\n\t"
@@ -100,4 +89,8 @@ void desc_init_cpu(void)
 			 : "m"(gdtr), "i"(GDT_SEL_CODE64), "i"(GDT_SEL_DATA),
 			   "r"((uint16_t)GDT_SEL_TSS), "m"(idtr)
 			 : "rax", "memory");
+	/* Only now: loading a null selector into GS may clear its base (Intel
+	 * does, AMD does not), SDM Vol. 3A, 3.4.4. */
+	pc->self = pc;
+	wrmsr(MSR_IA32_GS_BASE, (uintptr_t)pc);
 }

@@ -8,11 +8,13 @@
 #define GDT_SEL_CODE64 0x08
 #define GDT_SEL_DATA   0x10
 #define GDT_SEL_TSS    0x18
+#define GDT_ENTRIES    5    /* null, code, data, and the TSS's two slots */
 
 /* IST slots: faults that may arrive on a broken stack get a known-good one. */
 #define IST_DOUBLE_FAULT 1
 #define IST_NMI          2
 #define IST_MACHINE_CHECK 3
+#define IST_STACKS 3
 #define IST_STACK_SIZE 8192
 
 #define EXCEPTION_VECTORS 32
@@ -28,7 +30,22 @@ struct tss64 {
 	uint16_t iomap_base;
 } __attribute__((packed));
 
-/* Loads this CPU's GDT, TSS and IDT. The IDT is shared by all CPUs. */
-void desc_init_cpu(void);
+struct idt_gate {
+	uint16_t offset_low;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type_attr;
+	uint16_t offset_mid;
+	uint32_t offset_high;
+	uint32_t reserved;
+} __attribute__((packed));
+
+struct percpu;
+
+/* Builds this CPU's GDT, TSS and IDT inside `pc` and loads them, then points
+ * the GS base at `pc` (this_cpu()). Every CPU gets its own tables (a TSS is
+ * busy once loaded, and each CPU needs its own IST stacks); the IDTs are
+ * identical copies with the same entry stubs. */
+void desc_init_cpu(struct percpu *pc);
 
 #endif

@@ -10,36 +10,42 @@ struct irq_slot {
 };
 
 static struct irq_slot slots[256];
+/* Every CPU counts here: atomic, or concurrent increments get lost. */
 static unsigned long spurious;
 
+/* Handlers run on whichever CPU takes the interrupt: a slot is published
+ * context first, handler last, so a CPU that sees the handler sees its
+ * context; unregistering clears only the handler. */
 int irq_register(uint8_t vector, irq_handler_fn fn, void *ctx)
 {
-	if (vector < IRQ_FIRST_VECTOR || slots[vector].fn)
+	if (vector < IRQ_FIRST_VECTOR || __atomic_load_n(&slots[vector].fn, __ATOMIC_RELAXED))
 		return -EBUSY;
-	slots[vector] = (struct irq_slot){ fn, ctx };
+	slots[vector].ctx = ctx;
+	__atomic_store_n(&slots[vector].fn, fn, __ATOMIC_RELEASE);
 	return 0;
 }
 
 void irq_unregister(uint8_t vector)
 {
-	slots[vector] = (struct irq_slot){ NULL, NULL };
+	__atomic_store_n(&slots[vector].fn, NULL, __ATOMIC_RELEASE);
 }
 
 void irq_dispatch(uint8_t vector)
 {
 	/* The APIC's spurious vector needs no EOI (SDM 11.9). */
 	if (vector == LAPIC_SPURIOUS_VECTOR) {
-		spurious++;
+		__atomic_fetch_add(&spurious, 1, __ATOMIC_RELAXED);
 		return;
 	}
-	if (slots[vector].fn)
-		slots[vector].fn(vector, slots[vector].ctx);
+	irq_handler_fn fn = __atomic_load_n(&slots[vector].fn, __ATOMIC_ACQUIRE);
+	if (fn)
+		fn(vector, slots[vector].ctx);
 	else
-		spurious++;
+		__atomic_fetch_add(&spurious, 1, __ATOMIC_RELAXED);
 	lapic_write(LAPIC_EOI, 0);
 }
 
 unsigned long irq_spurious_count(void)
 {
-	return spurious;
+	return __atomic_load_n(&spurious, __ATOMIC_RELAXED);
 }

@@ -9,6 +9,7 @@
 /* Fixed vectors of the hypervisor's own interrupts. */
 #define IRQ_VECTOR_VTD_FAULT 0x30
 #define IRQ_VECTOR_TEST      0x31 /* self-tests */
+#define IRQ_VECTOR_IPI_TEST  0x32 /* self-tests: IPIs between CPUs */
 
 typedef void (*irq_handler_fn)(uint8_t vector, void *ctx);
 

@@ -20,15 +20,15 @@ Declarative only: one dict per QEMU boot of hv.efi.  Keys:
 SCENARIOS = [
     {
         "name": "iommu",
-        "smp": 2,
+        "smp": 4,
         "mem": "2G",
         "iommu": True,
         "devices": ["edu,addr=0x4"],
-        "cmdline": "selftest=platform,pci,memory,cpu exit=qemu expect.cpus=2 expect.dmar=1 expect.ecam=0xb0000000"
+        "cmdline": "selftest=platform,pci,memory,cpu exit=qemu expect.cpus=4 expect.dmar=1 expect.ecam=0xb0000000"
                    " expect.units=all expect.group=00:04.0 expect.alias=00:04.0>00:04.0"
                    " expect.group=00:1f.0,00:1f.2,00:1f.3",
         "expect_pass": ["madt_cpu_count", "dmar_presence", "pci_groups", "pci_units",
-                        "time_source"],
+                        "time_source", "smp_all_cpus_online", "smp_ipi_per_cpu_data"],
     },
     {
         # The topologies whose IOMMU groups and DMA aliases matter. OVMF numbers
@@ -40,7 +40,7 @@ SCENARIOS = [
         #  - edu behind a pcie-root-port, whose ACS hv turns on: alone;
         #  - edu on the root bus: alone.
         "name": "pci-topology",
-        "smp": 2,
+        "smp": 4,
         "mem": "1G",
         "iommu": True,
         "devices": [
@@ -53,7 +53,7 @@ SCENARIOS = [
             "pcie-root-port,id=rp1,bus=pcie.0,addr=0x7,chassis=1",
             "edu,bus=rp1,addr=0x0",
         ],
-        "cmdline": "selftest=platform,pci,memory,cpu exit=qemu expect.cpus=2 expect.dmar=1 expect.units=all"
+        "cmdline": "selftest=platform,pci,memory,cpu exit=qemu expect.cpus=4 expect.dmar=1 expect.units=all"
                    " expect.group=00:05.0,01:01.0,01:02.0"
                    " expect.alias=01:01.0>01:00.0 expect.alias=01:02.0>01:00.0"
                    " expect.group=00:06.0,00:06.1 expect.group=00:04.0"
