@@ -101,10 +101,9 @@ static int wait_reg64_equal(struct vtd_unit *u, unsigned a, unsigned b, const ch
 	return 0;
 }
 
-/* Sets (on) or clears a GCMD bit and waits for GSTS to follow. One-shot
- * commands (SRTP, WBF, SIRTP) report completion by their status bit
+/* One-shot commands (SRTP, WBF, SIRTP) report completion by their status bit
  * being set (SRTP, SIRTP) or cleared (WBF). */
-static int global_command(struct vtd_unit *u, uint32_t bit, bool on, const char *step)
+int vtd_global_command(struct vtd_unit *u, uint32_t bit, bool on, const char *step)
 {
 	uint32_t status = rd32(u, VTD_GSTS) & GCMD_PERSISTENT;
 
@@ -116,7 +115,7 @@ static int global_command(struct vtd_unit *u, uint32_t bit, bool on, const char 
 
 int vtd_flush_write_buffer(struct vtd_unit *u)
 {
-	return cap_rwbf(u->cap) ? global_command(u, VTD_GCMD_WBF, true, "write buffer flush") : 0;
+	return cap_rwbf(u->cap) ? vtd_global_command(u, VTD_GCMD_WBF, true, "write buffer flush") : 0;
 }
 
 /* ---- queued invalidation (VT-d 6.5.2) ----------------------------------- */
@@ -271,6 +270,29 @@ int vtd_invalidate_iotlb_range(struct vtd_unit *u, uint16_t did, uint64_t iova,
 				(first >> am) << (am + 12), am);
 }
 
+int vtd_invalidate_iec_global(struct vtd_unit *u)
+{
+	const uint64_t d[1][2] = { { VTD_QI_IEC | VTD_QI_IEC_GLOBAL, 0 } };
+
+	if (!u->queued)
+		return -EOPNOTSUPP;
+	u->iec_invalidations++;
+	return queue_submit(u, d, 1, "interrupt entry cache invalidation");
+}
+
+int vtd_invalidate_iec_index(struct vtd_unit *u, uint16_t index, unsigned index_mask)
+{
+	const uint64_t d[1][2] = { { VTD_QI_IEC | VTD_QI_IEC_INDEX | VTD_QI_IEC_IM(index_mask) |
+				     VTD_QI_IEC_IIDX(index), 0 } };
+
+	if (!u->queued)
+		return -EOPNOTSUPP;
+	if (index_mask > 16 || (index & ((1u << index_mask) - 1)))
+		return -EINVAL;
+	u->iec_invalidations++;
+	return queue_submit(u, d, 1, "interrupt entry cache invalidation");
+}
+
 /* ---- bring-up ------------------------------------------------------------ */
 
 /* Firmware may hand over a unit with translation, interrupt remapping,
@@ -283,14 +305,14 @@ static int take_over(struct vtd_unit *u)
 
 	if (status & VTD_GSTS_TES) {
 		log_warn("vt-d unit %u: firmware left translation on; turning it off\n", u->index);
-		err = global_command(u, VTD_GCMD_TE, false, "translation disable");
+		err = vtd_global_command(u, VTD_GCMD_TE, false, "translation disable");
 	}
 	if (!err && (status & VTD_GSTS_IRES))
-		err = global_command(u, VTD_GCMD_IRE, false, "interrupt remapping disable");
+		err = vtd_global_command(u, VTD_GCMD_IRE, false, "interrupt remapping disable");
 	/* The spec asks for the queue to be drained (IQH == IQT) first. */
 	if (!err && (status & VTD_GSTS_QIES) &&
 	    !(err = wait_reg64_equal(u, VTD_IQH, VTD_IQT, "firmware's invalidation queue")))
-		err = global_command(u, VTD_GCMD_QIE, false, "queued invalidation disable");
+		err = vtd_global_command(u, VTD_GCMD_QIE, false, "queued invalidation disable");
 	if (!err && (cap_plmr(u->cap) || cap_phmr(u->cap)) &&
 	    (rd32(u, VTD_PMEN) & VTD_PMEN_EPM)) {
 		wr32(u, VTD_PMEN, 0);
@@ -305,7 +327,7 @@ static int set_root_table(struct vtd_unit *u)
 		return -ENOMEM;
 	vtd_flush_cache(u, u->env->ptr(u->env->ctx, u->root), 4096);
 	wr64(u, VTD_RTADDR, u->root | VTD_RTADDR_TTM_LEGACY);
-	return global_command(u, VTD_GCMD_SRTP, true, "root table pointer");
+	return vtd_global_command(u, VTD_GCMD_SRTP, true, "root table pointer");
 }
 
 static int enable_queue(struct vtd_unit *u)
@@ -318,7 +340,7 @@ static int enable_queue(struct vtd_unit *u)
 	vtd_flush_cache(u, u->env->ptr(u->env->ctx, u->queue), 4096);
 	wr64(u, VTD_IQT, 0);
 	wr64(u, VTD_IQA, u->queue | VTD_IQA_QS(0));
-	int err = global_command(u, VTD_GCMD_QIE, true, "queued invalidation enable");
+	int err = vtd_global_command(u, VTD_GCMD_QIE, true, "queued invalidation enable");
 	if (!err)
 		u->queued = true;
 	return err;
@@ -367,7 +389,7 @@ void vtd_unit_setup_fault_event(struct vtd_unit *u, uint8_t vector, uint32_t api
 
 int vtd_unit_enable_translation(struct vtd_unit *u)
 {
-	int err = global_command(u, VTD_GCMD_TE, true, "translation enable");
+	int err = vtd_global_command(u, VTD_GCMD_TE, true, "translation enable");
 
 	u->enabled = !err;
 	return err;

@@ -48,8 +48,13 @@ struct vtd_unit {
 	uint64_t wait_page;          /* status words written by wait descriptors */
 	uint32_t wait_seq;
 	struct domain_ids ids;
+	/* Interrupt remapping (vtd_ir.c): the table, 2^(S + 1) entries. */
+	uint64_t irt;
+	uint32_t irt_entries;
+	bool eim;                    /* x2APIC destinations (IRTA.EIME) */
+	bool ir_enabled;
 	/* Counters for the boot log and the tests. */
-	unsigned long context_invalidations, iotlb_invalidations, timeouts;
+	unsigned long context_invalidations, iotlb_invalidations, iec_invalidations, timeouts;
 };
 
 /* Reads the capabilities, disables what firmware left on, sets up the root
@@ -63,6 +68,10 @@ void vtd_unit_setup_fault_event(struct vtd_unit *u, uint8_t vector, uint32_t api
 
 int vtd_unit_enable_translation(struct vtd_unit *u);
 
+/* Sets (on) or clears a GCMD bit, carrying the persistent ones, and waits
+ * for GSTS to follow (VT-d 11.4.4). */
+int vtd_global_command(struct vtd_unit *u, uint32_t bit, bool on, const char *step);
+
 /* Invalidations (VT-d 6.5), each synchronous: done when it returns. */
 int vtd_flush_write_buffer(struct vtd_unit *u);
 int vtd_invalidate_context_global(struct vtd_unit *u);
@@ -73,6 +82,12 @@ int vtd_invalidate_iotlb_domain(struct vtd_unit *u, uint16_t did);
  * naturally aligned block within CAP.MAMV, domain-selective otherwise. */
 int vtd_invalidate_iotlb_range(struct vtd_unit *u, uint16_t did, uint64_t iova,
 			       uint64_t size);
+
+/* The interrupt entry cache (6.5.2.5), through the queue only (interrupt
+ * remapping requires it): every entry, or the naturally aligned block of
+ * 2^index_mask entries holding `index`. */
+int vtd_invalidate_iec_global(struct vtd_unit *u);
+int vtd_invalidate_iec_index(struct vtd_unit *u, uint16_t index, unsigned index_mask);
 
 /* Writes a 16-byte structure (root or context entry) so that the hardware
  * never sees the present bit with a half-written entry: high qword first,

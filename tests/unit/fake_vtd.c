@@ -1,6 +1,7 @@
 /* See fake_vtd.h. Everything here is written from the VT-d specification
- * 4.1 (chapters 3, 6, 9, 10, 11) with its own constants, so that a misread
- * in iommu/vtd_regs.h shows up as a disagreement instead of being copied. */
+ * 4.1 (chapters 3, 5, 6, 9, 10, 11) with its own constants, so that a misread
+ * in iommu/vtd_regs.h or iommu/irte.h shows up as a disagreement instead of
+ * being copied. */
 #include "tests/unit/fake_vtd.h"
 
 #include <stdarg.h>
@@ -69,12 +70,54 @@ static bool cap_bit(uint64_t c, unsigned b) { return (c >> b) & 1; }
 #define CAP_DWD 54
 #define CAP_DRD 55
 static unsigned ecap_iro_(uint64_t e)  { return (unsigned)((e >> 8) & 0x3ff) * 16; }
+#define CAP_PI 59
 #define ECAP_C 0
 #define ECAP_QI 1
 #define ECAP_DT 2
 #define ECAP_IR 3
+#define ECAP_EIM 4
 #define ECAP_PT 6
 #define ECAP_SC 7
+
+/* Interrupt remapping (5.1, 9.10, and the IRTA_REG register). */
+#define IRTA_S(v)  ((unsigned)((v) & 0xf))   /* 2^(S+1) entries */
+#define IRTA_EIME  (1ull << 11)
+#define IRTA_RSVD  (0x7full << 4)
+/* IRTE, low qword. */
+#define IR_P       (1ull << 0)
+#define IR_FPD     (1ull << 1)
+#define IR_DM      (1ull << 2)
+#define IR_RH      (1ull << 3)
+#define IR_TM      (1ull << 4)
+#define IR_DLM(lo) ((unsigned)((lo) >> 5) & 7)
+#define IR_IM      (1ull << 15)
+#define IR_V(lo)   ((uint8_t)((lo) >> 16))
+#define IR_DST(lo) ((uint32_t)((lo) >> 32))
+#define IR_LO_RSVD ((7ull << 12) | (0xffull << 24))
+#define IR_DST_XAPIC_RSVD ((0xffull << 32) | (0xffffull << 48)) /* DST 7:0, 31:16 */
+/* IRTE, high qword. */
+#define IR_SID(hi) ((uint16_t)(hi))
+#define IR_SQ(hi)  ((unsigned)((hi) >> 16) & 3)
+#define IR_SVT(hi) ((unsigned)((hi) >> 18) & 3)
+#define IR_HI_RSVD (~0ull << 20)
+/* MSI address (5.1.2): 0xFEE in 31:20; remappable format: 19:5 handle[14:0],
+ * 4 format (1), 3 SHV, 2 handle[15]; compatibility: 19:12 destination, 3 RH,
+ * 2 DM. Data: remappable 15:0 subhandle, 31:16 reserved; compatibility 7:0
+ * vector, 10:8 delivery mode, 15 trigger mode. */
+#define MSI_IF     (1u << 4)
+#define MSI_SHV    (1u << 3)
+/* Interrupt remapping fault reasons (the specification's table of
+ * interrupt-remapping fault conditions; 0x27-0x29 concern posted
+ * interrupts and scalable mode, not modelled). */
+enum {
+	IRF_REQ_RSVD = 0x20,    /* reserved field set in a remappable request */
+	IRF_INDEX = 0x21,       /* interrupt_index beyond the table's size */
+	IRF_NOT_PRESENT = 0x22, /* IRTE P clear */
+	IRF_TABLE = 0x23,       /* error accessing the table through IRTA */
+	IRF_IRTE_RSVD = 0x24,   /* reserved field (or reserved encoding) in a present IRTE */
+	IRF_COMPAT = 0x25,      /* compatibility format blocked (EIME, or CFIS clear) */
+	IRF_SID = 0x26,         /* source-id verification failed */
+};
 
 static bool cm(const struct fake_vtd *f) { return cap_bit(f->cap, CAP_CM); }
 
@@ -922,6 +965,304 @@ static void prefetch(struct fake_vtd *f)
 	}
 }
 
+/* ---- interrupt remapping (5.1, 9.10) ------------------------------------------------ */
+
+struct fake_iece {
+	bool valid;
+	uint64_t lo, hi;
+};
+
+static uint64_t irt_base(const struct fake_vtd *f)
+{
+	return f->irta_latched & ~0xfffull;
+}
+
+static uint32_t irt_size(const struct fake_vtd *f)
+{
+	return 2u << IRTA_S(f->irta_latched);
+}
+
+static uint64_t irt_bytes(const struct fake_vtd *f)
+{
+	return 16ull * irt_size(f);
+}
+
+static bool eime(const struct fake_vtd *f)
+{
+	return f->irta_latched & IRTA_EIME;
+}
+
+/* Entry `index` of the latched table as the hardware reads it now; false
+ * when no live page holds it. */
+static bool irte_read(const struct fake_vtd *f, uint32_t index, uint64_t e[2])
+{
+	uint64_t a = irt_base(f) + 16ull * index;
+
+	return hw_read(f, a, (unsigned)(a & (PG - 1)) / 8, &e[0]) &&
+	       hw_read(f, a, (unsigned)(a & (PG - 1)) / 8 + 1, &e[1]);
+}
+
+/* What the IEC may hold: present entries; with caching mode, any. */
+static bool iec_cacheable(const struct fake_vtd *f, const uint64_t e[2])
+{
+	return (e[0] & IR_P) || cm(f);
+}
+
+static void iec_put(struct fake_vtd *f, uint32_t index, const uint64_t e[2])
+{
+	struct fake_iece *c = &f->iec[index];
+
+	if (!c->valid)
+		f->iec_count++;
+	*c = (struct fake_iece){ .valid = true, .lo = e[0], .hi = e[1] };
+}
+
+unsigned fake_iec_entries(const struct fake_vtd *f)
+{
+	return f->iec_count;
+}
+
+bool fake_iec_lookup(const struct fake_vtd *f, uint32_t index, uint64_t e[2])
+{
+	if (index > 0xffff || !f->iec[index].valid)
+		return false;
+	e[0] = f->iec[index].lo;
+	e[1] = f->iec[index].hi;
+	return true;
+}
+
+/* Checked when SIRTP latches IRTA. */
+static void irta_latch_check(struct fake_vtd *f)
+{
+	uint64_t v = f->irta_latched;
+
+	if (v & IRTA_RSVD)
+		fake_fail(f, "IRTA %#llx: reserved bits 10:4 set", (unsigned long long)v);
+	if ((v & IRTA_EIME) && !cap_bit(f->ecap, ECAP_EIM))
+		fake_fail(f, "IRTA %#llx: EIME set on a unit without ECAP.EIM",
+			  (unsigned long long)v);
+	for (uint64_t off = 0; off < irt_bytes(f); off += PG) {
+		if (!page_find(f, irt_base(f) + off)) {
+			fake_fail(f, "IRTA %#llx latched by SIRTP: the interrupt remapping table "
+				  "(%u entries) at %#llx is not all live pages of the fake (first "
+				  "missing: %#llx)", (unsigned long long)v, irt_size(f),
+				  (unsigned long long)irt_base(f),
+				  (unsigned long long)(irt_base(f) + off));
+			return;
+		}
+	}
+}
+
+/* Every cached entry must be what the table holds now. `when`: NULL at a
+ * check, else a moment that makes a stale entry an error by itself. */
+static void check_iec(struct fake_vtd *f, const char *when)
+{
+	unsigned reported = 0;
+
+	if (!f->iec_count)
+		return;
+	for (uint32_t i = 0; i < 65536 && i < irt_size(f); i++) {
+		const struct fake_iece *c = &f->iec[i];
+		uint64_t e[2];
+		if (!c->valid)
+			continue;
+		bool readable = irte_read(f, i, e);
+		if (readable && e[0] == c->lo && e[1] == c->hi)
+			continue;
+		if (reported++ < 4)
+			fake_fail(f, "stale interrupt entry cache entry for index %u%s%s: cached "
+				  "%#018llx %#018llx, the table now holds %s%#018llx %#018llx: an "
+				  "IRTE changed without an interrupt entry cache invalidation of "
+				  "its index", i, when ? " " : "", when ? when : "",
+				  (unsigned long long)c->hi, (unsigned long long)c->lo,
+				  readable ? "" : "(no live page) ",
+				  readable ? (unsigned long long)e[1] : 0ull,
+				  readable ? (unsigned long long)e[0] : 0ull);
+	}
+}
+
+/* The table reads the same in the hardware's view as in the CPU's. */
+static void check_irt_views(struct fake_vtd *f)
+{
+	struct visit v = { .mode = V_CHECK };
+
+	for (uint64_t off = 0; off < irt_bytes(f); off += PG) {
+		const struct fake_page *p = page_find(f, irt_base(f) + off);
+		if (!p) {
+			fake_fail(f, "the interrupt remapping table at %#llx reaches %#llx, which "
+				  "is no live page", (unsigned long long)irt_base(f),
+				  (unsigned long long)(irt_base(f) + off));
+			return;
+		}
+		compare_views(f, p, "interrupt remapping table", -1, &v);
+	}
+}
+
+/* Hardware may cache any entry of the table while remapping is on. */
+static void iec_prefetch(struct fake_vtd *f)
+{
+	if (!f->speculative || !(f->gsts & G_IRE))
+		return;
+	f->iec_prefetches++;
+	for (uint32_t i = 0; i < irt_size(f) && i < 65536; i++) {
+		uint64_t e[2];
+		if (!f->iec[i].valid && irte_read(f, i, e) && iec_cacheable(f, e))
+			iec_put(f, i, e);
+	}
+}
+
+/* The interrupt entry cache invalidate descriptor: every entry, or the
+ * naturally aligned block of 2^im indexes holding `iidx`. */
+static void iec_invalidate(struct fake_vtd *f, bool global, uint16_t iidx, unsigned im)
+{
+	uint32_t first = 0, count = 65536;
+
+	write_buffer_flush(f);
+	if (!global && im < 16) {
+		count = 1u << im;
+		first = iidx & ~(count - 1);
+	}
+	for (uint32_t i = first; i < first + count; i++) {
+		if (f->iec[i].valid) {
+			f->iec[i].valid = false;
+			f->iec_count--;
+		}
+	}
+	if (global)
+		f->iec_global_since_sirtp = true;
+	iec_prefetch(f);
+}
+
+/* Reserved bits of a present remapped-format IRTE, and reserved
+ * encodings (conditionally reserved fields programmed wrongly). */
+static bool irte_reserved(struct fake_vtd *f, const uint64_t e[2])
+{
+	uint64_t lo = e[0], hi = e[1];
+	unsigned dlm = IR_DLM(lo);
+
+	if ((lo & IR_LO_RSVD) || (hi & IR_HI_RSVD))
+		return true;
+	if (lo & IR_IM) {
+		if (cap_bit(f->cap, CAP_PI))
+			fake_fail(f, "posted-format IRTE: not modelled");
+		return true;
+	}
+	if (!eime(f) && (lo & IR_DST_XAPIC_RSVD))
+		return true;
+	return dlm == 3 || dlm == 6 || IR_SVT(hi) == 3;
+}
+
+/* Source-id verification (9.10, SVT/SQ/SID). */
+static bool irte_sid_ok(uint64_t hi, uint16_t requester)
+{
+	static const uint16_t sq_mask[4] = { 0xffff, 0xfffb, 0xfff9, 0xfff8 };
+	uint16_t sid = IR_SID(hi);
+
+	switch (IR_SVT(hi)) {
+	case 0:
+		return true;
+	case 1:
+		return ((sid ^ requester) & sq_mask[IR_SQ(hi)]) == 0;
+	case 2: {
+		unsigned bus = requester >> 8;
+		return bus >= (unsigned)(sid >> 8) && bus <= (unsigned)(sid & 0xff);
+	}
+	default:
+		return false;
+	}
+}
+
+/* A compatibility-format request, as the platform sees it unremapped. */
+static void compat_decode(uint64_t addr, uint32_t data, struct fake_irq *out)
+{
+	out->dest = (uint32_t)(addr >> 12) & 0xff;
+	out->redir_hint = addr & (1u << 3);
+	out->dest_logical = addr & (1u << 2);
+	out->vector = (uint8_t)data;
+	out->dlm = (data >> 8) & 7;
+	out->level = data & (1u << 15);
+}
+
+unsigned fake_interrupt(struct fake_vtd *f, uint16_t sid, uint64_t addr, uint32_t data,
+			struct fake_irq *out)
+{
+	bool qualified = false, fpd = false;
+	uint64_t e[2];
+	unsigned fault;
+
+	memset(out, 0, sizeof(*out));
+	f->interrupts++;
+	if ((addr >> 20) != 0xfee) {
+		fake_fail(f, "fake_interrupt(%#llx): not an interrupt request (0xFEEx_xxxx)",
+			  (unsigned long long)addr);
+		out->fault = IRF_REQ_RSVD;
+		return out->fault;
+	}
+	if (!(f->gsts & G_IRE)) {
+		compat_decode(addr, data, out); /* not remapped: the platform takes it as is */
+		return 0;
+	}
+	if (!(addr & MSI_IF)) {
+		if (!eime(f) && (f->gsts & G_CFI)) {
+			compat_decode(addr, data, out);
+			return 0;
+		}
+		fault = IRF_COMPAT;
+		goto blocked;
+	}
+	uint32_t handle = ((uint32_t)(addr >> 5) & 0x7fff) | ((uint32_t)(addr >> 2) & 1) << 15;
+	out->remapped = true;
+	out->index = handle + ((addr & MSI_SHV) ? (data & 0xffff) : 0);
+	if (data >> 16) {
+		fault = IRF_REQ_RSVD;
+		goto blocked;
+	}
+	if (out->index >= irt_size(f)) {
+		fault = IRF_INDEX;
+		goto blocked;
+	}
+	const struct fake_iece *c = &f->iec[out->index];
+	if (c->valid) {
+		e[0] = c->lo;
+		e[1] = c->hi;
+		out->cached = true;
+		f->iec_hits++;
+	} else if (!irte_read(f, out->index, e)) {
+		fault = IRF_TABLE;
+		goto blocked;
+	} else if (iec_cacheable(f, e)) {
+		iec_put(f, out->index, e);
+	}
+	qualified = true;
+	fpd = e[0] & IR_FPD;
+	if (!(e[0] & IR_P)) {
+		fault = IRF_NOT_PRESENT;
+		goto blocked;
+	}
+	if (irte_reserved(f, e)) {
+		fault = IRF_IRTE_RSVD;
+		goto blocked;
+	}
+	if (!irte_sid_ok(e[1], sid)) {
+		fault = IRF_SID;
+		goto blocked;
+	}
+	out->vector = IR_V(e[0]);
+	out->dest = eime(f) ? IR_DST(e[0]) : (IR_DST(e[0]) >> 8) & 0xff;
+	out->dlm = (uint8_t)IR_DLM(e[0]);
+	out->level = e[0] & IR_TM;
+	out->dest_logical = e[0] & IR_DM;
+	out->redir_hint = e[0] & IR_RH;
+	return 0;
+
+blocked:
+	out->fault = fault;
+	if (f->record_faults && !(qualified && fpd))
+		out->recorded = fake_record_fault(f, sid, (uint64_t)(out->index & 0xffff) << 48,
+						  (uint8_t)fault, false);
+	return fault;
+}
+
 unsigned fake_check_coherent(struct fake_vtd *f)
 {
 	unsigned before = f->errors;
@@ -939,7 +1280,12 @@ unsigned fake_check_coherent(struct fake_vtd *f)
 	traverse(f, &v);
 	check_context_cache(f);
 	check_tlb(f);
+	if ((f->gsts & G_IRE) && f->irta_latched) { /* not a table firmware left behind */
+		check_irt_views(f);
+		check_iec(f, NULL);
+	}
 	prefetch(f);
+	iec_prefetch(f);
 	return f->errors - before;
 }
 
@@ -975,6 +1321,9 @@ static void env_free_page(void *ctx, uint64_t phys)
 			  (unsigned long long)phys);
 	if ((f->gsts & G_QIE) && (f->iqa & ADDR) == phys)
 		fake_fail(f, "the invalidation queue page freed while QI is on");
+	if ((f->gsts & G_IRE) && phys >= irt_base(f) && phys < irt_base(f) + irt_bytes(f))
+		fake_fail(f, "page %#llx of the interrupt remapping table freed while interrupt "
+			  "remapping is on", (unsigned long long)phys);
 	f->frees++;
 	page_release(f, p);
 }
@@ -1111,13 +1460,18 @@ static int desc_process(struct fake_vtd *f, uint64_t lo, uint64_t hi)
 		if (!cap_bit(f->ecap, ECAP_DT))
 			return DESC_ERROR;
 		return DESC_OK;
-	case 4:
+	case 4: { /* interrupt entry cache invalidate: G bit 4, IM 31:27, IIDX 47:32 */
 		if (!cap_bit(f->ecap, ECAP_IR))
 			return DESC_ERROR;
-		log_ev(f, &(struct fake_event){ .type = FEV_IEC, .queued = true,
-						.gran = (lo >> 4) & 1, .am = (lo >> 27) & 0x1f,
-						.addr = (lo >> 32) & 0xffff });
+		struct fake_event ev = { .type = FEV_IEC, .queued = true, .gran = (lo >> 4) & 1,
+					 .am = (lo >> 27) & 0x1f, .addr = (lo >> 32) & 0xffff };
+		log_ev(f, &ev);
+		/* Reserved: 8:5, 26:12, 63:48 and the high qword. */
+		if ((lo & (0xfull << 5)) || (lo & (0x7fffull << 12)) || (lo >> 48) || hi)
+			return DESC_ERROR;
+		iec_invalidate(f, ev.gran == 0, (uint16_t)ev.addr, ev.am);
 		return DESC_OK;
+	}
 	case 5: { /* invalidation wait */
 		bool intr = (lo >> 4) & 1, sw = (lo >> 5) & 1;
 		uint32_t data = (uint32_t)(lo >> 32);
@@ -1210,6 +1564,8 @@ static void gcmd_complete(struct fake_vtd *f)
 	case G_SIRTP:
 		f->irta_latched = f->irta;
 		f->gsts |= G_SIRTP;
+		f->iec_global_since_sirtp = false;
+		irta_latch_check(f);
 		break;
 	case G_WBF:
 		write_buffer_flush(f);
@@ -1293,6 +1649,11 @@ static void gcmd_start(struct fake_vtd *f, uint32_t bit, bool on, bool immediate
 			fake_fail(f, "interrupt remapping enabled before the table pointer was set");
 		if (on && !(f->gsts & G_QIE))
 			fake_fail(f, "interrupt remapping enabled without queued invalidation");
+		if (on && (f->gsts & G_SIRTP) && !f->iec_global_since_sirtp)
+			fake_fail(f, "interrupt remapping enabled without a global interrupt entry cache "
+				  "invalidation since the table pointer was set (SIRTP)");
+		if (on && (f->gsts & G_SIRTP))
+			check_iec(f, "when interrupt remapping was enabled");
 		break;
 	default:
 		break;
@@ -1670,7 +2031,9 @@ struct fake_vtd *fake_vtd_new(uint64_t cap, uint64_t ecap)
 	f->did_root = calloc(65536, sizeof(*f->did_root));
 	f->did_levels = calloc(65536, sizeof(*f->did_levels));
 	f->did_gen = calloc(65536, sizeof(*f->did_gen));
-	if (!f->pages || !f->tlb || !f->cc || !f->did_root || !f->did_levels || !f->did_gen)
+	f->iec = calloc(65536, sizeof(*f->iec));
+	if (!f->pages || !f->tlb || !f->cc || !f->did_root || !f->did_levels || !f->did_gen ||
+	    !f->iec)
 		abort();
 	f->env = (struct vtd_env){
 		.read32 = env_read32,
@@ -1707,6 +2070,7 @@ void fake_vtd_free(struct fake_vtd *f)
 	free(f->did_root);
 	free(f->did_levels);
 	free(f->did_gen);
+	free(f->iec);
 	free(f->log);
 	free(f);
 }
