@@ -7,6 +7,8 @@
 #include <errno.h>
 
 #define EDU_REG_ID      0x00
+#define EDU_REG_IRQ_RAISE 0x60
+#define EDU_REG_IRQ_ACK 0x64
 #define EDU_REG_DMA_SRC 0x80
 #define EDU_REG_DMA_DST 0x88
 #define EDU_REG_DMA_CNT 0x90
@@ -51,6 +53,16 @@ int edu_open(struct edu *e, const struct pci_function *f)
 void edu_close(struct edu *e)
 {
 	pci_command_update(e->fn->bdf, 0, PCI_COMMAND_BUS_MASTER);
+}
+
+void edu_raise(struct edu *e, uint32_t bits)
+{
+	mmio_write32(e->regs + EDU_REG_IRQ_RAISE, bits);
+}
+
+void edu_ack(struct edu *e, uint32_t bits)
+{
+	mmio_write32(e->regs + EDU_REG_IRQ_ACK, bits);
 }
 
 int edu_dma(struct edu *e, uint64_t addr, uint32_t offset, uint32_t len, bool to_ram)

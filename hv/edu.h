@@ -28,6 +28,12 @@ const struct pci_function *edu_find(unsigned index);
 int edu_open(struct edu *e, const struct pci_function *f);
 void edu_close(struct edu *e);
 
+/* Raises the interrupt status bits `bits`: one MSI per call when MSI is
+ * enabled (FACTS.md). */
+void edu_raise(struct edu *e, uint32_t bits);
+/* Acknowledges (clears) interrupt status bits. */
+void edu_ack(struct edu *e, uint32_t bits);
+
 /* Copies `len` bytes between RAM at `addr` (an IOVA) and the device
  * buffer at EDU_BUFFER + `offset`; waits, bounded, for completion. */
 int edu_dma(struct edu *e, uint64_t addr, uint32_t offset, uint32_t len, bool to_ram);

@@ -2,8 +2,11 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/time.h"
+#include "hv/irq_route.h"
 #include "hv/log.h"
+#include "hv/options.h"
 #include "hv/page.h"
 #include "hv/platform.h"
 #include "iommu/dmar_match.h"
@@ -26,6 +29,9 @@ static struct vtd_domain blocking[IOMMU_MAX_UNITS];
 static bool blocking_ready[IOMMU_MAX_UNITS];
 static unsigned unit_count;
 static struct iommu_fault_log fault_log;
+/* Fault event interrupts taken, per CPU: all on the service CPU. */
+#define FAULT_EVENT_CPUS 64
+static unsigned long fault_events[FAULT_EVENT_CPUS];
 static struct {
 	uint16_t sid;
 	unsigned long count;
@@ -159,7 +165,16 @@ void iommu_poll_faults(void)
 static void fault_interrupt(uint8_t vector, void *ctx)
 {
 	(void)vector, (void)ctx;
+	unsigned cpu = this_cpu_index();
+
+	if (cpu < FAULT_EVENT_CPUS)
+		__atomic_add_fetch(&fault_events[cpu], 1, __ATOMIC_RELAXED);
 	iommu_poll_faults();
+}
+
+unsigned long iommu_fault_events(unsigned cpu)
+{
+	return cpu < FAULT_EVENT_CPUS ? __atomic_load_n(&fault_events[cpu], __ATOMIC_RELAXED) : 0;
 }
 
 const struct iommu_fault_log *iommu_faults(void)
@@ -177,7 +192,29 @@ unsigned long iommu_fault_count(uint16_t sid)
 
 /* ---- bring-up ------------------------------------------------------------- */
 
-static int bring_up(const struct dmar_structure *s, unsigned ordinal)
+/* Interrupt remapping as the DMAR allows it: its INTR_REMAP flag set, and
+ * no IOAPIC outside every unit's scope (whose interrupts could not be
+ * remapped). A unit that cannot remap leaves its devices' interrupts
+ * unremapped; nothing else depends on it. */
+static void enable_interrupt_remapping(struct vtd_unit *u, const struct hv_options *o)
+{
+	const struct dmar_table *t = platform.dmar;
+
+	if (!o->intremap)
+		log_info("vt-d unit %u: interrupt remapping off (intremap=off)\n", u->index);
+	else if (!(t->flags & DMAR_FLAG_INTR_REMAP))
+		log_warn("vt-d unit %u: the DMAR does not offer interrupt remapping\n", u->index);
+	else if (t->intr_remap_unsafe)
+		log_warn("vt-d unit %u: an IOAPIC has no DMAR scope; interrupt remapping off\n",
+			 u->index);
+	else if (!ecap_ir(u->ecap))
+		log_warn("vt-d unit %u: no interrupt remapping (ECAP.IR = 0)\n", u->index);
+	else
+		irq_route_enable_unit(u, o->irt_entries, t->flags & DMAR_FLAG_X2APIC_OPT_OUT);
+}
+
+static int bring_up(const struct dmar_structure *s, unsigned ordinal,
+		    const struct hv_options *o)
 {
 	struct vtd_unit *u = malloc(sizeof(*u));
 	char prefix[32];
@@ -197,6 +234,8 @@ static int bring_up(const struct dmar_structure *s, unsigned ordinal)
 		vtd_unit_setup_fault_event(u, IRQ_VECTOR_VTD_FAULT, lapic_id());
 		err = vtd_unit_enable_translation(u);
 	}
+	if (!err)
+		enable_interrupt_remapping(u, o);
 	if (err) {
 		log_err("vt-d unit %u: bring-up failed (%d); its devices stay unprotected\n",
 			ordinal, err);
@@ -207,7 +246,7 @@ static int bring_up(const struct dmar_structure *s, unsigned ordinal)
 	return 0;
 }
 
-int iommu_init(void)
+int iommu_init(const struct hv_options *o)
 {
 	const struct dmar_table *t = platform.dmar;
 	unsigned ordinal = 0, failed = 0;
@@ -219,7 +258,7 @@ int iommu_init(void)
 		const struct dmar_structure *s = &t->structure[i];
 		if (s->type != DMAR_DRHD)
 			continue;
-		if (ordinal < IOMMU_MAX_UNITS && !s->ignored && bring_up(s, ordinal))
+		if (ordinal < IOMMU_MAX_UNITS && !s->ignored && bring_up(s, ordinal, o))
 			failed++;
 		ordinal++;
 	}

@@ -21,7 +21,10 @@ struct iommu_fault_log {
 	struct vtd_fault entry[IOMMU_FAULT_LOG]; /* ring, at total % size */
 };
 
-int iommu_init(void);
+struct hv_options;
+
+/* Brings every unit up; interrupt remapping as `o` asks. */
+int iommu_init(const struct hv_options *o);
 bool iommu_active(void);
 unsigned iommu_unit_count(void);
 struct vtd_unit *iommu_unit(unsigned ordinal);
@@ -46,6 +49,8 @@ int iommu_quarantine_function(struct vtd_domain *from, const struct pci_function
 /* Drains every unit now (the interrupt handler does the same). */
 void iommu_poll_faults(void);
 const struct iommu_fault_log *iommu_faults(void);
+/* Fault event interrupts CPU `cpu` (an index, 0 the service CPU) took. */
+unsigned long iommu_fault_events(unsigned cpu);
 /* Faults counted for one requester ID. */
 unsigned long iommu_fault_count(uint16_t sid);
 

@@ -8,6 +8,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/smp.h"
+#include "hv/ioapic_route.h"
 #include "hv/iommu.h"
 #include "hv/log.h"
 #include "hv/options.h"
@@ -78,7 +79,11 @@ void hv_main(struct boot_info *bi)
 			 smp_cpu_count() == 1 ? "" : "s", err);
 	platform_enumerate_pci();
 	platform_print();
-	iommu_init();
+	/* Nothing firmware left armed may fire into the hypervisor's IDT. */
+	unsigned armed = ioapic_route_init();
+	log_info("ioapic: %u I/O APIC%s, every pin masked (%u were armed)\n",
+		 platform.madt.ioapic_count, platform.madt.ioapic_count == 1 ? "" : "s", armed);
+	iommu_init(&opts);
 	irq_enable(); /* VT-d fault events reach the service CPU */
 
 	bool ok = true;

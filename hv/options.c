@@ -30,11 +30,11 @@ static bool parse_u64(const char *s, uint64_t *out)
 
 static bool parse_bool(const char *s, bool *out)
 {
-	if (!strcmp(s, "1") || !strcmp(s, "yes")) {
+	if (!strcmp(s, "1") || !strcmp(s, "yes") || !strcmp(s, "on")) {
 		*out = true;
 		return true;
 	}
-	if (!strcmp(s, "0") || !strcmp(s, "no")) {
+	if (!strcmp(s, "0") || !strcmp(s, "no") || !strcmp(s, "off")) {
 		*out = false;
 		return true;
 	}
@@ -134,6 +134,13 @@ static bool apply(struct hv_options *o, const char *key, const char *value)
 		o->log_level = (enum log_level)idx;
 		return true;
 	}
+	if (!strcmp(key, "intremap") && parse_bool(value, &o->intremap))
+		return true;
+	if (!strcmp(key, "irt.entries") && parse_u64(value, &n) && n >= 2 && n <= 65536 &&
+	    !(n & (n - 1))) {
+		o->irt_entries = (unsigned)n;
+		return true;
+	}
 	if (!strcmp(key, "expect.cpus") && parse_u64(value, &n) && n && n <= 4096) {
 		o->expect.cpus = (unsigned)n;
 		return (o->expect.cpus_set = true);
@@ -158,6 +165,8 @@ int options_parse(const char *s, struct hv_options *o, char error[OPTIONS_ERROR_
 	memset(o, 0, sizeof(*o));
 	o->exit = EXIT_HALT;
 	o->log_level = LOG_INFO;
+	o->intremap = true;
+	o->irt_entries = IRT_ENTRIES_DEFAULT;
 	error[0] = '\0';
 
 	while (*s) {

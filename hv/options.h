@@ -47,12 +47,15 @@ struct expectations {
 };
 
 #define SELFTEST_SUITES_MAX 64
+#define IRT_ENTRIES_DEFAULT 1024
 
 struct hv_options {
 	bool selftest;
 	char selftest_suites[SELFTEST_SUITES_MAX]; /* "" = all */
 	enum exit_mode exit;
 	enum log_level log_level;
+	bool intremap;          /* intremap=on|off: interrupt remapping (default on) */
+	unsigned irt_entries;   /* irt.entries=N: per unit, a power of two 2..65536 */
 	struct expectations expect;
 };
 

@@ -9,6 +9,8 @@ static const struct selftest_suite *const suites[] = {
 	&selftest_suite_memory,
 	&selftest_suite_cpu,
 	&selftest_suite_dma,
+	&selftest_suite_irq,
+	&selftest_suite_irqbench,
 };
 
 #define SUITE_COUNT (sizeof(suites) / sizeof(suites[0]))

@@ -29,7 +29,8 @@ struct selftest_suite {
 };
 
 extern const struct selftest_suite selftest_suite_platform, selftest_suite_pci,
-	selftest_suite_memory, selftest_suite_cpu, selftest_suite_dma;
+	selftest_suite_memory, selftest_suite_cpu, selftest_suite_dma, selftest_suite_irq,
+	selftest_suite_irqbench;
 
 /* Runs every suite the options select; returns the number that failed. */
 unsigned selftest_run_all(const struct boot_info *bi, const struct hv_options *opts);

@@ -1,5 +1,7 @@
 #include "iommu/dmar_match.h"
 
+#include <errno.h>
+
 int dmar_scope_resolve(const struct dmar_scope *s, uint16_t segment,
 		       const struct pci_topology *t)
 {
@@ -64,4 +66,42 @@ void dmar_assign_units(const struct dmar_table *dt, struct pci_topology *t)
 {
 	for (unsigned i = 0; i < t->count; i++)
 		t->fn[i].unit = (int16_t)dmar_unit_of(dt, t, i);
+}
+
+int dmar_ioapic_source(const struct dmar_table *dt, const struct pci_topology *t,
+		       uint8_t ioapic_id, int *unit, uint16_t *sid)
+{
+	int ordinal = -1;
+
+	for (unsigned i = 0; i < dt->structure_count; i++) {
+		const struct dmar_structure *s = &dt->structure[i];
+		if (s->type != DMAR_DRHD)
+			continue;
+		ordinal++;
+		if (s->ignored)
+			continue;
+		const struct dmar_scope *scope = dmar_scopes_of(dt, s);
+		for (unsigned j = 0; j < s->scope_count; j++) {
+			const struct dmar_scope *sc = &scope[j];
+			if (sc->ignored || sc->type != DMAR_SCOPE_IOAPIC ||
+			    sc->enumeration_id != ioapic_id || !sc->path_len)
+				continue;
+			/* The IOAPIC is no function enumeration finds; the bridges
+			 * on its path are, and give the bus of the last hop. */
+			uint8_t bus = sc->start_bus;
+			for (unsigned hop = 0; hop + 1 < sc->path_len; hop++) {
+				struct pci_bdf d = { s->drhd.segment, bus, sc->path[hop].dev,
+						     sc->path[hop].fn };
+				int k = t ? pci_find(t, d) : -1;
+				if (k < 0 || !t->fn[k].is_bridge)
+					return -ENODEV;
+				bus = t->fn[k].secondary_bus;
+			}
+			const struct dmar_path_hop *last = &sc->path[sc->path_len - 1];
+			*unit = ordinal;
+			*sid = (uint16_t)(bus << 8 | last->dev << 3 | last->fn);
+			return 0;
+		}
+	}
+	return -ENOENT;
 }

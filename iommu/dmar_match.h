@@ -16,6 +16,13 @@ int dmar_unit_of(const struct dmar_table *dt, const struct pci_topology *t, unsi
 int dmar_scope_resolve(const struct dmar_scope *s, uint16_t segment,
 		       const struct pci_topology *t);
 
+/* The unit (DRHD ordinal) that remaps the interrupts of the IOAPIC with
+ * MADT id `ioapic_id`, and the source ID its requests carry, from its
+ * DRHD device scope (8.3.1.1). 0; -ENOENT when no usable scope names it;
+ * -ENODEV when a bridge on the scope's path is absent. */
+int dmar_ioapic_source(const struct dmar_table *dt, const struct pci_topology *t,
+		       uint8_t ioapic_id, int *unit, uint16_t *sid);
+
 /* Fills fn[].unit for every function. */
 void dmar_assign_units(const struct dmar_table *dt, struct pci_topology *t);
 

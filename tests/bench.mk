@@ -3,6 +3,8 @@
 #                 and format, table pages per GiB (tests/bench/bench_pt.c);
 #                 IOVA allocator: cycles per alloc+free by live count
 #                 (tests/bench/bench_iova.c)
+#                 interrupt latency with remapping on and off, under QEMU
+#                 with -icount (tests/bench/irq_latency.py)
 
 BENCH_DIR := $(BUILD)/bench
 # Optimised like the hypervisor, no sanitizers; the host ABI otherwise.
@@ -20,9 +22,11 @@ $(BENCH_DIR)/bench_iova: tests/bench/bench_iova.c iommu/iova.c iommu/iova.h | de
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) tests/bench/bench_iova.c iommu/iova.c -o $@
 
-bench: $(BENCH_DIR)/bench_pt $(BENCH_DIR)/bench_iova
+bench: $(BENCH_DIR)/bench_pt $(BENCH_DIR)/bench_iova $(BUILD)/hv.efi
 	$(Q)$(BENCH_DIR)/bench_pt
 	$(Q)echo
 	$(Q)$(BENCH_DIR)/bench_iova
+	$(Q)echo
+	$(Q)tests/bench/irq_latency.py --efi $(BUILD)/hv.efi --out $(BENCH_DIR)/irq
 
 .PHONY: bench

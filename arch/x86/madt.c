@@ -67,12 +67,28 @@ int madt_parse(const struct acpi_header *madt, struct madt_info *m)
 				.address = get_u32(e + 4),
 				.gsi_base = get_u32(e + 8),
 			};
-		} else if (type == MADT_INTERRUPT_OVERRIDE && elen >= 10) {
-			m->override_count++;
+		} else if (type == MADT_INTERRUPT_OVERRIDE && elen >= 10 &&
+			   m->override_count < MADT_MAX_OVERRIDES) {
+			m->override[m->override_count++] = (struct madt_override){
+				.source = e[3],
+				.gsi = get_u32(e + 4),
+				.flags = (uint16_t)(e[8] | e[9] << 8),
+			};
 		} else {
 			m->skipped_entries++;
 		}
 		off += elen;
 	}
 	return 0;
+}
+
+uint32_t madt_isa_gsi(const struct madt_info *m, uint8_t irq, uint16_t *flags)
+{
+	for (unsigned i = 0; i < m->override_count; i++)
+		if (m->override[i].source == irq) {
+			*flags = m->override[i].flags;
+			return m->override[i].gsi;
+		}
+	*flags = 0;
+	return irq;
 }

@@ -45,6 +45,13 @@ void pci_write16(struct pci_bdf d, uint16_t off, uint16_t value)
 		mmio_write16(a, value);
 }
 
+void pci_write32(struct pci_bdf d, uint16_t off, uint32_t value)
+{
+	uintptr_t a = cfg_address(d, off & ~3u);
+	if (a)
+		mmio_write32(a, value);
+}
+
 uint16_t pci_command_update(struct pci_bdf d, uint16_t set, uint16_t clear)
 {
 	uint16_t cmd = pci_read16(d, PCI_COMMAND);

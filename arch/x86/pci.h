@@ -21,6 +21,7 @@ bool pci_available(void);
 uint32_t pci_read32(struct pci_bdf d, uint16_t off);
 uint16_t pci_read16(struct pci_bdf d, uint16_t off);
 void pci_write16(struct pci_bdf d, uint16_t off, uint16_t value);
+void pci_write32(struct pci_bdf d, uint16_t off, uint32_t value);
 
 /* Sets and clears bits of the command register; returns its old value. */
 uint16_t pci_command_update(struct pci_bdf d, uint16_t set, uint16_t clear);

@@ -209,6 +209,16 @@ static void madt_ioapics_and_overrides(void **state)
 	assert_int_equal(madt.ioapic[1].gsi_base, 24);
 	assert_int_equal(madt.override_count, 2);
 	assert_int_equal(madt.skipped_entries, 1); /* the NMI entry */
+
+	/* IRQ 0 moved to GSI 2; IRQ 9 level, active high (0xd); others as is. */
+	uint16_t flags = 0xffff;
+	assert_int_equal(madt_isa_gsi(&madt, 0, &flags), 2);
+	assert_int_equal(flags, 0);
+	assert_int_equal(madt_isa_gsi(&madt, 9, &flags), 9);
+	assert_int_equal(flags & MADT_INTI_TRIGGER_MASK, MADT_INTI_LEVEL);
+	assert_int_equal(flags & MADT_INTI_POLARITY_MASK, 1);
+	assert_int_equal(madt_isa_gsi(&madt, 8, &flags), 8);
+	assert_int_equal(flags, 0);
 }
 
 static void madt_unknown_and_short_entries_skipped(void **state)

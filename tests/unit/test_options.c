@@ -37,6 +37,8 @@ static void assert_defaults(void)
 	assert_false(o.selftest);
 	assert_int_equal(o.exit, EXIT_HALT);
 	assert_int_equal(o.log_level, LOG_INFO);
+	assert_true(o.intremap);
+	assert_int_equal(o.irt_entries, IRT_ENTRIES_DEFAULT);
 	assert_false(o.expect.cpus_set);
 	assert_false(o.expect.dmar_set);
 	assert_false(o.expect.ecam_set);
@@ -331,6 +333,29 @@ static void pci_expectations(void **state)
 	assert_int_equal(o.expect.group_count, 0);
 }
 
+/* intremap=on|off and irt.entries, a power of two from 2 to 65536. */
+static void interrupt_remapping(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("intremap=off irt.entries=256"), 0);
+	assert_false(o.intremap);
+	assert_int_equal(o.irt_entries, 256);
+	assert_int_equal(parse("intremap=on irt.entries=65536"), 0);
+	assert_true(o.intremap);
+	assert_int_equal(o.irt_entries, 65536);
+	assert_int_equal(parse("irt.entries=2"), 0);
+	assert_int_equal(o.irt_entries, 2);
+
+	static const char *const bad[] = { "irt.entries=0", "irt.entries=1", "irt.entries=3",
+					   "irt.entries=131072", "irt.entries=", "intremap",
+					   "intremap=maybe", "irt.entries=-2" };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(bad[i]), -EINVAL);
+		assert_true(o.intremap);
+		assert_int_equal(o.irt_entries, IRT_ENTRIES_DEFAULT);
+	}
+}
+
 static void line_endings_and_separators(void **state)
 {
 	(void)state;
@@ -363,6 +388,7 @@ int main(void)
 		T(unknown_word_named_others_applied),
 		T(over_long_words),
 		T(pci_expectations),
+		T(interrupt_remapping),
 		T(line_endings_and_separators),
 	};
 #undef T

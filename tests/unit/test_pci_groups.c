@@ -2,6 +2,7 @@
  * synthetic configuration space: enumeration through bridges, capability
  * lists (broken ones too), DMA aliases and IOMMU groups by Linux's rules,
  * and the remapping unit of each function. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -414,6 +415,52 @@ static void test_units_from_scopes_then_include_all(void **state)
 	free(dt);
 }
 
+/* An IOAPIC's source ID: QEMU's one-hop FF:00.0, and one behind a bridge
+ * whose secondary bus gives the last hop's bus; no scope, a duplicate
+ * marked ignored, or an absent bridge give nothing. */
+static void test_ioapic_source_from_scope(void **state)
+{
+	(void)state;
+	add_fn(bdf(0, 0, 0), 0x060000, false);
+	add_bridge(bdf(0, 0x1c, 0), 3, 3);
+	enumerate(true);
+	struct dmar_table *dt = calloc(1, sizeof(*dt));
+	assert_non_null(dt);
+	struct dmar_scope *sc = dt->scope;
+	sc[0] = (struct dmar_scope){ .type = DMAR_SCOPE_ENDPOINT, .path_len = 1,
+				     .path = { { 4, 0 } } };
+	sc[1] = (struct dmar_scope){ .type = DMAR_SCOPE_IOAPIC, .enumeration_id = 0,
+				     .start_bus = 0xff, .path_len = 1, .path = { { 0, 0 } } };
+	sc[2] = (struct dmar_scope){ .type = DMAR_SCOPE_IOAPIC, .enumeration_id = 8,
+				     .start_bus = 0, .path_len = 2,
+				     .path = { { 0x1c, 0 }, { 0, 7 } } };
+	sc[3] = (struct dmar_scope){ .type = DMAR_SCOPE_IOAPIC, .enumeration_id = 9,
+				     .start_bus = 0, .path_len = 2,
+				     .path = { { 0x1d, 0 }, { 0, 0 } } };
+	sc[4] = (struct dmar_scope){ .type = DMAR_SCOPE_IOAPIC, .enumeration_id = 10,
+				     .ignored = true, .path_len = 1, .path = { { 1, 0 } } };
+	dt->scope_count = 5;
+	dt->structure[0] = (struct dmar_structure){ .type = DMAR_DRHD, .first_scope = 0,
+						    .scope_count = 1 };
+	dt->structure[1] = (struct dmar_structure){ .type = DMAR_DRHD, .first_scope = 1,
+						    .scope_count = 4 };
+	dt->structure_count = 2;
+
+	int unit = -1;
+	uint16_t sid = 0;
+	assert_int_equal(dmar_ioapic_source(dt, &topo, 0, &unit, &sid), 0);
+	assert_int_equal(unit, 1);
+	assert_int_equal(sid, 0xff00);
+	assert_int_equal(dmar_ioapic_source(dt, &topo, 8, &unit, &sid), 0);
+	assert_int_equal(sid, 0x0307); /* bus 3 (the bridge's secondary), 00.7 */
+	assert_int_equal(dmar_ioapic_source(dt, &topo, 9, &unit, &sid), -ENODEV);
+	assert_int_equal(dmar_ioapic_source(dt, &topo, 10, &unit, &sid), -ENOENT);
+	assert_int_equal(dmar_ioapic_source(dt, &topo, 1, &unit, &sid), -ENOENT);
+	dt->structure[1].ignored = true;
+	assert_int_equal(dmar_ioapic_source(dt, &topo, 0, &unit, &sid), -ENOENT);
+	free(dt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +480,7 @@ int main(void)
 		cmocka_unit_test_setup(test_bad_bridge_range_not_followed, reset),
 		cmocka_unit_test_setup(test_unreachable_root_bus_scanned, reset),
 		cmocka_unit_test_setup(test_units_from_scopes_then_include_all, reset),
+		cmocka_unit_test_setup(test_ioapic_source_from_scope, reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

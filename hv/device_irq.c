@@ -1,0 +1,45 @@
+#include "hv/device_irq.h"
+#include "arch/x86/pci_msi.h"
+
+#include <errno.h>
+
+static uint32_t cfg_read32(void *ctx, struct pci_bdf d, uint16_t off)
+{
+	(void)ctx;
+	return pci_read32(d, off);
+}
+
+static void cfg_write16(void *ctx, struct pci_bdf d, uint16_t off, uint16_t value)
+{
+	(void)ctx;
+	pci_write16(d, off, value);
+}
+
+static void cfg_write32(void *ctx, struct pci_bdf d, uint16_t off, uint32_t value)
+{
+	(void)ctx;
+	pci_write32(d, off, value);
+}
+
+static const struct pci_msi_cfg_ops ecam_cfg = { cfg_read32, cfg_write16, cfg_write32, NULL };
+
+int device_msi_enable(const struct pci_function *f, uint32_t addr_lo, uint32_t data,
+		      unsigned nvec)
+{
+	struct pci_msi m = { &ecam_cfg, f->bdf, f->msi_cap };
+	int err;
+
+	if (!f->msi_cap)
+		return -ENODEV;
+	if ((err = pci_msi_program(&m, (struct msi_msg){ addr_lo, data }, nvec)))
+		return err;
+	pci_intx_disable(&ecam_cfg, f->bdf, true);
+	return 0;
+}
+
+int device_msi_disable(const struct pci_function *f)
+{
+	struct pci_msi m = { &ecam_cfg, f->bdf, f->msi_cap };
+
+	return f->msi_cap ? pci_msi_disable(&m) : -ENODEV;
+}

@@ -1,0 +1,17 @@
+/* The hypervisor's own drivers' device interrupts: a function's MSI
+ * capability programmed through ECAM (arch/x86/pci_msi.c) with the
+ * message the caller computed, remappable or not. */
+#ifndef HV_DEVICE_IRQ_H
+#define HV_DEVICE_IRQ_H
+
+#include <stdint.h>
+
+#include "arch/x86/pci_enum.h"
+
+/* Programs and enables MSI with `nvec` vectors (a power of two the device
+ * offers) and turns INTx off. -ENODEV without an MSI capability. */
+int device_msi_enable(const struct pci_function *f, uint32_t addr_lo, uint32_t data,
+		      unsigned nvec);
+int device_msi_disable(const struct pci_function *f);
+
+#endif
