@@ -1,9 +1,11 @@
 /* The interrupt latency benchmark (`make bench`, tests/bench/irq_latency.py):
- * TSC cycles from edu's raise register write to the handler's entry, on the
- * service CPU and on an application processor, with the MSI remapped
+ * TSC cycles from edu's raise register write to the handler's entry on the
+ * service CPU, which both raises and takes the interrupt, with the MSI remapped
  * through an IRTE or (intremap=off) in compatibility format. Meant for
  * `-icount shift=0,sleep=off`, where the TSC counts virtual nanoseconds and
- * the figures do not depend on how busy the host is. Reported as KTAP
+ * the figures do not depend on how busy the host is. (An interrupt to
+ * another CPU is not measured: under -icount QEMU runs the CPUs round
+ * robin, so the figure would be its scheduling slice.) Reported as KTAP
  * diagnostics "bench irq_latency ..."; the test fails only when samples
  * could not be taken. */
 #include "hv/selftest.h"
@@ -89,17 +91,13 @@ static enum selftest_result irq_latency(struct selftest_ctx *ctx)
 	CHECK(irq_register(BENCH_VECTOR, bench_handler, NULL) == 0, "vector taken");
 	CHECK(!remapped || irq_route_alloc(f, 1, IRQ_OWNER_HV, &route) == 0, "no IRTE");
 
-	unsigned cpus[2] = { 0, smp_cpu_count() - 1 };
-	for (unsigned k = 0; k < (cpus[1] ? 2u : 1u); k++) {
-		CHECK(route_to(&e, &route, remapped, smp_apic_id(cpus[k])) == 0, "route");
-		CHECK(measure(&e, samples), "an interrupt did not arrive");
-		sort(samples, SAMPLES);
-		selftest_diag("bench irq_latency remap=%s cpu=%u samples=%u min=%llu median=%llu "
-			      "max=%llu cycles", remapped ? "on" : "off", cpus[k], SAMPLES,
-			      (unsigned long long)samples[0],
-			      (unsigned long long)samples[SAMPLES / 2],
-			      (unsigned long long)samples[SAMPLES - 1]);
-	}
+	CHECK(route_to(&e, &route, remapped, smp_apic_id(0)) == 0, "route");
+	CHECK(measure(&e, samples), "an interrupt did not arrive");
+	sort(samples, SAMPLES);
+	selftest_diag("bench irq_latency remap=%s cpu=0 samples=%u min=%llu median=%llu "
+		      "max=%llu cycles", remapped ? "on" : "off", SAMPLES,
+		      (unsigned long long)samples[0], (unsigned long long)samples[SAMPLES / 2],
+		      (unsigned long long)samples[SAMPLES - 1]);
 	device_msi_disable(f);
 	edu_close(&e);
 	if (remapped)
