@@ -19,6 +19,7 @@
 #include "hv/page.h"
 #include "hv/platform.h"
 #include "iommu/irte.h"
+#include "iommu/vtd_ir.h"
 
 #include <errno.h>
 #include <string.h>
@@ -209,6 +210,32 @@ static enum selftest_result msi_arrives_on_chosen_cpu(struct selftest_ctx *ctx)
 	clear_arrivals();
 	raise_msi(0);
 	CHECK(arrived_only((int)ap, 1), "MSI routed to CPU %u, vector %#x", ap, test_vector(1));
+	return SELFTEST_PASS;
+}
+
+/* Routes the API refuses, each leaving the entry as it was. */
+static enum selftest_result route_refuses_bad_destinations(struct selftest_ctx *ctx)
+{
+	REQUIRE_RIG(ctx);
+	struct irte_fields before, after;
+	uint32_t offline = 0xfe;
+
+	while (smp_cpu_of_apic_id(offline) >= 0)
+		offline--;
+	CHECK(vtd_ir_get(rig.route[0].unit, rig.route[0].first, &before) == 0, "read IRTE");
+	CHECK(irq_route_set(&rig.route[0], 0, offline, test_vector(0)) == -EINVAL,
+	      "APIC ID %u is no online CPU's", offline);
+	CHECK(irq_route_set(&rig.route[0], 0, smp_apic_id(0), 0x1f) == -EINVAL,
+	      "vector 0x1f is an exception's");
+	CHECK(irq_route_set(&rig.route[0], 1, smp_apic_id(0), test_vector(0)) == -EINVAL,
+	      "entry 1 of a block of 1");
+	CHECK(vtd_ir_get(rig.route[0].unit, rig.route[0].first, &after) == 0, "read IRTE");
+	uint64_t raw_before[2], raw_after[2];
+	CHECK(irte_encode(&before, raw_before) == 0 && irte_encode(&after, raw_after) == 0 &&
+	      raw_before[0] == raw_after[0] && raw_before[1] == raw_after[1],
+	      "a refused route changed the IRTE");
+	CHECK(before.present && before.svt == IRTE_SVT_SID && before.sid == rig.route[0].sid,
+	      "the entry is not source-validated");
 	return SELFTEST_PASS;
 }
 
@@ -403,6 +430,7 @@ static enum selftest_result ioapic_pin_remapped(struct selftest_ctx *ctx)
 
 static const struct selftest tests[] = {
 	{ "irq_msi_arrives_on_chosen_cpu", msi_arrives_on_chosen_cpu },
+	{ "irq_route_refuses_bad_destinations", route_refuses_bad_destinations },
 	{ "irq_msi_migrates", msi_migrates },
 	{ "irq_foreign_handle_msi_not_delivered", foreign_handle_msi_not_delivered },
 	{ "irq_forged_handle_dma_not_delivered", forged_handle_dma_not_delivered },

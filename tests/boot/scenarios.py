@@ -102,7 +102,8 @@ SCENARIOS = [
 
 # Interrupt remapping: two edu whose DMA engines may write anywhere (the
 # forged-request tests aim them at 0xFEEx_xxxx), on four CPUs.
-IRQ_TESTS = ["irq_msi_arrives_on_chosen_cpu", "irq_msi_migrates",
+IRQ_TESTS = ["irq_msi_arrives_on_chosen_cpu", "irq_route_refuses_bad_destinations",
+             "irq_msi_migrates",
              "irq_foreign_handle_msi_not_delivered", "irq_bad_handles_not_delivered",
              "irq_fault_event_on_service_cpu", "irq_ioapic_pin_remapped"]
 SCENARIOS += [
