@@ -530,6 +530,25 @@ static void mcfg_real_tables(void **state)
 	for_each_real(".MCFG.dat", check_real_mcfg);
 }
 
+/* cmocka's skip() takes no reason; tap2results.py reads what follows a
+ * skipped test's name as one, so the name carries it when the tables are
+ * absent. */
+static const char *real_name(const char *name)
+{
+	static char names[2][160];
+	static unsigned used;
+	DIR *d = opendir(REAL_TABLES_DIR);
+
+	if (d) {
+		closedir(d);
+		return name;
+	}
+	char *out = names[used++ % 2];
+	snprintf(out, sizeof(names[0]), "%s no %s: the real tables sit beside the clone in CI",
+		 name, REAL_TABLES_DIR);
+	return out;
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -543,13 +562,13 @@ int main(void)
 		T(madt_too_short),
 		T(madt_limits),
 		T(madt_truncated_everywhere),
-		T(madt_real_tables),
+		{ real_name("madt_real_tables"), madt_real_tables, setup, teardown, NULL },
 		T(mcfg_one_window),
 		T(mcfg_two_windows),
 		T(mcfg_bad_entries_skipped),
 		T(mcfg_lengths),
 		T(mcfg_too_many),
-		T(mcfg_real_tables),
+		{ real_name("mcfg_real_tables"), mcfg_real_tables, setup, teardown, NULL },
 	};
 #undef T
 	return cmocka_run_group_tests_name("madt_mcfg", tests, NULL, NULL);
