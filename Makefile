@@ -79,6 +79,7 @@ $(UNIT_DIR)/test_vtd_sl: arch/x86/pt.c iommu/vtd_sl.c
 $(UNIT_DIR)/test_acpi: arch/x86/acpi.c
 $(UNIT_DIR)/test_madt_mcfg: arch/x86/madt.c arch/x86/mcfg.c
 $(UNIT_DIR)/test_options: hv/options.c
+$(UNIT_DIR)/test_config: hv/config.c hv/config.h
 $(UNIT_DIR)/test_memmap: hv/memmap.c
 $(UNIT_DIR)/test_vtd_caps: iommu/vtd_caps.c iommu/vtd_fault_reason.c
 $(UNIT_DIR)/test_domain_id: iommu/domain_id.c
@@ -92,6 +93,9 @@ $(UNIT_DIR)/test_vtd_ir: tests/unit/fake_vtd.c tests/unit/fake_vtd.h iommu/vtd_i
 $(UNIT_DIR)/test_pci_groups: arch/x86/pci_enum.c iommu/group.c iommu/dmar_match.c iommu/dmar.c iommu/dmar_checks.c
 $(UNIT_DIR)/test_pci_msi: arch/x86/pci_msi.c arch/x86/pci_msi.h arch/x86/mmio32.h arch/x86/pci_regs.h
 $(UNIT_DIR)/test_ioapic: arch/x86/ioapic.c arch/x86/ioapic.h arch/x86/mmio32.h
+$(UNIT_DIR)/test_insn_decode: arch/x86/insn_decode.c arch/x86/insn_decode.h
+$(UNIT_DIR)/test_guest_walk: arch/x86/guest_walk.c arch/x86/guest_walk.h arch/x86/pt.c arch/x86/pt.h
+$(UNIT_DIR)/test_elf: hv/elf.c hv/elf.h hv/guest_abi.h
 
 $(UNIT_DIR)/%: tests/unit/%.c $(UNIT_COMMON) | deps
 	@mkdir -p $(dir $@)
@@ -110,6 +114,7 @@ $(BUILD)/unit.results: $(UNIT_TESTS) tests/unit/tap2results.py
 
 include tests/dmar.mk
 include tests/bench.mk
+include tests/fuzz/fuzz.mk
 
 # ---- checks ------------------------------------------------------------------
 

@@ -134,6 +134,15 @@ static bool apply(struct hv_options *o, const char *key, const char *value)
 		o->log_level = (enum log_level)idx;
 		return true;
 	}
+	if (!strcmp(key, "config") && *value && strlen(value) < sizeof(o->config)) {
+		strcpy(o->config, value);
+		return true;
+	}
+	if (!strcmp(key, "expect.guest_failure") && *value &&
+	    strlen(value) < sizeof(o->expect.guest_failure)) {
+		strcpy(o->expect.guest_failure, value);
+		return true;
+	}
 	if (!strcmp(key, "intremap") && parse_bool(value, &o->intremap))
 		return true;
 	if (!strcmp(key, "irt.entries") && parse_u64(value, &n) && n >= 2 && n <= 65536 &&
@@ -158,15 +167,25 @@ static bool apply(struct hv_options *o, const char *key, const char *value)
 	return false;
 }
 
-int options_parse(const char *s, struct hv_options *o, char error[OPTIONS_ERROR_MAX])
+void options_defaults(struct hv_options *o)
 {
-	int ret = 0;
-
 	memset(o, 0, sizeof(*o));
 	o->exit = EXIT_HALT;
 	o->log_level = LOG_INFO;
 	o->intremap = true;
 	o->irt_entries = IRT_ENTRIES_DEFAULT;
+}
+
+int options_parse(const char *s, struct hv_options *o, char error[OPTIONS_ERROR_MAX])
+{
+	options_defaults(o);
+	return options_apply(s, o, error);
+}
+
+int options_apply(const char *s, struct hv_options *o, char error[OPTIONS_ERROR_MAX])
+{
+	int ret = 0;
+
 	error[0] = '\0';
 
 	while (*s) {

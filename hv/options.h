@@ -22,6 +22,8 @@ enum exit_mode {
 
 #define EXPECT_LIST_MAX 8
 #define EXPECT_GROUP_MAX 8
+#define OPTIONS_NAME_MAX 32
+#define OPTIONS_PATH_MAX 256
 
 /* A PCI function as segment << 16 | bus << 8 | device << 3 | function. */
 typedef uint32_t pci_sbdf_t;
@@ -44,6 +46,9 @@ struct expectations {
 	struct {
 		pci_sbdf_t function, requester;
 	} alias[EXPECT_LIST_MAX];
+	/* expect.guest_failure=NAME: that guest must stop by an error (a
+	 * scenario that feeds it a bad instruction stream), the others pass. */
+	char guest_failure[OPTIONS_NAME_MAX];
 };
 
 #define SELFTEST_SUITES_MAX 64
@@ -56,6 +61,7 @@ struct hv_options {
 	enum log_level log_level;
 	bool intremap;          /* intremap=on|off: interrupt remapping (default on) */
 	unsigned irt_entries;   /* irt.entries=N: per unit, a power of two 2..65536 */
+	char config[OPTIONS_PATH_MAX]; /* config=PATH: the guest configuration file */
 	struct expectations expect;
 };
 
@@ -65,5 +71,12 @@ struct hv_options {
  * first bad word in `error`; the other words still take effect. */
 int options_parse(const char *cmdline, struct hv_options *out,
 		  char error[OPTIONS_ERROR_MAX]);
+
+/* The defaults options_parse() starts from. */
+void options_defaults(struct hv_options *out);
+
+/* options_parse() on top of what *o already holds: the command line's
+ * words override, what it does not name stays. */
+int options_apply(const char *cmdline, struct hv_options *o, char error[OPTIONS_ERROR_MAX]);
 
 #endif

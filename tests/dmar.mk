@@ -1,9 +1,8 @@
-# DMAR parser: the dmar-dump host tool, iasl-compiled fixtures, the comparison
-# with iasl over ../shared/dmar, and the fuzz targets. Included by the Makefile.
+# DMAR parser: the dmar-dump host tool, iasl-compiled fixtures and the
+# comparison with iasl over ../shared/dmar. Included by the Makefile.
 #   make                      also builds build/host/dmar-dump
 #   make dmar-fixtures        compiles tests/dmar/*.dsl into build/dmar/fixtures
 #   make build/dmar.results   dmar-dump against iasl, and its command line
-#   make build/fuzz.results   both fuzz targets, FUZZ_TIME seconds each (in parallel)
 
 DMAR_HEADERS := iommu/dmar_model.h iommu/dmar_parser.h arch/x86/acpi.h hv/log.h
 # Absent outside CI's layout (the tables sit beside the clone): the suites
@@ -64,38 +63,10 @@ $(BUILD)/dmar.results: $(DMAR_DUMP) $(DMAR_FIXTURES) tests/dmar/compare_iasl.py 
 		|| echo "fail dmar/check_dump # the script exited with status $$?" >>$@.tmp
 	$(Q)mv $@.tmp $@
 
-# ---- fuzz targets (libFuzzer, ASan + UBSan) -----------------------------------------
-
-FUZZ_DIR := $(BUILD)/fuzz
-FUZZ_CC := clang-14
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_TIME ?= 20
-FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_dmar $(FUZZ_DIR)/fuzz_madt
-
-$(FUZZ_DIR)/fuzz_dmar: iommu/dmar.c iommu/dmar_checks.c $(DMAR_HEADERS)
-$(FUZZ_DIR)/fuzz_madt: arch/x86/madt.c arch/x86/madt.h arch/x86/acpi.h hv/log.h
-$(FUZZ_TARGETS): $(FUZZ_DIR)/%: tests/fuzz/%.c tests/unit/log_stub.c | deps
-	@mkdir -p $(dir $@)
-	@echo "  FUZZCC  $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@
-
-fuzz: $(FUZZ_TARGETS)
-
-# The corpora under build/fuzz/corpus are kept from run to run (make clean
-# leaves them); each run starts from them plus the fixtures and shared tables.
-$(BUILD)/fuzz.results: $(FUZZ_TARGETS) $(DMAR_FIXTURES) tests/fuzz/run.sh
-	$(Q)rm -f $@ $@.tmp
-	$(Q)tests/fuzz/run.sh --time $(FUZZ_TIME) --dir $(FUZZ_DIR) --shared $(DMAR_SHARED) \
-		--fixtures $(DMAR_FIXTURE_DIR) >$@.tmp \
-		|| echo "fail fuzz/run # tests/fuzz/run.sh exited with status $$?" >>$@.tmp
-	$(Q)mv $@.tmp $@
-
-CHECK_RESULTS += $(BUILD)/dmar.results $(BUILD)/fuzz.results
+CHECK_RESULTS += $(BUILD)/dmar.results
 
 clean: clean-dmar
 clean-dmar:
-	rm -rf $(BUILD)/host $(BUILD)/dmar $(FUZZ_TARGETS) $(FUZZ_DIR)/seeds \
-		$(FUZZ_DIR)/artifacts $(FUZZ_DIR)/*.log
+	rm -rf $(BUILD)/host $(BUILD)/dmar
 
-.PHONY: dmar-fixtures fuzz clean-dmar
+.PHONY: dmar-fixtures clean-dmar

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs each libFuzzer target for a bounded time, both at once (one per core),
+# Runs each libFuzzer target for a bounded time, two at once (one per core),
 # and prints one results line per target (see tests/summary.py):
 #   tests/fuzz/run.sh [--time SECONDS] [--dir build/fuzz] [--shared ../shared/dmar]
 #                     [--fixtures build/dmar/fixtures]
@@ -37,13 +37,13 @@ seed() {
 	return 0
 }
 
-# fuzz TARGET: runs it, prints its results line.
+# fuzz TARGET [MAX_LEN]: runs it, prints its results line.
 fuzz() {
-	local target=$1 bin=$dir/$1 log=$dir/$1.log rc execs crash
+	local target=$1 max_len=${2:-8192} bin=$dir/$1 log=$dir/$1.log rc execs crash
 	mkdir -p "$dir/corpus/$target" "$dir/artifacts"
 	rm -f "$dir/artifacts/$target-"*
 	timeout -k 10 $((time + 60)) "$bin" -max_total_time="$time" -rss_limit_mb=2048 \
-		-timeout=10 -max_len=8192 -print_final_stats=1 \
+		-timeout=10 -max_len="$max_len" -print_final_stats=1 \
 		-artifact_prefix="$dir/artifacts/$target-" \
 		"$dir/corpus/$target" "$dir/seeds/$target" >"$log" 2>&1
 	rc=$?
@@ -61,7 +61,23 @@ seed fuzz_dmar "$fixtures"/*.aml "$shared"/*.DMAR.dat
 seed fuzz_madt "$fixtures"/madt*.aml "$shared"/*.APIC.dat
 rm -f "$dir/seeds/fuzz_dmar/"*-iasl.aml "$dir/seeds/fuzz_madt/"*-iasl.aml
 
-fuzz fuzz_dmar >"$dir/fuzz_dmar.result" &
-fuzz fuzz_madt >"$dir/fuzz_madt.result" &
+seed fuzz_config tests/guest/two-guests.cfg
+seed fuzz_elf build/guest/*.elf
+
+# Two at a time: one per core.
+targets="fuzz_dmar fuzz_madt fuzz_config fuzz_elf fuzz_insn_decode"
+running=0
+for t in $targets; do
+	if [ "$running" -eq 2 ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	# A guest image seed is about 100 KB: shorter inputs would cut every one.
+	case $t in fuzz_elf) max_len=131072 ;; *) max_len=8192 ;; esac
+	fuzz "$t" "$max_len" >"$dir/$t.result" &
+	running=$((running + 1))
+done
 wait
-cat "$dir/fuzz_dmar.result" "$dir/fuzz_madt.result"
+for t in $targets; do
+	cat "$dir/$t.result"
+done

@@ -1,0 +1,44 @@
+# The libFuzzer targets of every parser and decoder of untrusted input, run for
+# a bounded time each by `make check`. Included by the Makefile after the DMAR
+# fixtures and the guest images, which seed them.
+#   make fuzz                 builds them
+#   make build/fuzz.results   runs each FUZZ_TIME seconds, two at a time
+
+# ---- fuzz targets (libFuzzer, ASan + UBSan) -----------------------------------------
+
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_CC := clang-14
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_TIME ?= 20
+FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_dmar $(FUZZ_DIR)/fuzz_madt $(FUZZ_DIR)/fuzz_config \
+	$(FUZZ_DIR)/fuzz_elf $(FUZZ_DIR)/fuzz_insn_decode
+
+$(FUZZ_DIR)/fuzz_dmar: iommu/dmar.c iommu/dmar_checks.c $(DMAR_HEADERS)
+$(FUZZ_DIR)/fuzz_madt: arch/x86/madt.c arch/x86/madt.h arch/x86/acpi.h hv/log.h
+$(FUZZ_DIR)/fuzz_config: hv/config.c hv/config.h hv/options.h hv/guest_abi.h hv/log.h
+$(FUZZ_DIR)/fuzz_elf: hv/elf.c hv/elf.h hv/guest_abi.h
+$(FUZZ_DIR)/fuzz_insn_decode: arch/x86/insn_decode.c arch/x86/insn_decode.h
+$(FUZZ_TARGETS): $(FUZZ_DIR)/%: tests/fuzz/%.c tests/unit/log_stub.c | deps
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@
+
+fuzz: $(FUZZ_TARGETS)
+
+# The corpora under build/fuzz/corpus are kept from run to run (make clean
+# leaves them); each run starts from them plus the fixtures and shared tables.
+$(BUILD)/fuzz.results: $(FUZZ_TARGETS) $(DMAR_FIXTURES) $(GUEST_IMAGES) tests/fuzz/run.sh
+	$(Q)rm -f $@ $@.tmp
+	$(Q)tests/fuzz/run.sh --time $(FUZZ_TIME) --dir $(FUZZ_DIR) --shared $(DMAR_SHARED) \
+		--fixtures $(DMAR_FIXTURE_DIR) >$@.tmp \
+		|| echo "fail fuzz/run # tests/fuzz/run.sh exited with status $$?" >>$@.tmp
+	$(Q)mv $@.tmp $@
+
+CHECK_RESULTS += $(BUILD)/fuzz.results
+
+clean: clean-fuzz
+clean-fuzz:
+	rm -rf $(FUZZ_TARGETS) $(FUZZ_DIR)/seeds $(FUZZ_DIR)/artifacts $(FUZZ_DIR)/*.log
+
+.PHONY: fuzz clean-fuzz
