@@ -114,6 +114,7 @@ $(BUILD)/unit.results: $(UNIT_TESTS) tests/unit/tap2results.py
 
 include tests/dmar.mk
 include tests/bench.mk
+include tests/guest/guest.mk
 include tests/fuzz/fuzz.mk
 
 # ---- checks ------------------------------------------------------------------

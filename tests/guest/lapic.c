@@ -1,0 +1,114 @@
+/* The test guest's local APIC (xAPIC at 0xFEE00000: hv's guarded view of
+ * the physical one, every access trapped and forwarded) and its interrupts:
+ * the IDT and the handler behind every stub of entry.S. */
+#include "tests/guest/guest.h"
+
+volatile uint32_t irq_count[HV_GUEST_MAX_CPUS][256];
+
+void lapic_enable(void)
+{
+	lapic_write(LAPIC_TPR, 0);
+	lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
+}
+
+static bool icr_idle(void)
+{
+	uint64_t d = deadline_us(100000);
+
+	while (lapic_read(LAPIC_ICR_LO) & ICR_DELIVERY_BUSY) {
+		if (expired(d))
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
+bool lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
+{
+	/* Interrupts off: a handler sending an IPI between the two writes
+	 * would change the destination. */
+	bool on = irq_save();
+	bool ok = icr_idle();
+
+	lapic_write(LAPIC_ICR_HI, apic_id << 24);
+	lapic_write(LAPIC_ICR_LO, icr_low);
+	ok = icr_idle() && ok;
+	irq_restore(on);
+	return ok;
+}
+
+static void lapic_eoi(void)
+{
+	lapic_write(LAPIC_EOI, 0);
+}
+
+/* ---- the IDT ------------------------------------------------------------------------- */
+
+struct idt_gate {
+	uint16_t offset0;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type; /* present, DPL 0, 64-bit interrupt gate: 0x8e */
+	uint16_t offset1;
+	uint32_t offset2;
+	uint32_t reserved;
+};
+
+_Static_assert(sizeof(struct idt_gate) == 16, "IDT gate size");
+
+extern const uint64_t isr_stub_table[256]; /* entry.S */
+
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+struct desc_ptr idt_ptr;
+
+void idt_init(void)
+{
+	for (unsigned v = 0; v < 256; v++) {
+		uint64_t a = isr_stub_table[v];
+
+		idt[v] = (struct idt_gate){
+			.offset0 = (uint16_t)a,
+			.selector = HV_GUEST_SEL_CODE64,
+			.type = 0x8e,
+			.offset1 = (uint16_t)(a >> 16),
+			.offset2 = (uint32_t)(a >> 32),
+		};
+	}
+	idt_ptr.limit = sizeof(idt) - 1;
+	idt_ptr.base = (uint64_t)(uintptr_t)idt;
+	__asm__ volatile("lidt %0" : : "m"(idt_ptr) : "memory");
+}
+
+static bool vector_used(unsigned v)
+{
+	return v == VEC_TIMER || v == VEC_IPI || v == VEC_IPI_BACK || v == VEC_FOREIGN ||
+	       v == VEC_SPURIOUS;
+}
+
+uint32_t irq_unexpected(unsigned cpu)
+{
+	uint32_t n = 0;
+
+	for (unsigned v = 32; v < 256; v++)
+		if (!vector_used(v))
+			n += irq_count[cpu][v];
+	return n;
+}
+
+void isr_dispatch(struct frame *f);
+
+void isr_dispatch(struct frame *f)
+{
+	unsigned cpu = this_cpu();
+	unsigned v = (unsigned)f->vector & 0xff;
+
+	if (v < 32)
+		guest_fatal(f, cpu);
+	irq_count[cpu][v]++;
+	if (v == VEC_SPURIOUS)
+		return; /* no EOI for a spurious interrupt */
+	/* The other vCPUs answer vCPU 0's IPI (guest_ipi_own_vcpus). */
+	if (v == VEC_IPI && cpu != 0)
+		lapic_send_ipi(boot->apic_id[0], ICR_ASSERT | ICR_FIXED | VEC_IPI_BACK);
+	lapic_eoi();
+}

@@ -1,0 +1,152 @@
+/* The test guest's run: the KTAP header, each test of tests.c in turn, the
+ * summary, and the shutdown hypercall with the verdict. */
+#include "tests/guest/guest.h"
+
+const struct hv_guest_boot *boot = (const struct hv_guest_boot *)(uintptr_t)HV_GUEST_BOOT;
+
+/* In .data: entry.S writes it before it clears the .bss. */
+struct entry_state entry_state __attribute__((section(".data")));
+
+/* The test running now, for a crash report. */
+static unsigned current_number;
+static const char *current_name = "(none)";
+static bool current_failed;
+static char skip_reason[128];
+
+bool expect_fmt(bool cond, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	if (cond)
+		return true;
+	va_start(ap, fmt);
+	kvsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kprintf("# %s: FAIL: %s\n", current_name, msg);
+	current_failed = true;
+	return false;
+}
+
+enum result skip_because(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvsnprintf(skip_reason, sizeof(skip_reason), fmt, ap);
+	va_end(ap);
+	return SKIP;
+}
+
+static bool vendor_is_amd(void)
+{
+	struct cpuid r = cpuid(0, 0);
+
+	/* "AuthenticAMD" in EBX, EDX, ECX. */
+	return r.ebx == 0x68747541 && r.edx == 0x69746e65 && r.ecx == 0x444d4163;
+}
+
+uint64_t hypercall(uint64_t fn, uint64_t arg1, uint64_t arg2)
+{
+	uint64_t ret;
+
+	if (vendor_is_amd())
+		__asm__ volatile("vmmcall" : "=a"(ret) : "a"(fn), "b"(arg1), "c"(arg2) : "memory");
+	else
+		__asm__ volatile("vmcall" : "=a"(ret) : "a"(fn), "b"(arg1), "c"(arg2) : "memory");
+	return ret;
+}
+
+static volatile uint32_t exiting;
+
+void guest_exit(bool failed)
+{
+	if (!__atomic_exchange_n(&exiting, 1, __ATOMIC_SEQ_CST)) {
+		uint64_t r = hypercall(HV_HC_SHUTDOWN, failed ? 1 : 0, 0);
+		kprintf("# the shutdown hypercall returned 0x%llx: halting\n",
+			(unsigned long long)r);
+	}
+	for (;;)
+		__asm__ volatile("cli; hlt" ::: "memory");
+}
+
+static const char *const exception_names[32] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS", "#NP",
+	"#SS", "#GP", "#PF", "15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "22", "23",
+	"24", "25", "26", "27", "#HV", "#VC", "#SX", "31",
+};
+
+void guest_fatal(const struct frame *f, unsigned cpu)
+{
+	static volatile uint32_t fatal_once;
+
+	/* A second exception (in this report, or on another vCPU) only
+	 * halts. */
+	if (__atomic_exchange_n(&fatal_once, 1, __ATOMIC_SEQ_CST))
+		for (;;)
+			__asm__ volatile("cli; hlt" ::: "memory");
+	kprintf("# vCPU %u: exception %llu %s, error 0x%llx, at rip 0x%llx (cs 0x%llx, "
+		"rflags 0x%llx, rsp 0x%llx), cr2 0x%llx\n",
+		cpu, (unsigned long long)f->vector, exception_names[f->vector & 31],
+		(unsigned long long)f->error, (unsigned long long)f->rip,
+		(unsigned long long)f->cs, (unsigned long long)f->rflags,
+		(unsigned long long)f->rsp, (unsigned long long)read_cr2());
+	kprintf("# rax 0x%llx rbx 0x%llx rcx 0x%llx rdx 0x%llx rsi 0x%llx rdi 0x%llx\n",
+		(unsigned long long)f->rax, (unsigned long long)f->rbx,
+		(unsigned long long)f->rcx, (unsigned long long)f->rdx,
+		(unsigned long long)f->rsi, (unsigned long long)f->rdi);
+	if (current_number)
+		kprintf("not ok %u %s # exception on vCPU %u\n", current_number, current_name,
+			cpu);
+	kprintf("# guest %.*s: stopped by an exception\n", HV_GUEST_NAME_MAX, boot->name);
+	guest_exit(true);
+}
+
+void guest_main(uint64_t rdi);
+
+void guest_main(uint64_t rdi)
+{
+	unsigned passed = 0, failed = 0, skipped = 0;
+
+	(void)rdi; /* in entry_state, checked by guest_boot_data */
+	idt_init();
+
+	kprintf("KTAP version 1\n");
+	kprintf("1..%u\n", guest_test_count);
+	kprintf("# test guest at 0x%llx-0x%llx, entry state: rdi 0x%llx rsp 0x%llx rflags 0x%llx\n",
+		(unsigned long long)(uintptr_t)__image_start,
+		(unsigned long long)(uintptr_t)__image_end,
+		(unsigned long long)entry_state.rdi, (unsigned long long)entry_state.rsp,
+		(unsigned long long)entry_state.rflags);
+
+	for (unsigned i = 0; i < guest_test_count; i++) {
+		const struct test *t = &guest_tests[i];
+
+		current_number = i + 1;
+		current_name = t->name;
+		current_failed = false;
+		skip_reason[0] = '\0';
+		enum result r = t->run();
+		if (r == PASS && current_failed)
+			r = FAIL;
+		switch (r) {
+		case PASS:
+			kprintf("ok %u %s\n", current_number, t->name);
+			passed++;
+			break;
+		case SKIP:
+			kprintf("ok %u %s # SKIP %s\n", current_number, t->name,
+				skip_reason[0] ? skip_reason : "no reason given");
+			skipped++;
+			break;
+		case FAIL:
+			kprintf("not ok %u %s\n", current_number, t->name);
+			failed++;
+			break;
+		}
+	}
+	current_number = 0;
+	kprintf("# guest %.*s: %u passed, %u failed, %u skipped\n", HV_GUEST_NAME_MAX,
+		boot->name, passed, failed, skipped);
+	guest_exit(failed != 0);
+}

@@ -1,0 +1,439 @@
+/* The test guest's tests: each checks one promise of hv/guest_abi.h (or of
+ * the design's guest view) from inside the guest. A failed check prints a
+ * KTAP diagnostic ("# name: FAIL: ...") and fails the test; every wait is
+ * bounded by a TSC deadline. */
+#include "tests/guest/guest.h"
+
+#define KIB (1ull << 10)
+#define MIB (1ull << 20)
+#define GIB (1ull << 30)
+#define PAGE 4096ull
+
+/* What test 1 found usable in the boot data, for the tests after it. */
+static bool mem_size_ok;
+
+static unsigned cpu_count(void)
+{
+	uint32_t n = boot->cpu_count;
+
+	return n >= 1 && n <= HV_GUEST_MAX_CPUS ? n : 1;
+}
+
+static bool own_apic_id(uint32_t id)
+{
+	for (unsigned i = 0; i < cpu_count(); i++)
+		if (boot->apic_id[i] == id)
+			return true;
+	return false;
+}
+
+static uint64_t image_end(void)
+{
+	return ((uint64_t)(uintptr_t)__image_end + PAGE - 1) & ~(PAGE - 1);
+}
+
+/* Waits (interrupts as they are) until *counter reaches `target`; false on
+ * timeout. */
+static bool wait_count(volatile uint32_t *counter, uint32_t target, uint64_t us)
+{
+	uint64_t d = deadline_us(us);
+
+	while (*counter < target) {
+		if (expired(d))
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
+/* ---- 1. the boot data and the entry state ----------------------------------------------- */
+
+static enum result guest_boot_data(void)
+{
+	const struct hv_guest_boot *b = boot;
+	struct desc_ptr gdtr;
+
+	/* The entry state of hv/guest_abi.h. */
+	expect(entry_state.rdi == HV_GUEST_BOOT, "RDI at entry 0x%llx, not the boot data 0x%llx",
+	       (unsigned long long)entry_state.rdi, (unsigned long long)HV_GUEST_BOOT);
+	expect(entry_state.rsp == 0, "RSP at entry 0x%llx, not 0",
+	       (unsigned long long)entry_state.rsp);
+	expect(!(entry_state.rflags & RFLAGS_IF), "interrupts on at entry (rflags 0x%llx)",
+	       (unsigned long long)entry_state.rflags);
+	expect(entry_state.cs == HV_GUEST_SEL_CODE64, "CS at entry 0x%llx, not 0x%x",
+	       (unsigned long long)entry_state.cs, HV_GUEST_SEL_CODE64);
+	expect(entry_state.ds == HV_GUEST_SEL_DATA && entry_state.ss == HV_GUEST_SEL_DATA,
+	       "DS 0x%llx, SS 0x%llx at entry, not 0x%x", (unsigned long long)entry_state.ds,
+	       (unsigned long long)entry_state.ss, HV_GUEST_SEL_DATA);
+	__asm__ volatile("sgdt %0" : "=m"(gdtr));
+	expect(gdtr.base == HV_GUEST_GDT, "GDT at 0x%llx, not 0x%llx",
+	       (unsigned long long)gdtr.base, (unsigned long long)HV_GUEST_GDT);
+	expect((read_cr3() & ~0xfffull) == HV_GUEST_TABLES, "CR3 0x%llx, not 0x%llx",
+	       (unsigned long long)read_cr3(), (unsigned long long)HV_GUEST_TABLES);
+	expect((read_cr0() & CR0_PG) && (read_cr4() & CR4_PAE) && (rdmsr(MSR_EFER) & EFER_LMA),
+	       "not in long mode with paging: CR0 0x%llx CR4 0x%llx EFER 0x%llx",
+	       (unsigned long long)read_cr0(), (unsigned long long)read_cr4(),
+	       (unsigned long long)rdmsr(MSR_EFER));
+	expect(entry_state.bss_nonzero == 0, "the loader left %llu nonzero bytes in .bss",
+	       (unsigned long long)entry_state.bss_nonzero);
+
+	/* hv's identity map: PML4[0] -> the PDPT at HV_GUEST_TABLES + 0x1000,
+	 * 512 present 1 GiB pages, PDPT[i] mapping i GiB. */
+	const volatile uint64_t *pml4 = (const volatile uint64_t *)(uintptr_t)HV_GUEST_TABLES;
+	const volatile uint64_t *pdpt =
+		(const volatile uint64_t *)(uintptr_t)(HV_GUEST_TABLES + 0x1000);
+	const uint64_t addr_mask = 0x000ffffffffff000ull;
+	if (expect((pml4[0] & 1) && (pml4[0] & addr_mask) == HV_GUEST_TABLES + 0x1000,
+		   "PML4[0] 0x%llx does not point to the PDPT at 0x%llx",
+		   (unsigned long long)pml4[0], (unsigned long long)(HV_GUEST_TABLES + 0x1000))) {
+		unsigned bad = 0;
+		for (unsigned i = 0; i < 512; i++) {
+			uint64_t e = pdpt[i];
+			bool ok = (e & 1) && (e & 2) && (e & 0x80) &&
+				  (e & 0x000fffffc0000000ull) == (uint64_t)i << 30;
+			if (!ok && bad++ < 3)
+				expect(false, "PDPT[%u] 0x%llx is not a writable 1 GiB page at %u GiB",
+				       i, (unsigned long long)e, i);
+		}
+		expect(bad == 0, "%u PDPT entries are not the identity map", bad);
+	}
+
+	/* The boot data. */
+	if (!expect(b->magic == HV_GUEST_BOOT_MAGIC, "magic 0x%llx, not 0x%llx",
+		    (unsigned long long)b->magic, (unsigned long long)HV_GUEST_BOOT_MAGIC))
+		return FAIL; /* the rest would be garbage */
+	expect(b->version == 1, "version %u, not 1", b->version);
+	expect(b->cpu_count >= 1 && b->cpu_count <= HV_GUEST_MAX_CPUS, "cpu_count %u", b->cpu_count);
+	mem_size_ok = expect(b->mem_size % PAGE == 0 && b->mem_size <= HV_GUEST_MEM_MAX &&
+				     b->mem_size > image_end(),
+			     "mem_size 0x%llx: not page-aligned, above 0x%llx, or not beyond the "
+			     "image's end 0x%llx",
+			     (unsigned long long)b->mem_size, (unsigned long long)HV_GUEST_MEM_MAX,
+			     (unsigned long long)image_end());
+	for (unsigned i = 0; i < cpu_count(); i++) {
+		expect(b->apic_id[i] < 0xff, "apic_id[%u] = %u: not an xAPIC ID", i, b->apic_id[i]);
+		for (unsigned j = 0; j < i; j++)
+			expect(b->apic_id[i] != b->apic_id[j], "apic_id[%u] = apic_id[%u] = %u", i,
+			       j, b->apic_id[i]);
+	}
+	size_t name_len = strnlen(b->name, sizeof(b->name));
+	expect(name_len > 0 && name_len < sizeof(b->name), "name empty or not NUL-terminated");
+	expect(strnlen(b->cmdline, sizeof(b->cmdline)) < sizeof(b->cmdline),
+	       "cmdline not NUL-terminated");
+
+	char ids[64];
+	int n = 0;
+	for (unsigned i = 0; i < cpu_count(); i++)
+		n += ksnprintf(ids + n, sizeof(ids) - (size_t)n, "%s%u", i ? " " : "",
+			       b->apic_id[i]);
+	kprintf("# guest '%.*s': %u vCPU(s), APIC IDs %s, %llu MiB RAM, ECAM 0x%llx, "
+		"cmdline '%.*s'\n",
+		(int)name_len, b->name, b->cpu_count, ids,
+		(unsigned long long)(b->mem_size / MIB), (unsigned long long)b->pci_ecam,
+		(int)strnlen(b->cmdline, sizeof(b->cmdline)), b->cmdline);
+	return PASS;
+}
+
+/* ---- 2. all of RAM is there -------------------------------------------------------------- */
+
+static uint64_t pattern(uint64_t a)
+{
+	return (a * 0x9e3779b97f4a7c15ull) ^ 0x5a5aa5a5c3c33c3cull;
+}
+
+/* One quadword per page, at an offset that moves from page to page. */
+static uint64_t probe(uint64_t page)
+{
+	return page + (((page >> 12) * 0x128) & 0xff8);
+}
+
+static enum result guest_memory_all_there(void)
+{
+	if (!mem_size_ok)
+		return skip_because("mem_size unusable (guest_boot_data)");
+
+	/* Free RAM: above the legacy hole up to the image, and from the end
+	 * of the image (its .bss and stacks included) to mem_size. */
+	const struct { uint64_t start, end; } r[] = {
+		{ HV_GUEST_LEGACY_END, (uint64_t)(uintptr_t)__image_start & ~(PAGE - 1) },
+		{ image_end(), boot->mem_size },
+	};
+	uint64_t pages = 0, bad = 0;
+
+	for (unsigned k = 0; k < ARRAY_SIZE(r); k++)
+		for (uint64_t p = r[k].start; p < r[k].end; p += PAGE)
+			*(volatile uint64_t *)(uintptr_t)probe(p) = pattern(probe(p));
+	/* Read back only after everything is written: two addresses backed
+	 * by the same memory show too. */
+	for (unsigned k = 0; k < ARRAY_SIZE(r); k++) {
+		for (uint64_t p = r[k].start; p < r[k].end; p += PAGE) {
+			uint64_t a = probe(p), v = *(volatile uint64_t *)(uintptr_t)a;
+			pages++;
+			if (v != pattern(a) && bad++ < 4)
+				expect(false, "at 0x%llx: read 0x%llx, wrote 0x%llx",
+				       (unsigned long long)a, (unsigned long long)v,
+				       (unsigned long long)pattern(a));
+		}
+	}
+	expect(bad == 0, "%llu of %llu pages read back wrong", (unsigned long long)bad,
+	       (unsigned long long)pages);
+	kprintf("# %llu pages (%llu MiB) written and read back: [0x%llx, 0x%llx) and "
+		"[0x%llx, 0x%llx)\n",
+		(unsigned long long)pages, (unsigned long long)(pages * PAGE / MIB),
+		(unsigned long long)r[0].start, (unsigned long long)r[0].end,
+		(unsigned long long)r[1].start, (unsigned long long)r[1].end);
+	return PASS;
+}
+
+/* ---- 3. what is not RAM reads all-ones and ignores writes ------------------------------------- */
+
+static enum result guest_past_ram_reads_ones(void)
+{
+	if (!mem_size_ok)
+		return skip_because("mem_size unusable (guest_boot_data)");
+	const uint64_t m = boot->mem_size;
+	const struct { uint64_t a; const char *what; } probes[] = {
+		{ m, "mem_size" },
+		{ m + MIB, "mem_size + 1 MiB" },
+		{ 0xb0000000, "0xb0000000" },
+		{ 4 * GIB + 16 * MIB, "4 GiB + 16 MiB" },
+		{ HV_GUEST_LEGACY_HOLE, "the legacy hole" },
+		{ HV_GUEST_LEGACY_END - 16, "the legacy hole's end" },
+	};
+	unsigned tried = 0;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(probes); i++) {
+		uint64_t a = probes[i].a;
+		bool in_hole = a >= HV_GUEST_LEGACY_HOLE && a < HV_GUEST_LEGACY_END;
+
+		if (a < m && !in_hole) {
+			kprintf("# 0x%llx (%s) is RAM here: not probed\n", (unsigned long long)a,
+				probes[i].what);
+			continue;
+		}
+		if (boot->pci_ecam && a >= boot->pci_ecam && a < boot->pci_ecam + 256 * MIB) {
+			kprintf("# 0x%llx (%s) is in the guest's ECAM window: not probed\n",
+				(unsigned long long)a, probes[i].what);
+			continue;
+		}
+		tried++;
+		uint8_t r8 = mmio_read8(a);
+		uint32_t r32 = mmio_read32(a);
+		uint64_t r64 = mmio_read64(a);
+		expect(r8 == 0xff && r32 == 0xffffffffu && r64 == ~0ull,
+		       "0x%llx (%s) reads 0x%x, 0x%x, 0x%llx (8, 32, 64 bits), not all-ones",
+		       (unsigned long long)a, probes[i].what, r8, r32, (unsigned long long)r64);
+		mmio_write8(a, 0x5a);
+		mmio_write32(a + 4, 0x12345678);
+		mmio_write64(a + 8, 0x0123456789abcdefull);
+		r8 = mmio_read8(a);
+		r32 = mmio_read32(a + 4);
+		r64 = mmio_read64(a + 8);
+		expect(r8 == 0xff && r32 == 0xffffffffu && r64 == ~0ull,
+		       "0x%llx (%s) after writes reads 0x%x, 0x%x, 0x%llx: a write was kept",
+		       (unsigned long long)a, probes[i].what, r8, r32, (unsigned long long)r64);
+	}
+	expect(tried > 0, "no address probed");
+	return PASS;
+}
+
+/* ---- 4. CPUID -------------------------------------------------------------------------------- */
+
+static enum result guest_cpuid_sane(void)
+{
+	struct cpuid r0 = cpuid(0, 0);
+	char vendor[13];
+
+	memcpy(vendor, &r0.ebx, 4);
+	memcpy(vendor + 4, &r0.edx, 4);
+	memcpy(vendor + 8, &r0.ecx, 4);
+	vendor[12] = '\0';
+	bool printable = false;
+	for (unsigned i = 0; i < 12; i++)
+		if (vendor[i] > ' ' && vendor[i] < 0x7f)
+			printable = true;
+	if (!printable)
+		vendor[0] = '\0';
+	expect(vendor[0] != '\0', "empty vendor string");
+	if (!expect(r0.eax >= 1, "highest basic leaf %u", r0.eax))
+		return FAIL;
+
+	struct cpuid r1 = cpuid(1, 0);
+	uint32_t apic = r1.ebx >> 24;
+	expect(apic == boot->apic_id[0], "CPUID.1 EBX[31:24] (initial APIC ID) %u, not %u", apic,
+	       boot->apic_id[0]);
+	expect(!(r1.ecx & (1u << 5)), "VMX advertised (CPUID.1 ECX 0x%x)", r1.ecx);
+	expect(r1.ecx & (1u << 31), "hypervisor-present bit clear (CPUID.1 ECX 0x%x)", r1.ecx);
+
+	uint32_t max_ext = cpuid(0x80000000, 0).eax;
+	if (max_ext >= 0x80000001) {
+		struct cpuid e1 = cpuid(0x80000001, 0);
+		expect(!(e1.ecx & (1u << 2)), "SVM advertised (CPUID.80000001 ECX 0x%x)", e1.ecx);
+	}
+	char hv_sig[13] = "";
+	if (r1.ecx & (1u << 31)) {
+		struct cpuid h = cpuid(0x40000000, 0);
+		memcpy(hv_sig, &h.ebx, 4);
+		memcpy(hv_sig + 4, &h.ecx, 4);
+		memcpy(hv_sig + 8, &h.edx, 4);
+		hv_sig[12] = '\0';
+		for (unsigned i = 0; i < 12; i++)
+			if (hv_sig[i] && (hv_sig[i] < ' ' || hv_sig[i] >= 0x7f))
+				hv_sig[i] = '?';
+	}
+	kprintf("# vendor '%s', family/model/stepping 0x%x, max leaves 0x%x 0x%x, "
+		"hypervisor leaf '%s'\n",
+		vendor, r1.eax, r0.eax, max_ext, hv_sig);
+	return PASS;
+}
+
+/* ---- 5. the LAPIC timer ------------------------------------------------------------------------ */
+
+static enum result guest_lapic_timer(void)
+{
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+	lapic_enable();
+
+	uint32_t id = lapic_read(LAPIC_ID) >> 24;
+	expect(id == boot->apic_id[0], "LAPIC ID register says %u, not %u", id, boot->apic_id[0]);
+	expect(lapic_read(LAPIC_SVR) & SVR_ENABLE, "SVR 0x%x: the enable bit did not stick",
+	       lapic_read(LAPIC_SVR));
+
+	volatile uint32_t *fired = &irq_count[0][VEC_TIMER];
+	uint32_t before = *fired;
+	lapic_write(LAPIC_TIMER_DCR, 0xb); /* divide by 1 */
+	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER); /* one-shot, unmasked */
+	lapic_write(LAPIC_TIMER_ICR, 100000);
+	irq_enable();
+	bool got = wait_count(fired, before + 1, 1000000);
+	delay_us(20000); /* a one-shot timer fires once */
+	irq_disable();
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+
+	if (!expect(got, "no timer interrupt (vector 0x%x) within 1 s; current count %u, IRR "
+			 "word 0x%x",
+		    VEC_TIMER, lapic_read(LAPIC_TIMER_CCR), lapic_read(LAPIC_IRR + 0x10 * (VEC_TIMER / 32))))
+		return FAIL;
+	expect(*fired == before + 1, "%u timer interrupts from a one-shot timer", *fired - before);
+	expect(lapic_read(LAPIC_TIMER_CCR) == 0, "current count %u after it fired",
+	       lapic_read(LAPIC_TIMER_CCR));
+	/* The handler's EOI reached the LAPIC: the vector is no longer in
+	 * service. */
+	uint32_t isr = lapic_read(LAPIC_ISR + 0x10 * (VEC_TIMER / 32));
+	expect(!(isr & (1u << (VEC_TIMER % 32))), "vector 0x%x still in service (ISR 0x%x): EOI lost",
+	       VEC_TIMER, isr);
+	return PASS;
+}
+
+/* ---- 6. IPIs between the guest's own vCPUs ----------------------------------------------------- */
+
+static bool ap_alive[HV_GUEST_MAX_CPUS];
+
+/* Sends VEC_IPI to every live AP and waits for it to arrive and for each
+ * answer (VEC_IPI_BACK) to come back; interrupts on meanwhile. */
+static void ping_aps(const char *when)
+{
+	uint32_t sent = 0, back0 = irq_count[0][VEC_IPI_BACK];
+
+	irq_enable();
+	for (unsigned i = 1; i < cpu_count(); i++) {
+		if (!ap_alive[i])
+			continue;
+		uint32_t before = irq_count[i][VEC_IPI];
+		expect(lapic_send_ipi(boot->apic_id[i], ICR_ASSERT | ICR_FIXED | VEC_IPI),
+		       "%s: the IPI to vCPU %u stayed pending in the ICR", when, i);
+		expect(wait_count(&irq_count[i][VEC_IPI], before + 1, 1000000),
+		       "%s: vCPU %u (APIC ID %u) did not get vector 0x%x within 1 s", when, i,
+		       boot->apic_id[i], VEC_IPI);
+		sent++;
+	}
+	expect(wait_count(&irq_count[0][VEC_IPI_BACK], back0 + sent, 1000000),
+	       "%s: %u of %u answers (vector 0x%x) came back to vCPU 0", when,
+	       irq_count[0][VEC_IPI_BACK] - back0, sent, VEC_IPI_BACK);
+	irq_disable();
+}
+
+static enum result guest_ipi_own_vcpus(void)
+{
+	unsigned n = cpu_count();
+
+	if (n < 2)
+		return skip_because("one vCPU only");
+	lapic_enable();
+	for (unsigned i = 1; i < n; i++) {
+		ap_alive[i] = expect(smp_start_ap(i),
+				     "vCPU %u (APIC ID %u) not alive 1 s after INIT, SIPI, SIPI "
+				     "(vector 0x%llx)",
+				     i, boot->apic_id[i],
+				     (unsigned long long)(smp_trampoline_base() >> 12));
+		if (!ap_alive[i])
+			continue;
+		expect(ap_state[i].cpuid_apic == boot->apic_id[i],
+		       "vCPU %u: CPUID.1 initial APIC ID %u, not %u", i, ap_state[i].cpuid_apic,
+		       boot->apic_id[i]);
+		expect(ap_state[i].lapic_id == boot->apic_id[i],
+		       "vCPU %u: LAPIC ID register %u, not %u", i, ap_state[i].lapic_id,
+		       boot->apic_id[i]);
+	}
+	ping_aps("first IPI");
+	unsigned alive = 0;
+	for (unsigned i = 1; i < n; i++) {
+		if (!ap_alive[i])
+			continue;
+		alive++;
+		expect(ap_state[i].starts == 1,
+		       "vCPU %u started %u times: the second SIPI restarted it", i,
+		       ap_state[i].starts);
+	}
+	kprintf("# %u of %u other vCPU(s) started through the trampoline at 0x%llx\n", alive,
+		n - 1, (unsigned long long)smp_trampoline_base());
+	return PASS;
+}
+
+/* ---- 7. IPIs to other CPUs are refused ---------------------------------------------------------- */
+
+static enum result guest_foreign_ipi_refused(void)
+{
+	char ids[64] = "";
+	int len = 0;
+	unsigned targets = 0;
+
+	lapic_enable();
+	irq_enable();
+	for (uint32_t id = 0; id < 8; id++) {
+		if (own_apic_id(id))
+			continue;
+		lapic_send_ipi(id, ICR_ASSERT | ICR_FIXED | VEC_FOREIGN);
+		lapic_send_ipi(id, ICR_ASSERT | ICR_INIT);
+		len += ksnprintf(ids + len, sizeof(ids) - (size_t)len, " %u", id);
+		targets++;
+	}
+	delay_us(50000);
+	irq_disable();
+	kprintf("# vector 0x%x and INIT sent to APIC IDs%s\n", VEC_FOREIGN,
+		targets ? ids : " (none: all of 0..7 are ours)");
+
+	for (unsigned c = 0; c < cpu_count(); c++)
+		expect(irq_count[c][VEC_FOREIGN] == 0,
+		       "vCPU %u got vector 0x%x %u times: an IPI meant for others reached it", c,
+		       VEC_FOREIGN, irq_count[c][VEC_FOREIGN]);
+	/* Still running: this vCPU, and the others still answer. */
+	ping_aps("after the foreign IPIs");
+	for (unsigned c = 0; c < cpu_count(); c++)
+		expect(irq_unexpected(c) == 0,
+		       "vCPU %u took %u interrupts on vectors the guest does not use", c,
+		       irq_unexpected(c));
+	return PASS;
+}
+
+const struct test guest_tests[] = {
+	{ "guest_boot_data", guest_boot_data },
+	{ "guest_memory_all_there", guest_memory_all_there },
+	{ "guest_past_ram_reads_ones", guest_past_ram_reads_ones },
+	{ "guest_cpuid_sane", guest_cpuid_sane },
+	{ "guest_lapic_timer", guest_lapic_timer },
+	{ "guest_ipi_own_vcpus", guest_ipi_own_vcpus },
+	{ "guest_foreign_ipi_refused", guest_foreign_ipi_refused },
+};
+
+const unsigned guest_test_count = ARRAY_SIZE(guest_tests);
