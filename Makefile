@@ -13,7 +13,7 @@ include boot/newlib.mk
 
 # ---- the hypervisor image ----------------------------------------------------
 
-HV_DIRS := boot arch/x86 hv iommu
+HV_DIRS := boot arch/x86 arch/x86/svm hv iommu
 HV_SRCS := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
 HV_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(HV_SRCS)))
 

@@ -6,14 +6,18 @@
 #include "arch/x86/stack.h"
 #include "arch/x86/time.h"
 #include "arch/x86/trampoline.h"
+#include "hv/config.h"
 #include "hv/console.h"
 #include "hv/log.h"
+#include "hv/options.h"
 #include "hv/platform.h"
 
 #include <string.h>
 
 #define HV_STACK_PAGES 16
 #define HEAP_PAGES 256
+#define CONFIG_MAX_BYTES (64u << 10)
+#define GUEST_IMAGE_MAX_BYTES (64u << 20)
 #define EBS_MAX_TRIES 4
 /* ExitBootServices may grow the map a little between tries. */
 #define MEMMAP_SLACK_DESCRIPTORS 64
@@ -102,6 +106,49 @@ static EFI_STATUS exit_boot_services(EFI_HANDLE image, struct boot_info *bi)
 	return EFI_SUCCESS;
 }
 
+/* The configuration and the images it names: only boot services can read
+ * the ESP. A file named on the command line must be there; the default
+ * one may be absent (then no guests). */
+static void read_config(EFI_LOADED_IMAGE *li, struct boot_info *bi)
+{
+	struct hv_options o;
+	char error[OPTIONS_ERROR_MAX];
+	struct config_errors errs;
+	void *text;
+	size_t size;
+
+	options_parse(bi->cmdline, &o, error);
+	bool named = o.config[0] != '\0';
+	strncpy(bi->config_path, named ? o.config : CONFIG_FILE_DEFAULT,
+		sizeof(bi->config_path) - 1);
+	EFI_STATUS st = efi_read_file(li, bi->config_path, CONFIG_MAX_BYTES, &text, &size);
+	if (st != EFI_SUCCESS) {
+		if (named)
+			log_err("config: cannot read %s (%#llx)\n", bi->config_path,
+				(unsigned long long)st);
+		bi->config_present = named;
+		return;
+	}
+	bi->config_present = true;
+	log_info("config: %s, %zu bytes\n", bi->config_path, size);
+	if (config_parse(text, size, bi->config_path, &bi->config, &errs)) {
+		config_errors_print(&errs);
+		return;
+	}
+	for (unsigned i = 0; i < bi->config.guest_count; i++) {
+		const struct config_guest *g = &bi->config.guest[i];
+		void *image;
+		if ((st = efi_read_file(li, g->image, GUEST_IMAGE_MAX_BYTES, &image, &size))) {
+			log_err("%s:%u: guest %s: cannot read image %s (%#llx)\n",
+				bi->config.file, g->image_line, g->name, g->image,
+				(unsigned long long)st);
+			return;
+		}
+		bi->guest_image[i] = (struct boot_file){ image, size };
+	}
+	bi->config_ok = true;
+}
+
 static void enter_hv(void *bi)
 {
 	hv_main(bi);
@@ -144,6 +191,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	log_info("boot: loaded at %p, command line from %s: '%s'\n", li->ImageBase,
 		 bi->cmdline_source, bi->cmdline);
 	pci_init(&platform.mcfg);
+	read_config(li, bi);
 
 	bi->firmware_shutdown = firmware_shutdown;
 	bi->smp_trampoline = alloc_trampoline();

@@ -2,11 +2,21 @@
 #ifndef HV_BOOT_INFO_H
 #define HV_BOOT_INFO_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "hv/config.h"
 #include "hv/memmap.h"
 
 #define CMDLINE_MAX 512
+
+/* A file read from the ESP before ExitBootServices (loader-data pages,
+ * the hypervisor's afterwards). */
+struct boot_file {
+	const void *data;
+	size_t size;
+};
 
 struct boot_info {
 	char cmdline[CMDLINE_MAX];
@@ -20,6 +30,14 @@ struct boot_info {
 	 * the APs, typed loader data so the page allocator never takes them;
 	 * 0 when firmware had none (the BSP then runs alone). */
 	uint64_t smp_trampoline;
+	/* The guest configuration, parsed while the images it names could
+	 * still be read. config_present: a file was found; config_ok: it
+	 * parsed and every image was read (else its errors were printed and
+	 * nothing may run). */
+	char config_path[OPTIONS_PATH_MAX];
+	bool config_present, config_ok;
+	struct hv_config config;
+	struct boot_file guest_image[HV_CONFIG_MAX_GUESTS];
 	/* Firmware's ResetSystem(shutdown), usable after ExitBootServices. */
 	void (*firmware_shutdown)(void);
 };

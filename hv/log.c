@@ -3,9 +3,29 @@
 #include "arch/x86/time.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 enum log_level log_threshold = LOG_INFO;
+
+/* One line at a time from every CPU. The wait is bounded: a CPU that
+ * faults while it holds the lock (its exception report) or stops holding
+ * it must not silence the others for good. */
+#define CONSOLE_LOCK_SPINS 10000000ul
+static int console_lock;
+
+static void console_write_locked(const char *buf, size_t n)
+{
+	unsigned long spins = 0;
+	bool locked;
+
+	while (!(locked = !__atomic_exchange_n(&console_lock, 1, __ATOMIC_ACQUIRE)) &&
+	       ++spins < CONSOLE_LOCK_SPINS)
+		__asm__ volatile("pause");
+	console_write(buf, n);
+	if (locked)
+		__atomic_store_n(&console_lock, 0, __ATOMIC_RELEASE);
+}
 
 static const char *const level_tag[] = {
 	[LOG_ERR] = "error: ",
@@ -27,7 +47,7 @@ static void log_vwrite(const char *prefix, const char *fmt, va_list ap)
 	n += m;
 	if ((size_t)n >= sizeof(buf))
 		n = sizeof(buf) - 1; /* truncated, still printed */
-	console_write(buf, n);
+	console_write_locked(buf, n);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

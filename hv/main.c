@@ -8,6 +8,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/smp.h"
+#include "hv/guests.h"
 #include "hv/ioapic_route.h"
 #include "hv/iommu.h"
 #include "hv/log.h"
@@ -15,6 +16,8 @@
 #include "hv/page.h"
 #include "hv/platform.h"
 #include "hv/selftest.h"
+
+#include <string.h>
 
 static void print_memmap(const struct memmap *map)
 {
@@ -30,6 +33,18 @@ static void print_memmap(const struct memmap *map)
 			usable += r->pages;
 	}
 	log_info("memmap: %llu MiB usable\n", (unsigned long long)(usable * PAGE_SIZE >> 20));
+}
+
+static void apply_config_options(const struct hv_config *c, struct hv_options *o)
+{
+	if (c->hv.log_level_line)
+		o->log_level = c->hv.log_level;
+	if (c->hv.exit_line)
+		o->exit = c->hv.exit;
+	if (c->hv.selftest_line) {
+		o->selftest = true;
+		memcpy(o->selftest_suites, c->hv.selftest_suites, sizeof(o->selftest_suites));
+	}
 }
 
 static __attribute__((noreturn)) void finish(const struct boot_info *bi,
@@ -62,7 +77,11 @@ void hv_main(struct boot_info *bi)
 		 bi->exit_boot_services_tries,
 		 bi->exit_boot_services_tries == 1 ? "try" : "tries",
 		 bi->bus_masters_quiesced);
-	if (options_parse(bi->cmdline, &opts, error))
+	/* The configuration's [hv] section, then the command line over it. */
+	options_defaults(&opts);
+	if (bi->config_present)
+		apply_config_options(&bi->config, &opts);
+	if (options_apply(bi->cmdline, &opts, error))
 		log_err("options: %s (ignored)\n", error);
 	log_threshold = opts.log_level;
 
@@ -89,7 +108,11 @@ void hv_main(struct boot_info *bi)
 	bool ok = true;
 	if (opts.selftest)
 		ok = selftest_run_all(bi, &opts) == 0;
-	else
-		log_info("hv: no guests configured yet; nothing more to run\n");
+	if (bi->config_present) {
+		bool passed;
+		ok &= guests_run(bi, &opts, !opts.selftest, &passed) == 0 && passed;
+	} else if (!opts.selftest) {
+		log_info("hv: no %s, no guests: nothing more to run\n", bi->config_path);
+	}
 	finish(bi, &opts, ok);
 }

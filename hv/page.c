@@ -1,10 +1,13 @@
 #include "hv/page.h"
+#include "arch/x86/spinlock.h"
 #include "hv/log.h"
 #include "hv/palloc.h"
 
 #include <string.h>
 
 static struct palloc allocator;
+/* The vCPUs' CPUs allocate their VMCBs at the same time. */
+static struct spinlock lock;
 
 void page_init(const struct memmap *map)
 {
@@ -30,7 +33,9 @@ uint64_t page_alloc_zeroed(uint64_t pages, uint64_t align_pages)
 uint64_t page_alloc_zeroed_range(uint64_t pages, uint64_t align_pages, uint64_t min,
 				 uint64_t max)
 {
+	uint64_t flags = spin_lock(&lock);
 	uint64_t phys = palloc_alloc_range(&allocator, pages, align_pages, min, max);
+	spin_unlock(&lock, flags);
 
 	if (phys)
 		memset((void *)(uintptr_t)phys, 0, pages * PAGE_SIZE);
@@ -39,7 +44,9 @@ uint64_t page_alloc_zeroed_range(uint64_t pages, uint64_t align_pages, uint64_t 
 
 void page_free(uint64_t phys, uint64_t pages)
 {
+	uint64_t flags = spin_lock(&lock);
 	int err = palloc_free(&allocator, phys, pages);
+	spin_unlock(&lock, flags);
 
 	if (err)
 		log_err("page: freeing %llu pages at %#llx failed (%d)\n",

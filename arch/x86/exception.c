@@ -19,6 +19,7 @@ static const char *const vector_names[32] = {
 };
 
 static struct fault_expectation *expected;
+static unsigned long nmis_in_hypervisor;
 
 void exception_expect(struct fault_expectation *e)
 {
@@ -66,6 +67,12 @@ void exception_dispatch(struct exception_frame *f)
 
 	if (f->vector >= IRQ_FIRST_VECTOR) {
 		irq_dispatch((uint8_t)f->vector);
+		return;
+	}
+	/* The hypervisor's NMIs are kicks for CPUs running guests; one that
+	 * lands while the CPU is in the hypervisor has nothing left to do. */
+	if (f->vector == VEC_NMI) {
+		__atomic_add_fetch(&nmis_in_hypervisor, 1, __ATOMIC_RELAXED);
 		return;
 	}
 	if (e && e->vector == f->vector) {

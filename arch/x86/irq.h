@@ -10,6 +10,7 @@
 #define IRQ_VECTOR_VTD_FAULT 0x30
 #define IRQ_VECTOR_TEST      0x31 /* self-tests */
 #define IRQ_VECTOR_IPI_TEST  0x32 /* self-tests: IPIs between CPUs */
+#define IRQ_VECTOR_WAKE      0x33 /* an idle AP: look at smp_call()'s mailbox */
 
 typedef void (*irq_handler_fn)(uint8_t vector, void *ctx);
 

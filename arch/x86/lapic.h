@@ -24,6 +24,7 @@
 #define LAPIC_ICR_HIGH 0x310
 #define ICR_VECTOR(v)        ((uint32_t)(v) & 0xff)
 #define ICR_DELIVERY_FIXED   (0u << 8)
+#define ICR_DELIVERY_NMI     (4u << 8)
 #define ICR_DELIVERY_INIT    (5u << 8)
 #define ICR_DELIVERY_STARTUP (6u << 8)
 #define ICR_DELIVERY_PENDING (1u << 12) /* xAPIC only: not yet accepted */

@@ -15,6 +15,9 @@ struct percpu {
 	uint32_t apic_id;
 	uintptr_t stack_top;
 	int boot_state;      /* enum smp_boot_state (arch/x86/smp.c) */
+	/* smp_call(): work for this CPU's idle loop, taken when `call` is set. */
+	void (*call)(void *arg);
+	void *call_arg;
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 	struct tss64 tss __attribute__((aligned(16)));
 	struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));

@@ -5,6 +5,7 @@
 #include "arch/x86/smp.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
+#include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/madt.h"
 #include "arch/x86/paging.h"
@@ -97,8 +98,62 @@ static __attribute__((noreturn)) void ap_main(struct percpu *pc)
 	if (!__atomic_compare_exchange_n(&pc->boot_state, &starting, AP_ONLINE, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		cpu_halt_forever(); /* too late: the BSP has given up on this CPU */
-	/* Device interrupts routed here are handled by arch/x86/irq.c. */
-	cpu_idle_forever();
+	smp_idle();
+}
+
+/* Woken by IRQ_VECTOR_WAKE (or any interrupt), runs what smp_call() left;
+ * in between, device interrupts routed here are handled by
+ * arch/x86/irq.c. cli before the check and sti;hlt after it: a call
+ * posted in between still wakes the HLT. */
+__attribute__((noreturn)) void smp_idle(void)
+{
+	struct percpu *pc = this_cpu();
+
+	for (;;) {
+		__asm__ volatile("cli" ::: "memory");
+		void (*fn)(void *) = __atomic_exchange_n(&pc->call, NULL, __ATOMIC_ACQUIRE);
+		if (fn) {
+			fn(pc->call_arg);
+			continue;
+		}
+		__asm__ volatile("sti; hlt" ::: "memory");
+	}
+}
+
+static void wake_handler(uint8_t vector, void *ctx)
+{
+	(void)vector, (void)ctx;
+}
+
+int smp_call(unsigned index, void (*fn)(void *arg), void *arg)
+{
+	if (index == 0 || !smp_cpu_online(index) || !fn)
+		return -EINVAL;
+	struct percpu *pc = cpus[index];
+	if (__atomic_load_n(&pc->call, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	pc->call_arg = arg;
+	__atomic_store_n(&pc->call, fn, __ATOMIC_RELEASE);
+	return lapic_send_ipi(pc->apic_id, IRQ_VECTOR_WAKE);
+}
+
+int smp_wake(unsigned index)
+{
+	if (!smp_cpu_online(index))
+		return -EINVAL;
+	return lapic_send_ipi(cpus[index]->apic_id, IRQ_VECTOR_WAKE);
+}
+
+int smp_wake_service_cpu(void)
+{
+	return lapic_send_ipi(cpus[0]->apic_id, IRQ_VECTOR_WAKE);
+}
+
+int smp_kick(unsigned index)
+{
+	if (!smp_cpu_online(index))
+		return -EINVAL;
+	return lapic_send_ipi(cpus[index]->apic_id, ICR_DELIVERY_NMI);
 }
 
 static void save_bsp_state(void)
@@ -251,6 +306,7 @@ int smp_init(uint64_t trampoline, const struct madt_info *madt)
 	int err;
 
 	bsp->apic_id = lapic_id();
+	irq_register(IRQ_VECTOR_WAKE, wake_handler, NULL);
 	cpu_count_max = 1;
 	publish(bsp);
 	if ((err = trampoline_usable(trampoline)) || !madt) {

@@ -35,4 +35,22 @@ uint32_t smp_apic_id(unsigned index);
 /* The index of the online CPU with this APIC ID, or -1. */
 int smp_cpu_of_apic_id(uint32_t apic_id);
 
+/* Has CPU `index` (an AP) run fn(arg) from its idle loop, once. -EBUSY
+ * while an earlier call is not taken yet, -EINVAL for the BSP or an
+ * offline CPU. fn may keep the CPU (a vCPU's loop) and return later. */
+int smp_call(unsigned index, void (*fn)(void *arg), void *arg);
+
+/* Wakes CPU `index` from its idle loop (a fixed IPI). */
+int smp_wake(unsigned index);
+
+/* Wakes the service CPU (CPU 0) from a HLT. */
+int smp_wake_service_cpu(void);
+
+/* Sends CPU `index` an NMI: what reaches a CPU that runs a guest, whose
+ * interrupts are the guest's. */
+int smp_kick(unsigned index);
+
+/* An AP's idle loop. */
+__attribute__((noreturn)) void smp_idle(void);
+
 #endif

@@ -128,13 +128,39 @@ def parse_ktap(text):
     return k
 
 
-def judge(scn, ktap, status, timed_out, timeout):
-    """Combine KTAP, QEMU's exit status and the scenario's expectations.
-    Returns ([(kind, name, reason)], [problem]); any problem fails the scenario."""
+# A guest's console line, as hv's virtual UART prints it: "NAME| text".
+GUEST_LINE_RE = re.compile(TS + r"([A-Za-z0-9_-]{1,31})\| ?(.*)$")
+
+
+def split_streams(text):
+    """The hypervisor's own lines, and each guest's (without the prefix)."""
+    own, guests = [], {}
+    for raw in text.splitlines():
+        line = ANSI_RE.sub("", raw).replace("\r", "")
+        m = GUEST_LINE_RE.match(line)
+        if m:
+            guests.setdefault(m.group(1), []).append(m.group(2))
+        else:
+            own.append(raw)
+    return "\n".join(own), {g: "\n".join(lines) for g, lines in guests.items()}
+
+
+def judge(scn, ktap, status, timed_out, timeout, guest_ktaps=None):
+    """Combine KTAP (the hypervisor's and each guest's), QEMU's exit status and the
+    scenario's expectations. Returns ([(kind, name, reason)], [problem]); any problem
+    fails the scenario."""
     name = scn["name"]
+    guest_ktaps = guest_ktaps or {}
     results = [(kind, f"{name}/{test}", reason) for _, test, kind, reason in ktap.results]
     problems = list(ktap.problems)
     failed = ktap.count("fail")
+    for guest in scn.get("guest_ktap", []):
+        if guest not in guest_ktaps:
+            problems.append(f"guest {guest} printed nothing")
+    for guest, gk in sorted(guest_ktaps.items()):
+        results += [(kind, f"{name}/{guest}/{test}", reason) for _, test, kind, reason in gk.results]
+        if guest in scn.get("guest_ktap", []):
+            problems += [f"guest {guest}: {p}" for p in gk.problems]
 
     if timed_out:
         problems.append(f"timeout after {timeout} s (QEMU killed)")
@@ -246,6 +272,14 @@ def run_scenario(scn, efi, out, timeout_override):
         # hv reads this when started without UEFI load options, as OVMF starts BOOTX64.EFI.
         with open(os.path.join(boot, "hv.cmdline"), "w") as f:
             f.write(scn["cmdline"] + "\n")
+        for rel, content in scn.get("esp", {}).items():
+            dest = os.path.join(boot, rel)
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            if content.startswith("@"):
+                shutil.copyfile(content[1:], dest)
+            else:
+                with open(dest, "w") as f:
+                    f.write(content)
     cmd = qemu_command(scn, esp, serial)
     with open(os.path.join(sdir, "qemu.cmd"), "w") as f:
         f.write(shlex.join(cmd) + "\n")
@@ -271,7 +305,9 @@ def run_scenario(scn, efi, out, timeout_override):
             text = f.read().decode("utf-8", "replace")
     except OSError:
         text = ""
-    results, problems = judge(scn, parse_ktap(text), status, timed_out, timeout)
+    own, guest_text = split_streams(text)
+    guest_ktaps = {g: parse_ktap(t) for g, t in guest_text.items()}
+    results, problems = judge(scn, parse_ktap(own), status, timed_out, timeout, guest_ktaps)
 
     counts = {k: sum(1 for r in results if r[0] == k) for k in ("pass", "fail", "skip")}
     ok = counts["fail"] == 0

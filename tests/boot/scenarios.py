@@ -11,6 +11,11 @@ Declarative only: one dict per QEMU boot of hv.efi.  Keys:
   via_shell optional: boot through OVMF's UEFI shell (startup.nsh), which passes
             cmdline as UEFI load options to EFI/hv/hv.efi
   timeout   optional, seconds before the runner kills QEMU (default 60)
+  esp       optional {path: content}: files beside hv.efi (EFI/BOOT/path); a content
+            "@FILE" copies FILE (relative to the repository root)
+  guest_ktap optional list of guests (by name) whose KTAP, printed through hv's
+            virtual UART as "NAME| ...", must be complete; their results are reported
+            as "<scenario>/<guest>/<test>" (other guests' results are reported too)
   qemu_args optional list of extra QEMU arguments (e.g. ["-icount", "shift=0,sleep=off"])
   expect    optional list of test names that must be reported (any result)
   expect_skip  optional list of test names that must be reported as skipped
@@ -121,5 +126,45 @@ SCENARIOS += [
         # device DMA carries no requester ID, so a request written by DMA
         # cannot be source-validated.
         "expect_skip": ["irq_compat_format_blocked", "irq_forged_handle_dma_not_delivered"],
+    },
+]
+
+# Guests: two partitions of two vCPUs each on -smp 5 (CPU 0 is the service CPU),
+# both running the test guest; a guest's lines come through hv's virtual UART
+# as "NAME| ..." and are reported as <scenario>/<guest>/<test>.
+GUEST_TESTS = ["guest_boot_data", "guest_memory_all_there", "guest_past_ram_reads_ones",
+               "guest_cpuid_sane", "guest_lapic_timer", "guest_ipi_own_vcpus",
+               "guest_foreign_ipi_refused"]
+SCENARIOS += [
+    {
+        "name": "guests",
+        "smp": 5,
+        "mem": "1G",
+        "iommu": True,
+        "devices": [],
+        "cmdline": "exit=qemu",
+        "esp": {"hv.cfg": "@tests/guest/two-guests.cfg",
+                "test-guest.elf": "@build/guest/test-guest.elf"},
+        "timeout": 90,
+        "guest_ktap": ["alpha", "beta"],
+        "expect_pass": ["guest_alpha", "guest_beta"]
+                       + [f"{g}/{t}" for g in ("alpha", "beta") for t in GUEST_TESTS],
+    },
+    {
+        # One guest's instruction stream is garbage: it is stopped alone (a triple
+        # fault, its registers logged) and the other runs its tests to the end.
+        "name": "guest-crash",
+        "smp": 5,
+        "mem": "1G",
+        "iommu": True,
+        "devices": [],
+        "cmdline": "exit=qemu expect.guest_failure=bad",
+        "esp": {"hv.cfg": "[guest bad]\ncpus = 1-2\nmemory = 32M\nimage = bad-guest.elf\n\n"
+                          "[guest good]\ncpus = 3-4\nmemory = 64M\nimage = test-guest.elf\n",
+                "test-guest.elf": "@build/guest/test-guest.elf",
+                "bad-guest.elf": "@build/guest/bad-guest.elf"},
+        "timeout": 90,
+        "guest_ktap": ["good"],
+        "expect_pass": ["guest_bad", "guest_good"] + [f"good/{t}" for t in GUEST_TESTS],
     },
 ]

@@ -1,0 +1,142 @@
+/* The guests of the configuration: validated against the machine as a
+ * whole (nothing starts if anything is wrong), built, started on their
+ * CPUs, and waited for on the service CPU, which reports how each ended. */
+#include "hv/guests.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/smp.h"
+#include "hv/guest.h"
+#include "hv/log.h"
+#include "hv/page.h"
+#include "hv/palloc.h"
+#include "hv/platform.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define PAGE_SIZE 4096ull
+/* Kept for the hypervisor's own needs (tables, vCPU state) after guests. */
+#define RESERVE_BYTES (64ull << 20)
+
+static struct guest guests[GUEST_MAX];
+static struct config_pci_function pci_view[PCI_MAX_FUNCTIONS];
+
+static int validate(const struct hv_config *c)
+{
+	const struct pci_topology *t = platform.pci;
+	struct config_errors errs;
+	uint64_t free_bytes = page_allocator()->free_pages * PAGE_SIZE;
+	struct config_platform p = {
+		.cpu_count = smp_cpu_count(),
+		.free_memory = free_bytes > RESERVE_BYTES ? free_bytes - RESERVE_BYTES : 0,
+		.pci_count = t ? t->count : 0,
+		.pci = pci_view,
+	};
+
+	for (unsigned i = 0; i < p.pci_count; i++) {
+		const struct pci_function *f = &t->fn[i];
+		pci_view[i] = (struct config_pci_function){
+			.sbdf = (pci_sbdf_t)f->bdf.segment << 16 | f->bdf.bus << 8 |
+				f->bdf.dev << 3 | f->bdf.fn,
+			.group = f->group,
+			.class_code = f->class_code,
+		};
+	}
+	config_errors_init(&errs);
+	if (config_validate(c, &p, &errs)) {
+		config_errors_print(&errs);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool all_stopped(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (__atomic_load_n(&guests[i].state, __ATOMIC_ACQUIRE) != GUEST_STOPPED)
+			return false;
+	return true;
+}
+
+/* The service CPU sleeps until every guest stopped: each stop wakes it. */
+static void wait_all_stopped(unsigned n)
+{
+	for (;;) {
+		__asm__ volatile("cli" ::: "memory");
+		if (all_stopped(n))
+			break;
+		__asm__ volatile("sti; hlt" ::: "memory");
+	}
+	__asm__ volatile("sti" ::: "memory");
+}
+
+static void print_exits(const struct guest *g)
+{
+	static const char *const names[] = { "io", "mmio", "msr", "cpuid", "hlt", "hypercall",
+					     "shutdown", "kick", "ud", "error" };
+
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		const struct guest_vcpu *gv = &g->vcpu[i];
+		log_raw("# guest %s vCPU %u: %lu exits:", g->name, i, gv->vcpu.exits);
+		for (unsigned k = 0; k <= VCPU_EXIT_ERROR; k++)
+			if (gv->exits[k])
+				log_raw(" %s %lu", names[k], gv->exits[k]);
+		log_raw("\n");
+	}
+}
+
+static bool judge(const struct guest *g, const struct hv_options *o)
+{
+	if (!strcmp(o->expect.guest_failure, g->name))
+		return g->failed;
+	return !g->failed && g->status == 0;
+}
+
+int guests_run(const struct boot_info *bi, const struct hv_options *o, bool ktap,
+	       bool *all_passed)
+{
+	const struct hv_config *c = &bi->config;
+	unsigned n = c->guest_count;
+	int err;
+
+	*all_passed = false;
+	if (!bi->config_ok || validate(c)) {
+		log_err("guests: the configuration %s is refused; nothing runs\n", bi->config_path);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct config_guest *cg = &c->guest[i];
+		unsigned cpus[HV_GUEST_MAX_CPUS];
+		for (unsigned k = 0; k < cg->cpu_count; k++)
+			cpus[k] = cg->cpu[k];
+		struct guest_config_view view = { cg->name, cg->cpu_count, cpus, cg->memory,
+						  cg->cmdline };
+		if ((err = guest_create(&guests[i], i, &view, bi->guest_image[i].data,
+					bi->guest_image[i].size))) {
+			log_err("guests: guest %s could not be built; nothing runs\n", cg->name);
+			return err;
+		}
+	}
+	log_info("guests: starting %u\n", n);
+	for (unsigned i = 0; i < n; i++)
+		if ((err = guest_start(&guests[i])))
+			log_err("guests: guest %s did not start (%d)\n", guests[i].name, err);
+	wait_all_stopped(n);
+
+	bool ok = true;
+	if (ktap)
+		log_raw("KTAP version 1\n1..%u\n", n);
+	for (unsigned i = 0; i < n; i++) {
+		const struct guest *g = &guests[i];
+		bool passed = judge(g, o);
+		print_exits(g);
+		if (ktap)
+			log_raw("%s %u guest_%s # %s\n", passed ? "ok" : "not ok", i + 1, g->name,
+				g->stop_reason);
+		else
+			log_raw("# guest %s: %s (%s)\n", g->name, passed ? "as expected" : "FAILED",
+				g->stop_reason);
+		ok &= passed;
+	}
+	*all_passed = ok;
+	return 0;
+}
