@@ -113,8 +113,8 @@ $(BUILD)/unit.results: $(UNIT_TESTS) tests/unit/tap2results.py
 	$(Q)mv $@.tmp $@
 
 include tests/dmar.mk
-include tests/bench.mk
 include tests/guest/guest.mk
+include tests/bench.mk
 include tests/fuzz/fuzz.mk
 
 # ---- checks ------------------------------------------------------------------
@@ -138,16 +138,21 @@ check: deps
 
 RUN_DIR := $(BUILD)/run
 RUN_CMDLINE ?= exit=qemu
-QEMU_RUN := qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 2G \
+RUN_CONFIG ?= tests/guest/two-guests.cfg
+# CPU 0 is the hypervisor's; the demo's two guests take two CPUs each.
+QEMU_RUN := qemu-system-x86_64 -machine q35 -cpu max -smp 5 -m 2G \
 	-bios /usr/share/ovmf/OVMF.fd -nodefaults -display none -no-reboot \
 	-drive file=fat:rw:$(RUN_DIR)/esp,format=raw -serial stdio \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-device intel-iommu,intremap=on -device edu,addr=0x4
 
 # QEMU exits with (code << 1) | 1: 33 is the hypervisor's success.
-run: $(BUILD)/hv.efi
+run: $(BUILD)/hv.efi $(GUEST_IMAGES)
+	$(Q)rm -rf $(RUN_DIR)/esp
 	$(Q)mkdir -p $(RUN_DIR)/esp/EFI/BOOT
 	$(Q)cp $(BUILD)/hv.efi $(RUN_DIR)/esp/EFI/BOOT/BOOTX64.EFI
+	$(Q)cp $(GUEST_IMAGES) $(RUN_DIR)/esp/EFI/BOOT/
+	$(Q)cp $(RUN_CONFIG) $(RUN_DIR)/esp/EFI/BOOT/hv.cfg
 	$(Q)echo '$(RUN_CMDLINE)' > $(RUN_DIR)/esp/EFI/BOOT/hv.cmdline
 	$(Q)timeout 60 $(QEMU_RUN); rc=$$?; \
 		if [ $$rc -eq 33 ]; then echo "make run: hv exited with success"; \

@@ -113,7 +113,6 @@ static void read_config(EFI_LOADED_IMAGE *li, struct boot_info *bi)
 {
 	struct hv_options o;
 	char error[OPTIONS_ERROR_MAX];
-	struct config_errors errs;
 	void *text;
 	size_t size;
 
@@ -130,23 +129,26 @@ static void read_config(EFI_LOADED_IMAGE *li, struct boot_info *bi)
 		return;
 	}
 	bi->config_present = true;
+	config_errors_init(&bi->config_errors);
 	log_info("config: %s, %zu bytes\n", bi->config_path, size);
-	if (config_parse(text, size, bi->config_path, &bi->config, &errs)) {
-		config_errors_print(&errs);
-		return;
-	}
+	/* Its errors are printed with those of the checks against the
+	 * machine, which only the hypervisor proper can make; the images
+	 * are read even after parse errors, so one boot names every error. */
+	config_parse(text, size, bi->config_path, &bi->config, &bi->config_errors);
 	for (unsigned i = 0; i < bi->config.guest_count; i++) {
 		const struct config_guest *g = &bi->config.guest[i];
 		void *image;
+		if (!g->image_line)
+			continue;
 		if ((st = efi_read_file(li, g->image, GUEST_IMAGE_MAX_BYTES, &image, &size))) {
-			log_err("%s:%u: guest %s: cannot read image %s (%#llx)\n",
-				bi->config.file, g->image_line, g->name, g->image,
-				(unsigned long long)st);
-			return;
+			config_error_at(&bi->config_errors, bi->config.file, g->image_line,
+					"guest %s: cannot read image %s (EFI status %#llx)", g->name,
+					g->image, (unsigned long long)st);
+			continue;
 		}
 		bi->guest_image[i] = (struct boot_file){ image, size };
 	}
-	bi->config_ok = true;
+	bi->config_ok = bi->config_errors.count == 0;
 }
 
 static void enter_hv(void *bi)

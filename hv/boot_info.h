@@ -37,6 +37,7 @@ struct boot_info {
 	char config_path[OPTIONS_PATH_MAX];
 	bool config_present, config_ok;
 	struct hv_config config;
+	struct config_errors config_errors; /* parse and image errors, to print */
 	struct boot_file guest_image[HV_CONFIG_MAX_GUESTS];
 	/* Firmware's ResetSystem(shutdown), usable after ExitBootServices. */
 	void (*firmware_shutdown)(void);

@@ -18,7 +18,7 @@ void config_errors_init(struct config_errors *e)
 }
 
 __attribute__((format(printf, 4, 5)))
-static void error_at(struct config_errors *e, const char *file, unsigned line,
+void config_error_at(struct config_errors *e, const char *file, unsigned line,
 		     const char *fmt, ...)
 {
 	va_list ap;
@@ -41,9 +41,9 @@ static void error_at(struct config_errors *e, const char *file, unsigned line,
 void config_errors_print(const struct config_errors *e)
 {
 	for (unsigned i = 0; i < e->count && i < CONFIG_ERRORS_MAX; i++)
-		log_err("%s", e->msg[i]);
+		log_err("%s\n", e->msg[i]);
 	if (e->dropped)
-		log_err("... and %u more errors in the configuration", e->dropped);
+		log_err("... and %u more errors in the configuration\n", e->dropped);
 }
 
 /* ---- characters and numbers (no <ctype.h>: the locale has no say here) ------ */
@@ -191,7 +191,7 @@ struct parser {
 	struct config_guest *g; /* IN_GUEST */
 };
 
-#define ERR(p, ...) error_at((p)->e, (p)->c->file, (p)->line, __VA_ARGS__)
+#define ERR(p, ...) config_error_at((p)->e, (p)->c->file, (p)->line, __VA_ARGS__)
 
 static void parse_cpus(struct parser *p, struct config_guest *g, const char *value)
 {
@@ -458,7 +458,7 @@ static void end_section(struct parser *p)
 	const unsigned lines[] = { g->cpus_line, g->memory_line, g->image_line };
 	for (unsigned i = 0; i < 3; i++) {
 		if (!lines[i])
-			error_at(p->e, p->c->file, g->line, "missing key '%s' in [guest %s]",
+			config_error_at(p->e, p->c->file, g->line, "missing key '%s' in [guest %s]",
 				 required[i], g->name);
 	}
 }
@@ -656,13 +656,13 @@ static void validate_cpus(const struct hv_config *c, const struct config_platfor
 	for (unsigned i = 0; i < g->cpu_count; i++) {
 		unsigned cpu = g->cpu[i];
 		if (cpu == 0) {
-			error_at(e, c->file, g->cpus_line,
+			config_error_at(e, c->file, g->cpus_line,
 				 "CPU 0 is the service CPU: it cannot be given to guest '%s'",
 				 g->name);
 			continue;
 		}
 		if (cpu >= p->cpu_count) {
-			error_at(e, c->file, g->cpus_line,
+			config_error_at(e, c->file, g->cpus_line,
 				 "CPU %u does not exist (%u online)", cpu,
 				 p->cpu_count);
 			continue;
@@ -671,7 +671,7 @@ static void validate_cpus(const struct hv_config *c, const struct config_platfor
 			const struct config_guest *o = &c->guest[gj];
 			for (unsigned j = 0; j < o->cpu_count; j++) {
 				if (o->cpu[j] == cpu)
-					error_at(e, c->file, g->cpus_line,
+					config_error_at(e, c->file, g->cpus_line,
 						 "CPU %u is given to both guest '%s' (line %u) "
 						 "and guest '%s'", cpu, o->name, o->cpus_line,
 						 g->name);
@@ -701,11 +701,11 @@ static void validate_group(const struct hv_config *c, const struct config_platfo
 			first = p->pci[k].sbdf;
 	}
 	if (missing == 1)
-		error_at(e, c->file, g->pci_line,
+		config_error_at(e, c->file, g->pci_line,
 			 "%s splits IOMMU group %u: %s is not given to guest '%s'",
 			 sbdf_str(g->pci[i]).s, group, sbdf_str(first).s, g->name);
 	else if (missing)
-		error_at(e, c->file, g->pci_line,
+		config_error_at(e, c->file, g->pci_line,
 			 "%s splits IOMMU group %u: %s and %u more are not given to guest '%s'",
 			 sbdf_str(g->pci[i]).s, group, sbdf_str(first).s, missing - 1, g->name);
 }
@@ -719,12 +719,12 @@ static void validate_pci(const struct hv_config *c, const struct config_platform
 		pci_sbdf_t f = g->pci[i];
 		int k = find_function(p, f);
 		if (k < 0) {
-			error_at(e, c->file, g->pci_line, "no PCI function %s on this machine",
+			config_error_at(e, c->file, g->pci_line, "no PCI function %s on this machine",
 				 sbdf_str(f).s);
 			continue;
 		}
 		if (p->pci[k].class_code >> 8 == CLASS_HOST_BRIDGE) {
-			error_at(e, c->file, g->pci_line,
+			config_error_at(e, c->file, g->pci_line,
 				 "%s is a host bridge: it cannot be given to a guest",
 				 sbdf_str(f).s);
 			continue;
@@ -732,7 +732,7 @@ static void validate_pci(const struct hv_config *c, const struct config_platform
 		for (unsigned gj = 0; gj < gi; gj++) {
 			const struct config_guest *o = &c->guest[gj];
 			if (guest_has_function(o, f))
-				error_at(e, c->file, g->pci_line,
+				config_error_at(e, c->file, g->pci_line,
 					 "%s is given to both guest '%s' (line %u) and guest '%s'",
 					 sbdf_str(f).s, o->name, o->pci_line, g->name);
 		}
@@ -758,7 +758,7 @@ int config_validate(const struct hv_config *c, const struct config_platform *p,
 	/* Named at the guest that no longer fits, with the total: the fix may
 	 * be any guest's memory line. */
 	if (over)
-		error_at(e, c->file, over->memory_line,
+		config_error_at(e, c->file, over->memory_line,
 			 "guest '%s' does not fit in memory: the guests need %lluM in all, "
 			 "%lluM is free", over->name, (unsigned long long)(total / MIB),
 			 (unsigned long long)(p->free_memory / MIB));

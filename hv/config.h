@@ -101,6 +101,12 @@ struct config_errors {
 
 void config_errors_init(struct config_errors *errs);
 
+/* Records "FILE:LINE: reason" (for errors found outside the parser, such
+ * as an image that cannot be read). */
+__attribute__((format(printf, 4, 5)))
+void config_error_at(struct config_errors *errs, const char *file, unsigned line,
+		     const char *fmt, ...);
+
 /* Parses `len` bytes of `text` (no NUL needed) into `out`, which it
  * initialises. `file_name` (NULL: "config") prefixes every error. Clears
  * `errs`, then records every error in the file. Returns 0, or -EINVAL when

@@ -20,10 +20,13 @@
 static struct guest guests[GUEST_MAX];
 static struct config_pci_function pci_view[PCI_MAX_FUNCTIONS];
 
-static int validate(const struct hv_config *c)
+/* The checks against the machine, even after parse errors (a bad value is
+ * left empty, so the rest still validates): one boot shows every error. */
+static int validate(const struct boot_info *bi)
 {
+	const struct hv_config *c = &bi->config;
 	const struct pci_topology *t = platform.pci;
-	struct config_errors errs;
+	struct config_errors errs = bi->config_errors;
 	uint64_t free_bytes = page_allocator()->free_pages * PAGE_SIZE;
 	struct config_platform p = {
 		.cpu_count = smp_cpu_count(),
@@ -41,12 +44,9 @@ static int validate(const struct hv_config *c)
 			.class_code = f->class_code,
 		};
 	}
-	config_errors_init(&errs);
-	if (config_validate(c, &p, &errs)) {
-		config_errors_print(&errs);
-		return -EINVAL;
-	}
-	return 0;
+	int err = config_validate(c, &p, &errs);
+	config_errors_print(&errs);
+	return err || !bi->config_ok ? -EINVAL : 0;
 }
 
 static bool all_stopped(unsigned n)
@@ -99,8 +99,11 @@ int guests_run(const struct boot_info *bi, const struct hv_options *o, bool ktap
 	int err;
 
 	*all_passed = false;
-	if (!bi->config_ok || validate(c)) {
+	if (validate(bi)) {
 		log_err("guests: the configuration %s is refused; nothing runs\n", bi->config_path);
+		if (ktap)
+			log_raw("KTAP version 1\n1..1\nnot ok 1 guest_config # %s refused\n",
+				bi->config_path);
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < n; i++) {
@@ -113,6 +116,9 @@ int guests_run(const struct boot_info *bi, const struct hv_options *o, bool ktap
 		if ((err = guest_create(&guests[i], i, &view, bi->guest_image[i].data,
 					bi->guest_image[i].size))) {
 			log_err("guests: guest %s could not be built; nothing runs\n", cg->name);
+			if (ktap)
+				log_raw("KTAP version 1\n1..1\nnot ok 1 guest_config # guest %s "
+					"could not be built\n", cg->name);
 			return err;
 		}
 	}

@@ -5,6 +5,8 @@
 #                 (tests/bench/bench_iova.c)
 #                 interrupt latency with remapping on and off, under QEMU
 #                 with -icount (tests/bench/irq_latency.py)
+#                 a guest exit's round trip (CPUID) and the exits per LAPIC
+#                 timer interrupt in a guest (tests/bench/guest_exits.py)
 
 BENCH_DIR := $(BUILD)/bench
 # Optimised like the hypervisor, no sanitizers; the host ABI otherwise.
@@ -22,11 +24,14 @@ $(BENCH_DIR)/bench_iova: tests/bench/bench_iova.c iommu/iova.c iommu/iova.h | de
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) tests/bench/bench_iova.c iommu/iova.c -o $@
 
-bench: $(BENCH_DIR)/bench_pt $(BENCH_DIR)/bench_iova $(BUILD)/hv.efi
+bench: $(BENCH_DIR)/bench_pt $(BENCH_DIR)/bench_iova $(BUILD)/hv.efi $(GUEST_IMAGES)
 	$(Q)$(BENCH_DIR)/bench_pt
 	$(Q)echo
 	$(Q)$(BENCH_DIR)/bench_iova
 	$(Q)echo
 	$(Q)tests/bench/irq_latency.py --efi $(BUILD)/hv.efi --out $(BENCH_DIR)/irq
+	$(Q)echo
+	$(Q)tests/bench/guest_exits.py --efi $(BUILD)/hv.efi --guest $(GUEST_ELF) \
+		--out $(BENCH_DIR)/guest
 
 .PHONY: bench

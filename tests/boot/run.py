@@ -145,7 +145,7 @@ def split_streams(text):
     return "\n".join(own), {g: "\n".join(lines) for g, lines in guests.items()}
 
 
-def judge(scn, ktap, status, timed_out, timeout, guest_ktaps=None):
+def judge(scn, ktap, status, timed_out, timeout, guest_ktaps=None, log_text=""):
     """Combine KTAP (the hypervisor's and each guest's), QEMU's exit status and the
     scenario's expectations. Returns ([(kind, name, reason)], [problem]); any problem
     fails the scenario."""
@@ -154,6 +154,7 @@ def judge(scn, ktap, status, timed_out, timeout, guest_ktaps=None):
     results = [(kind, f"{name}/{test}", reason) for _, test, kind, reason in ktap.results]
     problems = list(ktap.problems)
     failed = ktap.count("fail")
+    expected_failures = set(scn.get("expect_fail", []))
     for guest in scn.get("guest_ktap", []):
         if guest not in guest_ktaps:
             problems.append(f"guest {guest} printed nothing")
@@ -192,6 +193,18 @@ def judge(scn, ktap, status, timed_out, timeout, guest_ktaps=None):
         kind, full, reason = results[i]
         if kind == "pass":
             results[i] = ("fail", full, "passed, but the scenario expects it to be skipped")
+
+    for test in scn.get("expect_fail", []):
+        i = reported.get(f"{name}/{test}")
+        if i is None:
+            results.append(("fail", f"{name}/{test}", "expected to fail but not reported"))
+            continue
+        kind, full, reason = results[i]
+        results[i] = (("pass", full, "") if kind == "fail" else
+                      ("fail", full, f"{kind}, but the scenario expects it to fail"))
+    for pattern in scn.get("expect_log", []):
+        if not re.search(pattern, log_text, re.MULTILINE):
+            results.append(("fail", f"{name}/(log)", f"no line matches {pattern!r}"))
 
     for test in scn.get("expect_pass", []):
         i = reported[f"{name}/{test}"]
@@ -307,7 +320,9 @@ def run_scenario(scn, efi, out, timeout_override):
         text = ""
     own, guest_text = split_streams(text)
     guest_ktaps = {g: parse_ktap(t) for g, t in guest_text.items()}
-    results, problems = judge(scn, parse_ktap(own), status, timed_out, timeout, guest_ktaps)
+    clean = "\n".join(ANSI_RE.sub("", l).replace("\r", "") for l in text.splitlines())
+    results, problems = judge(scn, parse_ktap(own), status, timed_out, timeout, guest_ktaps,
+                              clean)
 
     counts = {k: sum(1 for r in results if r[0] == k) for k in ("pass", "fail", "skip")}
     ok = counts["fail"] == 0

@@ -16,6 +16,10 @@ Declarative only: one dict per QEMU boot of hv.efi.  Keys:
   guest_ktap optional list of guests (by name) whose KTAP, printed through hv's
             virtual UART as "NAME| ...", must be complete; their results are reported
             as "<scenario>/<guest>/<test>" (other guests' results are reported too)
+  expect_fail optional list of tests that must be reported as failed (they then count
+            as passed: the scenario provokes the failure)
+  expect_log optional list of regular expressions each of which some serial line must
+            match (ANSI escapes removed)
   qemu_args optional list of extra QEMU arguments (e.g. ["-icount", "shift=0,sleep=off"])
   expect    optional list of test names that must be reported (any result)
   expect_skip  optional list of test names that must be reported as skipped
@@ -166,5 +170,34 @@ SCENARIOS += [
         "timeout": 90,
         "guest_ktap": ["good"],
         "expect_pass": ["guest_bad", "guest_good"] + [f"good/{t}" for t in GUEST_TESTS],
+    },
+]
+
+# A configuration with errors on several lines is refused as a whole, each error
+# named by file and line, and no guest runs.
+BAD_CONFIG = """[hv]
+color = blue
+[guest a]
+cpus = 0-1
+memory = 64M
+image = test-guest.elf
+[guest b]
+cpus = 1
+memory = 5G
+image = missing.elf
+"""
+SCENARIOS += [
+    {
+        "name": "config-refused",
+        "smp": 3,
+        "mem": "512M",
+        "iommu": True,
+        "devices": [],
+        "cmdline": "exit=qemu",
+        "esp": {"hv.cfg": BAD_CONFIG, "test-guest.elf": "@build/guest/test-guest.elf"},
+        "expect_fail": ["guest_config"],
+        "expect_log": [r"hv\.cfg:2: .*color", r"hv\.cfg:4: .*CPU 0",
+                       r"hv\.cfg:8: .*CPU 1 .*guest", r"hv\.cfg:9: .*memory",
+                       r"hv\.cfg:10: .*missing\.elf", r"nothing runs"],
     },
 ]

@@ -204,6 +204,7 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 void *memcpy(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
+int strcmp(const char *a, const char *b);
 size_t strnlen(const char *s, size_t max);
 
 /* ---- the local APIC and interrupts (lapic.c) -------------------------------------------- */
@@ -343,5 +344,8 @@ struct frame {
 
 /* An exception: reported, the current test fails, the guest exits. */
 __attribute__((noreturn)) void guest_fatal(const struct frame *f, unsigned cpu);
+
+/* The benchmarks of `make bench` instead of the tests (bench.c). */
+__attribute__((noreturn)) void guest_bench(void);
 
 #endif

@@ -110,6 +110,8 @@ void guest_main(uint64_t rdi)
 
 	(void)rdi; /* in entry_state, checked by guest_boot_data */
 	idt_init();
+	if (!strcmp(boot->cmdline, "bench"))
+		guest_bench();
 
 	kprintf("KTAP version 1\n");
 	kprintf("1..%u\n", guest_test_count);

@@ -869,7 +869,7 @@ static void validate_collects_everything(void **state)
 	log_stub_reset();
 	config_errors_print(&errs);
 	assert_int_equal(log_stub_count[LOG_ERR], 1);
-	assert_string_equal(log_stub_last, "hv.cfg:5: unknown key 'bogus' in [guest a]");
+	assert_string_equal(log_stub_last, "hv.cfg:5: unknown key 'bogus' in [guest a]\n");
 	errs.dropped = 3;
 	config_errors_print(&errs);
 	assert_int_equal(log_stub_count[LOG_ERR], 3);
