@@ -63,6 +63,7 @@ rm -f "$dir/seeds/fuzz_dmar/"*-iasl.aml "$dir/seeds/fuzz_madt/"*-iasl.aml
 
 seed fuzz_config tests/guest/two-guests.cfg
 seed fuzz_elf build/guest/*.elf
+seed fuzz_insn_decode build/guest/obj/*.o
 
 # Two at a time: one per core.
 targets="fuzz_dmar fuzz_madt fuzz_config fuzz_elf fuzz_insn_decode"

@@ -376,8 +376,20 @@ static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 }
 
 /* Nested page tables are long-mode tables walked as user accesses: every
- * entry needs U/S (FACTS.md). */
-static const struct pt_format npt_format = {
+ * entry needs U/S (FACTS.md). 1G leaves only where the CPU has them
+ * (CPUID 8000_0001h EDX[26], Page1GB). */
+static const struct pt_format npt_format_2m = {
+	.levels = 4,
+	.present = PTE_P,
+	.table_flags = PTE_P | PTE_W | PTE_U,
+	.leaf_flags_allowed = PTE_W | PTE_U | PTE_NX,
+	.leaf_always = PTE_P | PTE_U,
+	.large_leaf = PTE_PS,
+	.large_levels = 1u << 1,
+	.addr_mask = PTE_ADDR_MASK,
+};
+
+static const struct pt_format npt_format_1g = {
 	.levels = 4,
 	.present = PTE_P,
 	.table_flags = PTE_P | PTE_W | PTE_U,
@@ -390,7 +402,9 @@ static const struct pt_format npt_format = {
 
 static const struct pt_format *svm_npt_format(void)
 {
-	return &npt_format;
+	bool page1gb = cpuid(0x80000001u, 0).edx & (1u << 26);
+
+	return page1gb ? &npt_format_1g : &npt_format_2m;
 }
 
 static uint64_t svm_npt_ram_flags(void)
