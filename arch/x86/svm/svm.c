@@ -106,11 +106,27 @@ static void msrpm_allow(uint8_t *map, uint32_t msr, bool writes_too)
 	map[base + bit / 8] &= (uint8_t)~((writes_too ? 3u : 1u) << (bit % 8));
 }
 
+/* Nested page tables are long-mode tables walked as user accesses: every
+ * entry needs U/S (FACTS.md). 1G leaves only where the CPU has them
+ * (CPUID 8000_0001h EDX[26], Page1GB): svm_global_init() adds them. */
+static struct pt_format npt_format = {
+	.levels = 4,
+	.present = PTE_P,
+	.table_flags = PTE_P | PTE_W | PTE_U,
+	.leaf_flags_allowed = PTE_W | PTE_U | PTE_NX,
+	.leaf_always = PTE_P | PTE_U,
+	.large_leaf = PTE_PS,
+	.large_levels = 1u << 1,
+	.addr_mask = PTE_ADDR_MASK,
+};
+
 /* TSC reads run at full speed; a write would move the physical TSC. */
 #define MSR_TSC 0x10u
 
 static int svm_global_init(void)
 {
+	if (cpuid(0x80000001u, 0).edx & (1u << 26))
+		npt_format.large_levels |= 1u << 2;
 	uint64_t io = page_alloc_zeroed(SVM_IOPM_BYTES / 4096, 1);
 	uint64_t msr = page_alloc_zeroed(SVM_MSRPM_BYTES / 4096, 1);
 	if (!io || !msr)
@@ -375,36 +391,9 @@ static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 					 (has_error ? SVM_EVENT_ERROR | (uint64_t)error_code << 32 : 0);
 }
 
-/* Nested page tables are long-mode tables walked as user accesses: every
- * entry needs U/S (FACTS.md). 1G leaves only where the CPU has them
- * (CPUID 8000_0001h EDX[26], Page1GB). */
-static const struct pt_format npt_format_2m = {
-	.levels = 4,
-	.present = PTE_P,
-	.table_flags = PTE_P | PTE_W | PTE_U,
-	.leaf_flags_allowed = PTE_W | PTE_U | PTE_NX,
-	.leaf_always = PTE_P | PTE_U,
-	.large_leaf = PTE_PS,
-	.large_levels = 1u << 1,
-	.addr_mask = PTE_ADDR_MASK,
-};
-
-static const struct pt_format npt_format_1g = {
-	.levels = 4,
-	.present = PTE_P,
-	.table_flags = PTE_P | PTE_W | PTE_U,
-	.leaf_flags_allowed = PTE_W | PTE_U | PTE_NX,
-	.leaf_always = PTE_P | PTE_U,
-	.large_leaf = PTE_PS,
-	.large_levels = 1u << 1 | 1u << 2,
-	.addr_mask = PTE_ADDR_MASK,
-};
-
 static const struct pt_format *svm_npt_format(void)
 {
-	bool page1gb = cpuid(0x80000001u, 0).edx & (1u << 26);
-
-	return page1gb ? &npt_format_1g : &npt_format_2m;
+	return &npt_format;
 }
 
 static uint64_t svm_npt_ram_flags(void)
