@@ -18,9 +18,6 @@
 /* A transfer takes 100 ms of virtual time; TCG can be slow beyond that. */
 #define EDU_DMA_TIMEOUT_US 5000000
 
-#define PCI_BAR0 0x10
-#define PCI_BAR_IO (1u << 0)
-#define PCI_BAR_64BIT (2u << 1)
 
 const struct pci_function *edu_find(unsigned index)
 {
@@ -35,13 +32,13 @@ const struct pci_function *edu_find(unsigned index)
 
 int edu_open(struct edu *e, const struct pci_function *f)
 {
-	uint32_t bar = pci_read32(f->bdf, PCI_BAR0);
+	uint32_t bar = pci_read32(f->bdf, PCI_BAR(0));
 	uint64_t base = bar & ~0xfull;
 
 	if (bar & PCI_BAR_IO)
 		return -ENODEV;
-	if (bar & PCI_BAR_64BIT)
-		base |= (uint64_t)pci_read32(f->bdf, PCI_BAR0 + 4) << 32;
+	if ((bar & PCI_BAR_TYPE_MASK) == PCI_BAR_TYPE_64)
+		base |= (uint64_t)pci_read32(f->bdf, PCI_BAR(0) + 4) << 32;
 	if (!base)
 		return -ENODEV; /* firmware left it unassigned */
 	e->fn = f;

@@ -14,6 +14,7 @@
 #include "arch/x86/spinlock.h"
 #include "arch/x86/vcpu.h"
 #include "hv/guest_abi.h"
+#include "hv/passthrough.h"
 
 #define GUEST_MAX 8
 #define VUART_LINE_MAX 160
@@ -64,7 +65,13 @@ struct guest {
 	uint64_t unclaimed_logged[GUEST_UNCLAIMED_LOG_PAGES];
 	unsigned unclaimed_count;
 	unsigned long refused_ipis;
+	struct passthrough pt;   /* its PCI functions */
 };
+
+/* Where a guest with PCI functions finds its view's ECAM window (bus 0
+ * only), announced in its boot data. Above the most RAM a guest can have. */
+#define GUEST_PCI_ECAM      0xe0000000ull
+#define GUEST_PCI_ECAM_SIZE 0x100000ull
 
 struct guest_config_view {
 	const char *name;

@@ -5,6 +5,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/smp.h"
 #include "hv/guest.h"
+#include "hv/iommu.h"
 #include "hv/log.h"
 #include "hv/page.h"
 #include "hv/palloc.h"
@@ -47,6 +48,37 @@ static int validate(const struct boot_info *bi)
 	int err = config_validate(c, &p, &errs);
 	config_errors_print(&errs);
 	return err || !bi->config_ok ? -EINVAL : 0;
+}
+
+static int give_devices(struct guest *g, const struct config_guest *cg)
+{
+	int err;
+
+	if (!cg->pci_count)
+		return 0;
+	if ((err = passthrough_assign(&g->pt, g, cg->pci, cg->pci_count)))
+		return err;
+	struct hv_guest_boot *boot = guest_ram_ptr(g, HV_GUEST_BOOT, sizeof(*boot));
+	boot->pci_ecam = GUEST_PCI_ECAM;
+	return 0;
+}
+
+/* A device that keeps faulting (iommu.c counts) is quarantined: blocked,
+ * its faults no longer reported, its guest and every other running on. */
+static void fault_storm(uint16_t sid)
+{
+	for (unsigned i = 0; i < GUEST_MAX; i++) {
+		struct passthrough *pt = &guests[i].pt;
+		for (unsigned k = 0; k < pt->count; k++) {
+			struct pt_device *dev = &pt->dev[k];
+			if (dev->quarantined || dev->fn->alias[dev->fn->alias_count - 1] != sid)
+				continue;
+			log_warn("guest %s: %02x:%02x.%u keeps faulting\n", guests[i].name,
+				 dev->fn->bdf.bus, dev->fn->bdf.dev, dev->fn->bdf.fn);
+			iommu_quarantine_function(dev->domain, dev->fn);
+			dev->quarantined = true;
+		}
+	}
 }
 
 static bool all_stopped(unsigned n)
@@ -114,7 +146,8 @@ int guests_run(const struct boot_info *bi, const struct hv_options *o, bool ktap
 		struct guest_config_view view = { cg->name, cg->cpu_count, cpus, cg->memory,
 						  cg->cmdline };
 		if ((err = guest_create(&guests[i], i, &view, bi->guest_image[i].data,
-					bi->guest_image[i].size))) {
+					bi->guest_image[i].size)) ||
+		    (err = give_devices(&guests[i], cg))) {
 			log_err("guests: guest %s could not be built; nothing runs\n", cg->name);
 			if (ktap)
 				log_raw("KTAP version 1\n1..1\nnot ok 1 guest_config # guest %s "
@@ -122,11 +155,14 @@ int guests_run(const struct boot_info *bi, const struct hv_options *o, bool ktap
 			return err;
 		}
 	}
+	iommu_set_fault_storm_handler(fault_storm);
 	log_info("guests: starting %u\n", n);
 	for (unsigned i = 0; i < n; i++)
 		if ((err = guest_start(&guests[i])))
 			log_err("guests: guest %s did not start (%d)\n", guests[i].name, err);
 	wait_all_stopped(n);
+	for (unsigned i = 0; i < n; i++)
+		passthrough_release(&guests[i].pt, &guests[i]);
 
 	bool ok = true;
 	if (ktap)

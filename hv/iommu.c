@@ -3,6 +3,7 @@
 #include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/spinlock.h"
 #include "arch/x86/time.h"
 #include "hv/irq_route.h"
 #include "hv/log.h"
@@ -20,6 +21,8 @@
 
 /* Faults printed per requester before the log goes quiet about it. */
 #define FAULT_PRINT_LIMIT 8
+/* Faults of one requester that make it a storm (see iommu_set_fault_storm_handler). */
+#define FAULT_STORM 16
 #define FAULT_COUNTERS 64
 #define CACHE_LINE 64
 
@@ -98,7 +101,19 @@ static uint64_t env_now_us(void *ctx)
 	return time_ns() / 1000;
 }
 
+static uint64_t env_lock(struct vtd_unit *u)
+{
+	return spin_lock((struct spinlock *)&u->queue_lock);
+}
+
+static void env_unlock(struct vtd_unit *u, uint64_t token)
+{
+	spin_unlock((struct spinlock *)&u->queue_lock, token);
+}
+
 static const struct vtd_env hv_vtd_env = {
+	.lock = env_lock,
+	.unlock = env_unlock,
 	.read32 = env_read32,
 	.read64 = env_read64,
 	.write32 = env_write32,
@@ -125,13 +140,42 @@ static unsigned long *counter_of(uint16_t sid)
 	return NULL;
 }
 
-/* Who the requester belongs to: a present context entry means someone
- * took it (the hypervisor's own drivers until guests come). */
+/* Requesters given to guests, by name, for the fault log. */
+#define OWNERS_MAX 64
+static struct {
+	uint16_t sid;
+	const char *name;
+} owners[OWNERS_MAX];
+static unsigned owner_count;
+
+void iommu_set_owner(uint16_t sid, const char *guest)
+{
+	for (unsigned i = 0; i < owner_count; i++)
+		if (owners[i].sid == sid) {
+			owners[i].name = guest;
+			return;
+		}
+	if (owner_count < OWNERS_MAX)
+		owners[owner_count++] = (typeof(owners[0])){ sid, guest };
+}
+
+/* Who the requester belongs to: a guest it was given to, else a present
+ * context entry means the hypervisor's own drivers took it. */
 static const char *owner_of(const struct vtd_fault *f)
 {
 	struct vtd_unit *u = iommu_unit(f->unit);
 
+	for (unsigned i = 0; i < owner_count; i++)
+		if (owners[i].sid == f->sid && owners[i].name)
+			return owners[i].name;
 	return u && vtd_context_domain(u, f->sid) >= 0 ? "hypervisor" : "nobody";
+}
+
+static void (*storm_handler)(uint16_t sid);
+
+void iommu_set_fault_storm_handler(void (*fn)(uint16_t sid))
+{
+	storm_handler = fn;
 }
 
 static void record_fault(const struct vtd_fault *f, void *ctx)
@@ -141,6 +185,8 @@ static void record_fault(const struct vtd_fault *f, void *ctx)
 	unsigned long n = count ? ++*count : 0;
 
 	fault_log.entry[fault_log.total++ % IOMMU_FAULT_LOG] = *f;
+	if (n == FAULT_STORM && storm_handler)
+		storm_handler(f->sid);
 	if (n > FAULT_PRINT_LIMIT)
 		return;
 	log_warn("vt-d unit %u: %s fault from %02x:%02x.%u (owner %s) at %#llx: %s (%#x)%s\n",

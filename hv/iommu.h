@@ -46,6 +46,14 @@ int iommu_map_rmrrs(struct vtd_domain *d, const struct pci_function *f);
  * disabled, and it may no longer master the bus. */
 int iommu_quarantine_function(struct vtd_domain *from, const struct pci_function *f);
 
+/* Names the guest requester `sid` was given to, for the fault log (NULL:
+ * nobody's again). */
+void iommu_set_owner(uint16_t sid, const char *guest);
+
+/* Called (in the fault interrupt) when one requester's faults reach a
+ * storm's count, once per requester. */
+void iommu_set_fault_storm_handler(void (*fn)(uint16_t sid));
+
 /* Drains every unit now (the interrupt handler does the same). */
 void iommu_poll_faults(void);
 const struct iommu_fault_log *iommu_faults(void);

@@ -120,8 +120,22 @@ int vtd_flush_write_buffer(struct vtd_unit *u)
 
 /* ---- queued invalidation (VT-d 6.5.2) ----------------------------------- */
 
+static int queue_submit_locked(struct vtd_unit *u, const uint64_t (*desc)[2], unsigned n,
+			       const char *what);
+
 static int queue_submit(struct vtd_unit *u, const uint64_t (*desc)[2], unsigned n,
 			const char *what)
+{
+	uint64_t token = u->env->lock ? u->env->lock(u) : 0;
+	int err = queue_submit_locked(u, desc, n, what);
+
+	if (u->env->unlock)
+		u->env->unlock(u, token);
+	return err;
+}
+
+static int queue_submit_locked(struct vtd_unit *u, const uint64_t (*desc)[2], unsigned n,
+			       const char *what)
 {
 	volatile uint32_t *status = u->env->ptr(u->env->ctx, u->wait_page);
 	uint64_t *queue = u->env->ptr(u->env->ctx, u->queue);

@@ -10,6 +10,8 @@
 
 #include "iommu/domain_id.h"
 
+struct vtd_unit;
+
 struct vtd_env {
 	uint32_t (*read32)(void *ctx, uint64_t base, unsigned off);
 	uint64_t (*read64)(void *ctx, uint64_t base, unsigned off);
@@ -21,6 +23,10 @@ struct vtd_env {
 	/* Writes back cache lines the unit reads, when it does not snoop. */
 	void (*clflush)(void *ctx, const void *p, size_t len);
 	uint64_t (*now_us)(void *ctx);                /* for bounded waits */
+	/* May be NULL (one CPU). Serialise the invalidation queue, which the
+	 * CPUs running guests use too (their MSI updates rewrite IRTEs). */
+	uint64_t (*lock)(struct vtd_unit *u);
+	void (*unlock)(struct vtd_unit *u, uint64_t token);
 	void *ctx;
 };
 
@@ -47,6 +53,7 @@ struct vtd_unit {
 	unsigned queue_entries, queue_tail;
 	uint64_t wait_page;          /* status words written by wait descriptors */
 	uint32_t wait_seq;
+	int queue_lock;              /* for env->lock */
 	struct domain_ids ids;
 	/* Interrupt remapping (vtd_ir.c): the table, 2^(S + 1) entries. */
 	uint64_t irt;

@@ -9,6 +9,7 @@
 #define PCI_VENDOR_ID         0x00
 #define PCI_DEVICE_ID         0x02
 #define PCI_COMMAND           0x04
+#define PCI_COMMAND_IO        (1u << 0)
 #define PCI_COMMAND_MEMORY    (1u << 1)
 #define PCI_COMMAND_BUS_MASTER (1u << 2)
 #define PCI_COMMAND_INTX_DISABLE (1u << 10) /* PCI LB 3.0 6.2.2: no INTx pin assertions */
@@ -21,6 +22,11 @@
 #define PCI_HEADER_TYPE_BRIDGE 1
 #define PCI_HEADER_MULTIFUNCTION 0x80
 #define PCI_BAR(n)            (0x10 + 4 * (n)) /* type 0 header: BARs 0..5 */
+#define PCI_BAR_COUNT         6
+/* BAR low bits (PCI LB 3.0, 6.2.5.1). */
+#define PCI_BAR_IO            (1u << 0)
+#define PCI_BAR_TYPE_MASK     (3u << 1)
+#define PCI_BAR_TYPE_64       (2u << 1)
 #define PCI_CAPABILITY_LIST   0x34
 #define PCI_VENDOR_NONE       0xffff
 
