@@ -43,3 +43,13 @@ int device_msi_disable(const struct pci_function *f)
 
 	return f->msi_cap ? pci_msi_disable(&m) : -ENODEV;
 }
+
+int device_msi_set_mask(const struct pci_function *f, uint32_t mask, unsigned vectors)
+{
+	struct pci_msi m = { &ecam_cfg, f->bdf, f->msi_cap };
+	int err = 0;
+
+	for (unsigned i = 0; i < vectors && !err; i++)
+		err = (mask >> i) & 1 ? pci_msi_mask(&m, i) : pci_msi_unmask(&m, i);
+	return err;
+}

@@ -14,4 +14,8 @@ int device_msi_enable(const struct pci_function *f, uint32_t addr_lo, uint32_t d
 		      unsigned nvec);
 int device_msi_disable(const struct pci_function *f);
 
+/* Per-vector masking (where the device has it): bit n masks vector n.
+ * -EOPNOTSUPP without per-vector masking. */
+int device_msi_set_mask(const struct pci_function *f, uint32_t mask, unsigned vectors);
+
 #endif

@@ -62,7 +62,9 @@ static void handle_io(struct guest_vcpu *gv, const struct vcpu_exit *e)
 		stop_with_error(gv, "string port I/O is not emulated");
 		return;
 	}
-	if (!vuart_io(gv->guest, e->io.port, e->io.in, e->io.size, &value))
+	struct guest *g = gv->guest;
+	if (!vuart_io(g, e->io.port, e->io.in, e->io.size, &value) &&
+	    !(g->pt.count && passthrough_port_access(g, e->io.port, e->io.in, e->io.size, &value)))
 		value = 0xffffffffu; /* nothing there: reads float high */
 	if (e->io.in)
 		r->gpr[GPR_RAX] = (r->gpr[GPR_RAX] & ~(uint64_t)mask) | (value & mask);
@@ -71,18 +73,36 @@ static void handle_io(struct guest_vcpu *gv, const struct vcpu_exit *e)
 
 /* ---- MMIO --------------------------------------------------------------- */
 
+enum mmio_region { MMIO_UNCLAIMED, MMIO_LAPIC, MMIO_PCI_ECAM };
+
 struct mmio_access {
 	struct guest_vcpu *gv;
 	uint64_t gpa;
-	bool lapic;
+	enum mmio_region region;
 	bool bad; /* an access the device model cannot take */
 };
+
+static enum mmio_region region_of(const struct guest *g, uint64_t gpa)
+{
+	if (gpa >= XAPIC_BASE && gpa < XAPIC_BASE + XAPIC_SIZE)
+		return MMIO_LAPIC;
+	if (g->pt.count && gpa >= GUEST_PCI_ECAM && gpa < GUEST_PCI_ECAM + GUEST_PCI_ECAM_SIZE)
+		return MMIO_PCI_ECAM;
+	return MMIO_UNCLAIMED;
+}
 
 static uint64_t mmio_read(void *ctx, unsigned size)
 {
 	struct mmio_access *a = ctx;
+	uint32_t v = ~0u;
 
-	if (!a->lapic)
+	if (a->region == MMIO_PCI_ECAM) {
+		if (size > 4)
+			return ~0ull; /* config space is 1, 2 or 4 bytes at a time */
+		passthrough_ecam_access(a->gv->guest, a->gpa - GUEST_PCI_ECAM, false, size, &v);
+		return v;
+	}
+	if (a->region != MMIO_LAPIC)
 		return ~0ull;
 	unsigned reg = (unsigned)(a->gpa - XAPIC_BASE);
 	if (size != 4 || (reg & 0xf)) {
@@ -95,8 +115,13 @@ static uint64_t mmio_read(void *ctx, unsigned size)
 static void mmio_write(void *ctx, unsigned size, uint64_t v)
 {
 	struct mmio_access *a = ctx;
+	uint32_t v32 = (uint32_t)v;
 
-	if (!a->lapic)
+	if (a->region == MMIO_PCI_ECAM) {
+		passthrough_ecam_access(a->gv->guest, a->gpa - GUEST_PCI_ECAM, true, size, &v32);
+		return;
+	}
+	if (a->region != MMIO_LAPIC)
 		return;
 	unsigned reg = (unsigned)(a->gpa - XAPIC_BASE);
 	if (size != 4 || (reg & 0xf)) {
@@ -165,10 +190,8 @@ static void handle_mmio(struct guest_vcpu *gv, const struct vcpu_exit *e)
 		stop_with_error(gv, "MOVS between MMIO and memory is not emulated");
 		return;
 	}
-	struct mmio_access a = { gv, e->mmio.gpa,
-				 e->mmio.gpa >= XAPIC_BASE && e->mmio.gpa < XAPIC_BASE + XAPIC_SIZE,
-				 false };
-	if (!a.lapic)
+	struct mmio_access a = { gv, e->mmio.gpa, region_of(g, e->mmio.gpa), false };
+	if (a.region == MMIO_UNCLAIMED)
 		note_unclaimed(g, e->mmio.gpa, insn.access & INSN_ACCESS_WRITE);
 	memcpy(ir.gpr, r->gpr, sizeof(ir.gpr));
 	ir.rflags = r->rflags;

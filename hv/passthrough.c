@@ -88,49 +88,31 @@ static struct vtd_domain *domain_for(struct passthrough *pt, struct guest *g,
 	return d;
 }
 
-/* Memory BARs appear at their physical addresses (DESIGN.md decision 8):
- * mapped GPA = HPA in the guest's nested table, so device MMIO runs
- * without exits. Sized with decoding off (PCI LB 3.0, 6.2.5.1). I/O BARs
- * are not passed through: every port exits, and the guest's reads of them
- * float high. */
-static int map_bars(struct guest *g, const struct pci_function *f)
+/* Memory BARs appear at their physical addresses (DESIGN.md decision 8),
+ * as the view sized them: mapped GPA = HPA in the guest's nested table, so
+ * device MMIO runs without exits. I/O BARs are not passed through: every
+ * port exits, and the guest's reads of them float high. */
+static int map_bars(struct guest *g, const struct vpci_dev *vd)
 {
-	uint16_t cmd = pci_command_update(f->bdf, 0, PCI_COMMAND_MEMORY | PCI_COMMAND_IO);
-	int err = 0;
-
-	for (unsigned i = 0; i < PCI_BAR_COUNT && !err; i++) {
-		uint16_t off = (uint16_t)PCI_BAR(i);
-		uint32_t lo = pci_read32(f->bdf, off);
-		if (lo & PCI_BAR_IO)
+	for (unsigned i = 0; i < VPCI_BARS; i++) {
+		const struct vpci_bar *bar = &vd->bar[i];
+		if (bar->kind != VPCI_BAR_MEM32 && bar->kind != VPCI_BAR_MEM64)
 			continue;
-		bool is64 = (lo & PCI_BAR_TYPE_MASK) == PCI_BAR_TYPE_64;
-		uint32_t hi = is64 ? pci_read32(f->bdf, off + 4) : 0;
-		pci_write32(f->bdf, off, 0xffffffffu);
-		uint64_t mask = pci_read32(f->bdf, off) & ~0xfull;
-		if (is64) {
-			pci_write32(f->bdf, off + 4, 0xffffffffu);
-			mask |= (uint64_t)pci_read32(f->bdf, off + 4) << 32;
-			pci_write32(f->bdf, off + 4, hi);
-		} else {
-			mask |= 0xffffffff00000000ull;
+		uint64_t start = bar->addr & ~0xfffull;
+		uint64_t end = (bar->addr + bar->size + 0xfff) & ~0xfffull;
+		if (!bar->addr)
+			continue; /* firmware left it unassigned */
+		if (start < g->mem_size || (start < GUEST_PCI_ECAM + GUEST_PCI_ECAM_SIZE &&
+					    end > GUEST_PCI_ECAM)) {
+			log_err("passthrough: guest %s: BAR at %#llx overlaps its RAM or PCI window\n",
+				g->name, (unsigned long long)bar->addr);
+			return -EINVAL;
 		}
-		pci_write32(f->bdf, off, lo);
-		uint64_t base = ((uint64_t)hi << 32 | lo) & ~0xfull, size = ~mask + 1;
-		if (is64)
-			i++;
-		if (!mask || !base)
-			continue; /* not implemented, or not assigned by firmware */
-		uint64_t start = base & ~0xfffull, end = (base + size + 0xfff) & ~0xfffull;
-		if (start < g->mem_size) {
-			log_err("passthrough: BAR at %#llx overlaps guest %s's RAM\n",
-				(unsigned long long)base, g->name);
-			err = -EINVAL;
-			break;
-		}
-		err = pt_map(&g->npt, start, start, end - start, vcpu_npt_ram_flags());
+		int err = pt_map(&g->npt, start, start, end - start, vcpu_npt_ram_flags());
+		if (err)
+			return err;
 	}
-	pci_command_update(f->bdf, cmd & (PCI_COMMAND_MEMORY | PCI_COMMAND_IO), 0);
-	return err;
+	return 0;
 }
 
 static int assign_one(struct passthrough *pt, struct guest *g, const struct pci_function *f)
@@ -142,8 +124,9 @@ static int assign_one(struct passthrough *pt, struct guest *g, const struct pci_
 	memset(dev, 0, sizeof(*dev));
 	dev->fn = f;
 	name_of(f, name);
-	/* Detached from the host: no DMA until the guest enables it. */
-	pci_command_update(f->bdf, 0, PCI_COMMAND_BUS_MASTER);
+	/* Detached from the host: no DMA until the guest enables it, no INTx
+	 * ever (guests get MSIs only). */
+	pci_command_update(f->bdf, PCI_COMMAND_INTX_DISABLE, PCI_COMMAND_BUS_MASTER);
 	device_msi_disable(f);
 	reset_function(f);
 	if (!(dev->domain = domain_for(pt, g, f, &err))) {
@@ -155,7 +138,12 @@ static int assign_one(struct passthrough *pt, struct guest *g, const struct pci_
 			 name, g->name);
 	if ((err = iommu_attach_function(dev->domain, f)) && err != -EBUSY)
 		return err;
-	if ((err = map_bars(g, f)))
+	int slot = vpci_add_device(&pt->view, f->bdf);
+	if (slot != (int)pt->count) {
+		log_err("passthrough: %s cannot be shown to guest %s (%d)\n", name, g->name, slot);
+		return slot < 0 ? slot : -EINVAL;
+	}
+	if ((err = map_bars(g, &pt->view.dev[slot])))
 		return err;
 	iommu_set_owner(f->alias[f->alias_count - 1], g->name);
 	if (f->msi_cap) {
@@ -174,17 +162,66 @@ static int assign_one(struct passthrough *pt, struct guest *g, const struct pci_
 	return 0;
 }
 
+static int msi_update(struct guest *g, struct pt_device *dev, bool enabled, uint64_t addr,
+		      uint32_t data, unsigned vectors);
+
+static int view_msi_update(void *ctx, unsigned slot, const struct vpci_msi_state *s)
+{
+	struct guest *g = ctx;
+
+	if (slot >= g->pt.count)
+		return -EINVAL;
+	struct pt_device *dev = &g->pt.dev[slot];
+	int err = msi_update(g, dev, s->enabled, s->addr, s->data, 1u << s->log2_enabled);
+	/* The guest's per-vector masks, on what was accepted only. */
+	if (!err && s->enabled && s->maskable)
+		err = device_msi_set_mask(dev->fn, s->mask, 1u << s->log2_enabled);
+	return err;
+}
+
+static uint32_t view_read32(void *ctx, struct pci_bdf d, uint16_t off)
+{
+	(void)ctx;
+	return pci_read32(d, off);
+}
+
+static void view_write16(void *ctx, struct pci_bdf d, uint16_t off, uint16_t value)
+{
+	(void)ctx;
+	pci_write16(d, off, value);
+}
+
+static void view_write32(void *ctx, struct pci_bdf d, uint16_t off, uint32_t value)
+{
+	(void)ctx;
+	pci_write32(d, off, value);
+}
+
 int passthrough_assign(struct passthrough *pt, struct guest *g, const pci_sbdf_t *list,
 		       unsigned n)
 {
 	memset(pt, 0, sizeof(*pt));
+	pt->view_ops = (struct vpci_ops){ view_read32, view_write16, view_write32,
+					  view_msi_update, g };
+	vpci_init(&pt->view, &pt->view_ops, g->name);
 	for (unsigned i = 0; i < n; i++) {
 		struct pci_bdf bdf = { (uint16_t)(list[i] >> 16), (uint8_t)(list[i] >> 8),
 				       (uint8_t)((list[i] >> 3) & 0x1f), (uint8_t)(list[i] & 7) };
 		int k = platform.pci ? pci_find(platform.pci, bdf) : -1;
 		if (k < 0)
 			return -ENODEV; /* config_validate() said it exists */
-		int err = assign_one(pt, g, &platform.pci->fn[k]);
+		const struct pci_function *f = &platform.pci->fn[k];
+		if (f->is_bridge) {
+			/* Part of the group of the devices behind it: taken with
+			 * them, not shown to the guest; it must forward their DMA
+			 * upstream (its Bus Master Enable, PCI-PCI Bridge 1.2,
+			 * 3.2.5.3), which the boot's quiesce turned off. */
+			pci_command_update(f->bdf, PCI_COMMAND_BUS_MASTER | PCI_COMMAND_MEMORY, 0);
+			log_info("passthrough: bridge %02x:%02x.%u goes with its group to guest %s, "
+				 "unseen\n", f->bdf.bus, f->bdf.dev, f->bdf.fn, g->name);
+			continue;
+		}
+		int err = assign_one(pt, g, f);
 		if (err)
 			return err;
 	}
@@ -203,8 +240,8 @@ struct pt_device *passthrough_device(struct passthrough *pt, const struct pci_fu
  * IRTE per vector and a remappable message in the device. What it may not
  * have (another's CPU, a delivery mode other than fixed or lowest
  * priority) leaves the device's MSI off. */
-int passthrough_msi_update(struct guest *g, struct pt_device *dev, bool enabled, uint64_t addr,
-			   uint32_t data, unsigned vectors)
+static int msi_update(struct guest *g, struct pt_device *dev, bool enabled, uint64_t addr,
+		      uint32_t data, unsigned vectors)
 {
 	struct msi_compat m;
 	char name[16];
@@ -251,6 +288,29 @@ int passthrough_msi_update(struct guest *g, struct pt_device *dev, bool enabled,
 		dev->msi_vectors_on = vectors;
 	}
 	return 0;
+}
+
+void passthrough_ecam_access(struct guest *g, uint64_t offset, bool write, unsigned size,
+			     uint32_t *value)
+{
+	uint64_t flags = spin_lock(&g->pt.view_lock);
+
+	if (write)
+		vpci_ecam_write(&g->pt.view, offset, size, *value);
+	else
+		vpci_ecam_read(&g->pt.view, offset, size, value);
+	spin_unlock(&g->pt.view_lock, flags);
+}
+
+bool passthrough_port_access(struct guest *g, uint16_t port, bool in, unsigned size,
+			     uint32_t *value)
+{
+	if (port < VPCI_PORT_ADDRESS || port > VPCI_PORT_LAST)
+		return false;
+	uint64_t flags = spin_lock(&g->pt.view_lock);
+	vpci_io(&g->pt.view, port, in, size, value);
+	spin_unlock(&g->pt.view_lock, flags);
+	return true;
 }
 
 void passthrough_release(struct passthrough *pt, struct guest *g)

@@ -8,7 +8,9 @@
 
 #include "arch/x86/pci_enum.h"
 #include "hv/config.h"
+#include "arch/x86/spinlock.h"
 #include "hv/irq_route.h"
+#include "hv/vpci.h"
 #include "iommu/vtd_domain.h"
 
 struct guest;
@@ -26,7 +28,10 @@ struct pt_device {
 
 struct passthrough {
 	unsigned count;
-	struct pt_device dev[CONFIG_GUEST_PCI_MAX];
+	struct pt_device dev[CONFIG_GUEST_PCI_MAX]; /* dev[i] is the view's slot i */
+	struct vpci view;           /* what the guest sees of them */
+	struct vpci_ops view_ops;   /* physical config space, MSI updates */
+	struct spinlock view_lock;  /* the guest's vCPUs share the view */
 	unsigned domain_count;
 	struct vtd_domain domain[CONFIG_GUEST_PCI_MAX];
 	uint16_t domain_sid[CONFIG_GUEST_PCI_MAX];
@@ -40,11 +45,12 @@ int passthrough_assign(struct passthrough *pt, struct guest *g, const pci_sbdf_t
 
 struct pt_device *passthrough_device(struct passthrough *pt, const struct pci_function *f);
 
-/* The guest changed its view of the device's MSI capability: `addr`/`data`
- * in compatibility format as it wrote them, `vectors` enabled. 0, or
- * -EPERM/-EINVAL when refused (logged; the device's MSI is then off). */
-int passthrough_msi_update(struct guest *g, struct pt_device *dev, bool enabled, uint64_t addr,
-			   uint32_t data, unsigned vectors);
+/* A guest access to its PCI view: the ECAM window (offset within it) or
+ * ports 0xCF8-0xCFF (false for other ports). */
+void passthrough_ecam_access(struct guest *g, uint64_t offset, bool write, unsigned size,
+			     uint32_t *value);
+bool passthrough_port_access(struct guest *g, uint16_t port, bool in, unsigned size,
+			     uint32_t *value);
 
 /* After the guest stopped: MSIs off, bus mastering off, parked in the
  * blocking domain, IRTEs freed. */

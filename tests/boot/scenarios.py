@@ -201,3 +201,76 @@ SCENARIOS += [
                        r"hv\.cfg:10: .*missing\.elf", r"nothing runs"],
     },
 ]
+
+# Passthrough: each guest gets an edu of its own in a domain mapping exactly its
+# RAM; its MSI, as it programs it in its PCI view, is remapped to its vCPU.
+PT_TESTS = ["pt_pci_view", "pt_dma_own_memory", "pt_dma_past_ram_faults", "pt_msi_vcpu0",
+            "pt_msi_migrates", "pt_msi_foreign_refused"]
+PT_CONFIG = """[guest alpha]
+cpus = 1-2
+memory = 64M
+image = test-guest.elf
+cmdline = edu=1
+pci = 00:04.0
+
+[guest beta]
+cpus = 3-4
+memory = 96M
+image = test-guest.elf
+cmdline = edu=1 fault_storm
+pci = 00:05.0
+"""
+# Two edu behind a PCIe-to-PCI bridge share a requester ID: one IOMMU group,
+# given whole (the bridge with them) to one guest.
+PT_GROUP_CONFIG = """[guest grouped]
+cpus = 1-2
+memory = 64M
+image = test-guest.elf
+cmdline = edu=2
+pci = 00:05.0, 01:01.0, 01:02.0
+"""
+PT_GROUP_DEVICES = ["pcie-pci-bridge,id=br1,bus=pcie.0,addr=0x5",
+                    "edu,bus=br1,addr=0x1", "edu,bus=br1,addr=0x2"]
+SCENARIOS += [
+    {
+        "name": "passthrough",
+        "smp": 5,
+        "mem": "1G",
+        "iommu": True,
+        "devices": ["edu,addr=0x4", "edu,addr=0x5"],
+        "cmdline": "exit=qemu",
+        "esp": {"hv.cfg": PT_CONFIG, "test-guest.elf": "@build/guest/test-guest.elf"},
+        "timeout": 120,
+        "guest_ktap": ["alpha", "beta"],
+        "expect_pass": ["guest_alpha", "guest_beta"]
+                       + [f"{g}/{t}" for g in ("alpha", "beta") for t in GUEST_TESTS + PT_TESTS]
+                       + ["beta/pt_quarantine"],
+        "expect_log": [r"fault from 00:04\.0 \(owner alpha\)", r"fault from 00:05\.0 \(owner beta\)",
+                       r"00:05\.0 quarantined", r"MSI to APIC ID \d+ refused"],
+    },
+    {
+        "name": "passthrough-group",
+        "smp": 3,
+        "mem": "1G",
+        "iommu": True,
+        "devices": PT_GROUP_DEVICES,
+        "cmdline": "exit=qemu",
+        "esp": {"hv.cfg": PT_GROUP_CONFIG, "test-guest.elf": "@build/guest/test-guest.elf"},
+        "timeout": 120,
+        "guest_ktap": ["grouped"],
+        "expect_pass": ["guest_grouped"] + [f"grouped/{t}" for t in PT_TESTS],
+    },
+    {
+        # Half a group is refused, and nothing runs.
+        "name": "passthrough-split",
+        "smp": 3,
+        "mem": "512M",
+        "iommu": True,
+        "devices": PT_GROUP_DEVICES,
+        "cmdline": "exit=qemu",
+        "esp": {"hv.cfg": PT_GROUP_CONFIG.replace("00:05.0, 01:01.0, 01:02.0", "01:01.0"),
+                "test-guest.elf": "@build/guest/test-guest.elf"},
+        "expect_fail": ["guest_config"],
+        "expect_log": [r"hv\.cfg:6: .*splits IOMMU group", r"nothing runs"],
+    },
+]

@@ -237,6 +237,9 @@ size_t strnlen(const char *s, size_t max);
 #define VEC_IPI       0x41 /* vCPU 0 to the others */
 #define VEC_IPI_BACK  0x42 /* their answer to vCPU 0 */
 #define VEC_FOREIGN   0x43 /* sent to CPUs that are not ours: must never arrive */
+#define VEC_PT_MSI0   0x50 /* a passed-through device's MSI, to vCPU 0 */
+#define VEC_PT_MSI1   0x51 /* the same MSI moved to vCPU 1 */
+#define VEC_PT_FOREIGN 0x52 /* the MSI aimed at a CPU not ours: must never arrive */
 #define VEC_SPURIOUS  0xff
 
 static inline uint32_t lapic_read(uint32_t reg)
@@ -320,6 +323,11 @@ struct test {
 
 extern const struct test guest_tests[];
 extern const unsigned guest_test_count;
+
+/* The passthrough tests (passthrough.c), run after guest_tests when the
+ * boot data gives the guest a PCI view: puts those this run wants (by the
+ * command line) in `list`, at most `max`, and returns how many. */
+unsigned pt_tests_select(const struct test **list, unsigned max);
 
 /* Inside a test: report a failed check (a KTAP diagnostic line) and mark the
  * test failed; expect() returns cond. skip_because() sets the reason of a

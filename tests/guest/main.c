@@ -104,6 +104,22 @@ void guest_fatal(const struct frame *f, unsigned cpu)
 
 void guest_main(uint64_t rdi);
 
+/* This run's tests: guest_tests, then the passthrough tests when the guest
+ * has a PCI view. */
+static const struct test *plan[32];
+
+static unsigned plan_tests(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < guest_test_count && n < ARRAY_SIZE(plan); i++)
+		plan[n++] = &guest_tests[i];
+	/* Garbage boot data (guest_boot_data fails) gives no PCI view. */
+	if (boot->magic == HV_GUEST_BOOT_MAGIC && boot->pci_ecam)
+		n += pt_tests_select(plan + n, ARRAY_SIZE(plan) - n);
+	return n;
+}
+
 void guest_main(uint64_t rdi)
 {
 	unsigned passed = 0, failed = 0, skipped = 0;
@@ -113,16 +129,17 @@ void guest_main(uint64_t rdi)
 	if (!strcmp(boot->cmdline, "bench"))
 		guest_bench();
 
+	unsigned count = plan_tests();
 	kprintf("KTAP version 1\n");
-	kprintf("1..%u\n", guest_test_count);
+	kprintf("1..%u\n", count);
 	kprintf("# test guest at 0x%llx-0x%llx, entry state: rdi 0x%llx rsp 0x%llx rflags 0x%llx\n",
 		(unsigned long long)(uintptr_t)__image_start,
 		(unsigned long long)(uintptr_t)__image_end,
 		(unsigned long long)entry_state.rdi, (unsigned long long)entry_state.rsp,
 		(unsigned long long)entry_state.rflags);
 
-	for (unsigned i = 0; i < guest_test_count; i++) {
-		const struct test *t = &guest_tests[i];
+	for (unsigned i = 0; i < count; i++) {
+		const struct test *t = plan[i];
 
 		current_number = i + 1;
 		current_name = t->name;

@@ -1,0 +1,980 @@
+/* The passthrough tests: run after those of tests.c when the boot data
+ * gives the guest a PCI view (boot->pci_ecam). hv's virtual host bridge
+ * shows on bus 0 a host bridge at 00:00.0 and the guest's devices at
+ * 00:01.0, 00:02.0, ...; here they are QEMU's edu (FACTS.md), as many as the
+ * command line's "edu=N" says (default 1). They check the PCI view (the
+ * configuration space, BAR0 at its physical address, sized but not moved),
+ * the device's DMA onto guest-physical addresses and nowhere else, its MSI
+ * routed to the vCPU the guest names and never to another's CPU, and, with
+ * "fault_storm" on the command line, the quarantine of a device that keeps
+ * faulting. Every wait is bounded. */
+#include "tests/guest/pci.h"
+
+#define KIB (1ull << 10)
+#define MIB (1ull << 20)
+#define PAGE 4096ull
+#define IDENTITY_MAP_END (512ull << 30)
+
+/* edu (FACTS.md; QEMU's hw/misc/edu.c) */
+#define EDU_VENDOR_DEVICE  0x11e81234u /* the dword at offset 0 */
+#define EDU_REG_ID         0x00
+#define EDU_ID_VALUE       0x010000edu
+#define EDU_REG_LIVENESS   0x04 /* reads back the complement of what was written */
+#define EDU_REG_IRQ_STATUS 0x24
+#define EDU_REG_IRQ_RAISE  0x60
+#define EDU_REG_IRQ_ACK    0x64
+#define EDU_REG_DMA_SRC    0x80 /* 64-bit registers from here */
+#define EDU_REG_DMA_DST    0x88
+#define EDU_REG_DMA_CNT    0x90
+#define EDU_REG_DMA_CMD    0x98
+#define EDU_CMD_RUN        (1u << 0)
+#define EDU_CMD_TO_RAM     (1u << 1)
+#define EDU_BUFFER         0x40000u /* the device's buffer, at its start */
+#define EDU_DMA_MAX        4095u    /* a count of 0 or 4096 aborts QEMU */
+#define EDU_DMA_LIMIT      (1ull << 28) /* default DMA mask: addresses cut to 28 bits */
+#define EDU_BAR_SIZE       MIB
+#define EDU_IRQ_BIT        1u
+#define EDU_MAX            8 /* a guest has up to 8 functions */
+
+/* A transfer completes 100 ms of virtual time after its command. */
+#define DMA_TIMEOUT_US  5000000
+#define DMA_LEN         4000u
+#define MSI_WAIT_US     1000000 /* for an MSI that must arrive */
+#define MSI_SILENCE_US  200000  /* for one that must not */
+#define MSI_SETTLE_US   20000   /* after one arrived: time for a duplicate to show */
+
+/* pt_quarantine: faulting transfers issued, at most, and how often own
+ * memory is tried in between. edu does one transfer per 100 ms: about 10
+ * faults a second. */
+#define STORM_MAX         64
+#define STORM_PROBE_EVERY 4
+
+static unsigned cpu_count(void)
+{
+	uint32_t n = boot->cpu_count;
+
+	return n >= 1 && n <= HV_GUEST_MAX_CPUS ? n : 1;
+}
+
+static bool own_apic_id(uint32_t id)
+{
+	for (unsigned i = 0; i < cpu_count(); i++)
+		if (boot->apic_id[i] == id)
+			return true;
+	return false;
+}
+
+static uint64_t image_start(void)
+{
+	return (uint64_t)(uintptr_t)__image_start & ~(PAGE - 1);
+}
+
+static uint64_t image_end(void)
+{
+	return ((uint64_t)(uintptr_t)__image_end + PAGE - 1) & ~(PAGE - 1);
+}
+
+static uint64_t gpa(const volatile void *p)
+{
+	return (uint64_t)(uintptr_t)p; /* hv's identity map */
+}
+
+/* ---- the command line ------------------------------------------------------------------ */
+
+/* Whether the guest's command line has the word `key`, or "key=VALUE" (then
+ * *value points at VALUE, which ends at a blank or the line's end). */
+static bool cmdline_word(const char *key, const char **value)
+{
+	const char *s = boot->cmdline;
+	size_t len = strnlen(s, HV_GUEST_CMDLINE_MAX), klen = strnlen(key, 64);
+
+	for (size_t i = 0; i < len;) {
+		while (i < len && s[i] == ' ')
+			i++;
+		size_t start = i;
+		while (i < len && s[i] != ' ')
+			i++;
+		size_t wlen = i - start;
+		if (wlen < klen || memcmp(s + start, key, klen))
+			continue;
+		if (wlen == klen) {
+			if (value)
+				*value = s + i;
+			return true;
+		}
+		if (s[start + klen] == '=') {
+			if (value)
+				*value = s + start + klen + 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* How many edu the guest was given: "edu=N" (0..8), else 1. */
+static unsigned edu_expected(void)
+{
+	const char *v;
+	unsigned n = 0, digits = 0;
+
+	if (!cmdline_word("edu", &v))
+		return 1;
+	for (; *v >= '0' && *v <= '9' && digits < 3; v++, digits++)
+		n = n * 10 + (unsigned)(*v - '0');
+	if (!digits || (*v && *v != ' ') || n > EDU_MAX) {
+		kprintf("# command line: bad edu=N (0..%u): expecting 1 edu\n", EDU_MAX);
+		return 1;
+	}
+	return n;
+}
+
+static bool fault_storm(void)
+{
+	return cmdline_word("fault_storm", NULL);
+}
+
+/* ---- data patterns ----------------------------------------------------------------------- */
+
+static uint64_t rng_state;
+
+static uint64_t rng(void)
+{
+	if (!rng_state)
+		rng_state = rdtsc() | 1;
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+static void fill_random(volatile uint8_t *p, size_t n)
+{
+	uint64_t r = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (i % 8 == 0)
+			r = rng();
+		p[i] = (uint8_t)(r >> (8 * (i % 8)));
+	}
+}
+
+static void fill(volatile uint8_t *p, uint8_t v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = v;
+}
+
+/* Bytes that differ; *first the offset of the first (when any). */
+static size_t differ(const volatile uint8_t *a, const volatile uint8_t *b, size_t n,
+		     size_t *first)
+{
+	size_t bad = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i] && !bad++)
+			*first = i;
+	return bad;
+}
+
+/* Bytes that are not `v`. */
+static size_t not_byte(const volatile uint8_t *p, uint8_t v, size_t n)
+{
+	size_t bad = 0;
+
+	for (size_t i = 0; i < n; i++)
+		bad += p[i] != v;
+	return bad;
+}
+
+/* The DMA buffers: in the image, so well below edu's 28-bit limit; two
+ * pages each, for transfers that cross a page boundary. */
+static uint8_t dma_src[2 * PAGE] __attribute__((aligned(4096)));
+static uint8_t dma_dst[2 * PAGE] __attribute__((aligned(4096)));
+#define SENTINEL 0xa5
+
+/* Canaries: a value per quadword, from its address and a salt. */
+static uint64_t canary(uint64_t a, uint64_t salt)
+{
+	return (a * 0x9e3779b97f4a7c15ull) ^ salt;
+}
+
+static void canary_fill(uint64_t start, uint64_t end, uint64_t salt)
+{
+	for (uint64_t a = start; a < end; a += 8)
+		*(volatile uint64_t *)(uintptr_t)a = canary(a, salt);
+}
+
+/* Quadwords changed in [start, end); reported (the first few) as `what`. */
+static unsigned canary_check(uint64_t start, uint64_t end, uint64_t salt, const char *what)
+{
+	unsigned bad = 0;
+
+	for (uint64_t a = start; a < end; a += 8) {
+		uint64_t v = *(volatile uint64_t *)(uintptr_t)a;
+		if (v != canary(a, salt) && bad++ < 2)
+			expect(false, "%s: guest RAM at 0x%llx changed to 0x%llx", what,
+			       (unsigned long long)a, (unsigned long long)v);
+	}
+	expect(bad == 0, "%s: %u quadwords of [0x%llx, 0x%llx) changed", what, bad,
+	       (unsigned long long)start, (unsigned long long)end);
+	return bad;
+}
+
+/* Pages of the guest's free RAM (outside the image) whose first quadword
+ * is `tag`: where a stray transfer starting at a page boundary landed. */
+static unsigned scan_ram_for(uint64_t tag, uint64_t *first)
+{
+	const struct { uint64_t start, end; } r[] = {
+		{ HV_GUEST_LOW_FREE, HV_GUEST_LEGACY_HOLE },
+		{ HV_GUEST_LEGACY_END, image_start() },
+		{ image_end(), boot->mem_size },
+	};
+	unsigned found = 0;
+
+	for (unsigned k = 0; k < ARRAY_SIZE(r); k++)
+		for (uint64_t p = r[k].start; p + PAGE <= r[k].end; p += PAGE)
+			if (*(volatile uint64_t *)(uintptr_t)p == tag && !found++)
+				*first = p;
+	return found;
+}
+
+/* ---- edu ------------------------------------------------------------------------------ */
+
+struct edu {
+	unsigned dev;  /* at 00:dev.0 */
+	uint64_t bar;  /* BAR0: its physical address, mapped there for the guest */
+	unsigned msi;  /* its MSI capability's offset, 0: none */
+};
+
+/* The index-th edu of the view (00:(index+1).0) with BAR0 from its
+ * configuration, memory decoding and bus mastering on. False, after saying
+ * why, when it is not usable. */
+static bool edu_open(unsigned index, struct edu *e)
+{
+	unsigned dev = index + 1;
+
+	if (!expect(pci_ecam_usable(),
+		    "ECAM window 0x%llx unusable (not 1 MiB aligned, in RAM, or past 512 GiB)",
+		    (unsigned long long)boot->pci_ecam))
+		return false;
+	uint32_t id = pci_read32(dev, 0, PCI_VENDOR_ID);
+	if (!expect(id == EDU_VENDOR_DEVICE, "00:%02x.0 reads 0x%08x, not edu (1234:11e8)", dev,
+		    id))
+		return false;
+	uint32_t lo = pci_read32(dev, 0, PCI_BAR0);
+	uint64_t bar = lo & ~0xfull;
+	if ((lo & PCI_BAR_TYPE_MASK) == PCI_BAR_TYPE_64)
+		bar |= (uint64_t)pci_read32(dev, 0, PCI_BAR0 + 4) << 32;
+	if (!expect(!(lo & PCI_BAR_IO) && bar && bar >= boot->mem_size &&
+			    bar + EDU_BAR_SIZE <= IDENTITY_MAP_END,
+		    "00:%02x.0: BAR0 0x%08x (0x%llx) is no memory BAR past the guest's RAM", dev, lo,
+		    (unsigned long long)bar))
+		return false;
+	uint16_t cmd = pci_read16(dev, 0, PCI_COMMAND);
+	const uint16_t on = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	if ((cmd & on) != on)
+		pci_write16(dev, 0, PCI_COMMAND, cmd | on);
+	e->dev = dev;
+	e->bar = bar;
+	e->msi = pci_find_cap(dev, 0, PCI_CAP_ID_MSI);
+	uint32_t v = mmio_read32(bar + EDU_REG_ID);
+	return expect(v == EDU_ID_VALUE, "00:%02x.0: ID register at 0x%llx reads 0x%08x, not 0x%08x",
+		      dev, (unsigned long long)bar, v, EDU_ID_VALUE);
+}
+
+/* The first edu, for the tests that need one: PASS when it is usable. */
+static enum result need_edu(struct edu *e)
+{
+	if (edu_expected() == 0)
+		return skip_because("no edu passed through (edu=0)");
+	return edu_open(0, e) ? PASS : FAIL;
+}
+
+enum dma_status { DMA_DONE, DMA_TIMEOUT, DMA_GONE };
+
+static const char *dma_status_name(enum dma_status s)
+{
+	return s == DMA_DONE ? "done" : s == DMA_TIMEOUT ? "still running after 5 s"
+							: "registers read all-ones";
+}
+
+/* Waits, bounded, for the DMA engine to be idle; DMA_GONE when its
+ * command register reads all-ones (the BAR no longer reaches the device). */
+static enum dma_status edu_dma_idle(const struct edu *e)
+{
+	uint64_t d = deadline_us(DMA_TIMEOUT_US);
+
+	for (;;) {
+		uint64_t cmd = mmio_read64(e->bar + EDU_REG_DMA_CMD);
+		if (cmd == ~0ull)
+			return DMA_GONE;
+		if (!(cmd & EDU_CMD_RUN))
+			return DMA_DONE;
+		if (expired(d))
+			return DMA_TIMEOUT;
+		delay_us(1000);
+	}
+}
+
+/* One transfer of `len` bytes between guest RAM at `addr` (guest-physical:
+ * the device's domain maps the guest's RAM GPA to HPA) and the start of
+ * edu's buffer, to RAM or from it; waits for it to finish. */
+static enum dma_status edu_dma(const struct edu *e, uint64_t addr, uint32_t len, bool to_ram)
+{
+	/* Out of edu's range, QEMU aborts: never. */
+	if (!expect(len >= 1 && len <= EDU_DMA_MAX, "internal: a transfer of %u bytes", len))
+		return DMA_TIMEOUT;
+	/* Writes to a running engine are ignored. */
+	enum dma_status s = edu_dma_idle(e);
+	if (s != DMA_DONE)
+		return s;
+	mmio_write64(e->bar + EDU_REG_DMA_SRC, to_ram ? EDU_BUFFER : addr);
+	mmio_write64(e->bar + EDU_REG_DMA_DST, to_ram ? addr : EDU_BUFFER);
+	mmio_write64(e->bar + EDU_REG_DMA_CNT, len);
+	mmio_write64(e->bar + EDU_REG_DMA_CMD, EDU_CMD_RUN | (to_ram ? EDU_CMD_TO_RAM : 0));
+	return edu_dma_idle(e);
+}
+
+/* RAM (dma_src + src_off) to the device's buffer and back into RAM
+ * (dma_dst + dst_off), `len` bytes: true when the copy is exact and
+ * nothing else of dma_dst changed. dma_src must hold the data; dma_dst is
+ * filled with SENTINEL here. */
+static bool dma_round_trip(const struct edu *e, unsigned src_off, unsigned dst_off, uint32_t len,
+			   const char *what)
+{
+	volatile uint8_t *src = dma_src + src_off, *dst = dma_dst + dst_off;
+	size_t first = 0;
+
+	fill(dma_dst, SENTINEL, sizeof(dma_dst));
+	enum dma_status s = edu_dma(e, gpa(src), len, false);
+	if (!expect(s == DMA_DONE, "%s: RAM 0x%llx to the device, %u bytes: %s", what,
+		    (unsigned long long)gpa(src), len, dma_status_name(s)))
+		return false;
+	s = edu_dma(e, gpa(dst), len, true);
+	if (!expect(s == DMA_DONE, "%s: the device to RAM 0x%llx, %u bytes: %s", what,
+		    (unsigned long long)gpa(dst), len, dma_status_name(s)))
+		return false;
+	size_t bad = differ(src, dst, len, &first);
+	bool ok = expect(bad == 0,
+			 "%s: %llu of %u bytes copied wrong (first at +0x%llx: 0x%02x, not 0x%02x)",
+			 what, (unsigned long long)bad, len, (unsigned long long)first,
+			 bad ? dst[first] : 0, bad ? src[first] : 0);
+	size_t stray = not_byte(dma_dst, SENTINEL, dst_off) +
+		       not_byte(dst + len, SENTINEL, sizeof(dma_dst) - dst_off - len);
+	return expect(stray == 0, "%s: %llu bytes around the copy's target changed", what,
+		      (unsigned long long)stray) &&
+	       ok;
+}
+
+/* ---- interrupts ---------------------------------------------------------------------------- */
+
+static uint32_t irq_snap[HV_GUEST_MAX_CPUS][256];
+
+static void irq_snapshot(void)
+{
+	for (unsigned c = 0; c < HV_GUEST_MAX_CPUS; c++)
+		for (unsigned v = 0; v < 256; v++)
+			irq_snap[c][v] = irq_count[c][v];
+}
+
+static uint32_t irq_since(unsigned cpu, unsigned vector)
+{
+	return irq_count[cpu][vector] - irq_snap[cpu][vector];
+}
+
+/* Interrupts since irq_snapshot() on any of the guest's vCPUs, but for
+ * `vector` on `cpu` (cpu < 0: none expected); each reported. */
+static unsigned irq_others_since(int cpu, unsigned vector, const char *when)
+{
+	unsigned bad = 0;
+
+	for (unsigned c = 0; c < cpu_count(); c++)
+		for (unsigned v = 0; v < 256; v++) {
+			if ((int)c == cpu && v == vector)
+				continue;
+			uint32_t n = irq_since(c, v);
+			if (n && bad++ < 4)
+				expect(false, "%s: vCPU %u (APIC ID %u) took vector 0x%x %u time(s)",
+				       when, c, boot->apic_id[c], v, n);
+		}
+	return bad;
+}
+
+/* The guest's view of the MSI capability, as a guest OS writes it
+ * (compatibility format: address 0xFEE00000 | destination << 12, physical
+ * destination mode; data = the vector, fixed delivery, edge). Fresh: off,
+ * address and data, on. Live: address and data rewritten while on, as an
+ * OS moves an interrupt. */
+static void msi_program(const struct edu *e, uint32_t apic_id, uint8_t vector, bool live)
+{
+	unsigned d = e->dev, cap = e->msi;
+	uint16_t ctrl = pci_read16(d, 0, cap + MSI_CTRL);
+	bool is64 = ctrl & MSI_CTRL_64BIT;
+
+	ctrl &= (uint16_t)~MSI_CTRL_MME_MASK; /* one vector */
+	if (!live)
+		pci_write16(d, 0, cap + MSI_CTRL, ctrl & (uint16_t)~MSI_CTRL_ENABLE);
+	pci_write32(d, 0, cap + MSI_ADDR_LO, 0xfee00000u | (apic_id & 0xff) << 12);
+	if (is64)
+		pci_write32(d, 0, cap + MSI_ADDR_HI, 0);
+	pci_write16(d, 0, cap + (is64 ? MSI_DATA_64 : MSI_DATA_32), vector);
+	if (!live)
+		pci_write16(d, 0, cap + MSI_CTRL, ctrl | MSI_CTRL_ENABLE);
+}
+
+static void msi_describe(const struct edu *e, const char *when)
+{
+	unsigned d = e->dev, cap = e->msi;
+	uint16_t ctrl = pci_read16(d, 0, cap + MSI_CTRL);
+	bool is64 = ctrl & MSI_CTRL_64BIT;
+
+	kprintf("# %s: 00:%02x.0 MSI control 0x%04x address 0x%08x%08x data 0x%04x (guest's view)\n",
+		when, d, ctrl, is64 ? pci_read32(d, 0, cap + MSI_ADDR_HI) : 0,
+		pci_read32(d, 0, cap + MSI_ADDR_LO),
+		pci_read16(d, 0, cap + (is64 ? MSI_DATA_64 : MSI_DATA_32)));
+}
+
+/* Raises edu's interrupt once (one MSI when its MSI is on), interrupts on:
+ * waits until irq_count[cpu][vector] moves or `us` passes (cpu < 0: all of
+ * it), a little longer for a duplicate to show, then acknowledges it. True
+ * when the count moved. */
+static bool edu_raise(const struct edu *e, int cpu, unsigned vector, uint64_t us)
+{
+	uint32_t before = cpu >= 0 ? irq_count[cpu][vector] : 0;
+	bool got = false;
+
+	irq_enable();
+	mmio_write32(e->bar + EDU_REG_IRQ_RAISE, EDU_IRQ_BIT);
+	uint32_t status = mmio_read32(e->bar + EDU_REG_IRQ_STATUS);
+	uint64_t d = deadline_us(us);
+	while (!expired(d)) {
+		if (cpu >= 0 && irq_count[cpu][vector] != before) {
+			got = true;
+			break;
+		}
+		cpu_relax();
+	}
+	delay_us(MSI_SETTLE_US);
+	irq_disable();
+	expect(status & EDU_IRQ_BIT, "edu's interrupt status 0x%x after the raise: not raised",
+	       status);
+	mmio_write32(e->bar + EDU_REG_IRQ_ACK, EDU_IRQ_BIT);
+	uint32_t after = mmio_read32(e->bar + EDU_REG_IRQ_STATUS);
+	expect(!(after & EDU_IRQ_BIT), "edu's interrupt status 0x%x after the acknowledgement", after);
+	return got;
+}
+
+static uint32_t irr_word(unsigned vector)
+{
+	return lapic_read(LAPIC_IRR + 0x10 * (vector / 32));
+}
+
+/* ---- pt_pci_view ------------------------------------------------------------------------- */
+
+/* One edu's configuration space and registers, at 00:dev.0. */
+static void check_edu_config(unsigned dev)
+{
+	const uint16_t on = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+
+	/* BAR0: a 1 MiB memory BAR at its physical address, past the
+	 * guest's RAM; sized (decoding off meanwhile, as an OS does it) but
+	 * never moved. */
+	uint16_t cmd = pci_read16(dev, 0, PCI_COMMAND);
+	uint32_t lo = pci_read32(dev, 0, PCI_BAR0);
+	bool is64 = (lo & PCI_BAR_TYPE_MASK) == PCI_BAR_TYPE_64;
+	uint32_t hi = is64 ? pci_read32(dev, 0, PCI_BAR0 + 4) : 0;
+	uint64_t base = ((uint64_t)hi << 32 | lo) & ~0xfull;
+	if (!expect(!(lo & PCI_BAR_IO) && base, "00:%02x.0: BAR0 0x%08x is no assigned memory BAR",
+		    dev, lo))
+		return;
+	expect(base >= boot->mem_size && base % EDU_BAR_SIZE == 0 &&
+		       base + EDU_BAR_SIZE <= IDENTITY_MAP_END,
+	       "00:%02x.0: BAR0 at 0x%llx: in the guest's RAM, misaligned or past 512 GiB", dev,
+	       (unsigned long long)base);
+	pci_write16(dev, 0, PCI_COMMAND, cmd & (uint16_t)~PCI_COMMAND_MEMORY);
+	pci_write32(dev, 0, PCI_BAR0, 0xffffffffu);
+	uint32_t mlo = pci_read32(dev, 0, PCI_BAR0), mhi = 0xffffffffu;
+	if (is64) {
+		pci_write32(dev, 0, PCI_BAR0 + 4, 0xffffffffu);
+		mhi = pci_read32(dev, 0, PCI_BAR0 + 4);
+		pci_write32(dev, 0, PCI_BAR0 + 4, hi);
+	}
+	pci_write32(dev, 0, PCI_BAR0, lo);
+	uint64_t size = ~(((uint64_t)mhi << 32 | mlo) & ~0xfull) + 1;
+	expect(size == EDU_BAR_SIZE,
+	       "00:%02x.0: BAR0 sizes to 0x%llx bytes (0x%08x after writing all-ones), not 1 MiB",
+	       dev, (unsigned long long)size, mlo);
+	expect((mlo & 0xf) == (lo & 0xf), "00:%02x.0: BAR0's type bits 0x%x while sizing, 0x%x before",
+	       dev, mlo & 0xf, lo & 0xf);
+	uint32_t restored = pci_read32(dev, 0, PCI_BAR0);
+	expect(restored == lo, "00:%02x.0: BAR0 reads 0x%08x after sizing, not 0x%08x", dev,
+	       restored, lo);
+
+	/* Decoding on, bus mastering on: both stick. */
+	pci_write16(dev, 0, PCI_COMMAND, cmd | on);
+	uint16_t cmd2 = pci_read16(dev, 0, PCI_COMMAND);
+	expect((cmd2 & on) == on, "00:%02x.0: command 0x%04x after writing 0x%04x", dev, cmd2,
+	       cmd | on);
+
+	/* Moving it is refused: the value stays, the device stays there. */
+	uint32_t elsewhere = lo ^ 0x08000000u;
+	pci_write32(dev, 0, PCI_BAR0, elsewhere);
+	uint32_t after = pci_read32(dev, 0, PCI_BAR0);
+	if (!expect(after == lo, "00:%02x.0: BAR0 reads 0x%08x after a write of 0x%08x: moved from "
+				 "0x%08x",
+		    dev, after, elsewhere, lo))
+		pci_write32(dev, 0, PCI_BAR0, lo);
+
+	/* The capability list: MSI, one vector, 64-bit, no per-vector
+	 * masking. */
+	uint16_t status = pci_read16(dev, 0, PCI_STATUS);
+	unsigned msi = pci_find_cap(dev, 0, PCI_CAP_ID_MSI);
+	uint16_t ctrl = msi ? pci_read16(dev, 0, msi + MSI_CTRL) : 0;
+	if (expect(msi, "00:%02x.0: no MSI capability (status 0x%04x, list at 0x%02x)", dev, status,
+		   pci_read8(dev, 0, PCI_CAP_PTR)))
+		expect((ctrl & MSI_CTRL_64BIT) && MSI_CTRL_MMC(ctrl) == 0 &&
+			       !(ctrl & MSI_CTRL_MASKABLE),
+		       "00:%02x.0: MSI control 0x%04x: not one vector, 64-bit, without per-vector "
+		       "masking",
+		       dev, ctrl);
+
+	/* The device itself, at the BAR's address: no exits on the way. */
+	uint32_t id = mmio_read32(base + EDU_REG_ID);
+	expect(id == EDU_ID_VALUE, "00:%02x.0: ID register at 0x%llx reads 0x%08x, not 0x%08x", dev,
+	       (unsigned long long)base, id, EDU_ID_VALUE);
+	const unsigned rounds = 128;
+	unsigned wrong = 0;
+	uint64_t exits = hypercall(HV_HC_EXITS, 0, 0);
+	for (unsigned i = 0; i < rounds; i++) {
+		uint32_t x = (uint32_t)rng();
+		mmio_write32(base + EDU_REG_LIVENESS, x);
+		if (mmio_read32(base + EDU_REG_LIVENESS) != ~x)
+			wrong++;
+	}
+	exits = hypercall(HV_HC_EXITS, 0, 0) - exits;
+	expect(wrong == 0, "00:%02x.0: liveness register: %u of %u values did not read back "
+			   "complemented",
+	       dev, wrong, rounds);
+	expect(exits < rounds / 4, "00:%02x.0: %llu exits for %u writes and reads of the BAR: its "
+				   "accesses trap",
+	       dev, (unsigned long long)exits, rounds);
+	kprintf("# 00:%02x.0 edu: BAR0 0x%llx (%llu KiB, %s-bit), command 0x%04x, MSI at 0x%02x "
+		"control 0x%04x, %llu exit(s) for %u BAR accesses\n",
+		dev, (unsigned long long)base, (unsigned long long)(size / KIB), is64 ? "64" : "32",
+		pci_read16(dev, 0, PCI_COMMAND), msi, ctrl, (unsigned long long)exits, 2 * rounds);
+}
+
+static enum result pt_pci_view(void)
+{
+	unsigned want = edu_expected();
+
+	if (!expect(pci_ecam_usable(),
+		    "ECAM window 0x%llx unusable (not 1 MiB aligned, in RAM, or past 512 GiB)",
+		    (unsigned long long)boot->pci_ecam))
+		return FAIL;
+	kprintf("# ECAM window at 0x%llx; expecting the host bridge and %u edu\n",
+		(unsigned long long)boot->pci_ecam, want);
+
+	/* 00:00.0: a host bridge (class 06 00, header type 0). */
+	uint32_t hb = pci_read32(0, 0, PCI_VENDOR_ID);
+	uint32_t hb_class = pci_read32(0, 0, PCI_CLASS_REVISION) >> 8;
+	expect((hb & 0xffff) != 0xffff && (hb & 0xffff) != 0, "00:00.0 reads 0x%08x: no host bridge",
+	       hb);
+	expect(hb_class >> 8 == 0x0600, "00:00.0: class 0x%06x, not a host bridge (0x0600xx)",
+	       hb_class);
+	expect((pci_read8(0, 0, PCI_HEADER_TYPE) & 0x7f) == 0, "00:00.0: header type 0x%02x",
+	       pci_read8(0, 0, PCI_HEADER_TYPE));
+
+	/* Every function of bus 0: the edu at 00:01.0 .. 00:want.0, and
+	 * nothing else. */
+	unsigned edus = 0, strays = 0;
+	for (unsigned dev = 0; dev < 32; dev++)
+		for (unsigned fn = 0; fn < 8; fn++) {
+			if (dev == 0 && fn == 0)
+				continue;
+			uint32_t id = pci_read32(dev, fn, PCI_VENDOR_ID);
+			bool edu_slot = fn == 0 && dev >= 1 && dev <= want;
+			if (id == EDU_VENDOR_DEVICE)
+				edus++;
+			if (edu_slot)
+				expect(id == EDU_VENDOR_DEVICE, "00:%02x.0 reads 0x%08x, not edu 1234:11e8",
+				       dev, id);
+			else if (id != PCI_ID_NONE && strays++ < 4)
+				expect(false, "00:%02x.%u reads 0x%08x: a function the guest was not given",
+				       dev, fn, id);
+		}
+	expect(strays == 0, "%u function(s) besides the host bridge and the edu", strays);
+	expect(edus == want, "%u edu in the view, not %u", edus, want);
+
+	/* The same through 0xCF8/0xCFC. */
+	uint32_t v = pci_cf8_read32(0, 0, 0, PCI_VENDOR_ID);
+	expect(v == hb, "0xCF8/0xCFC: 00:00.0 reads 0x%08x, ECAM 0x%08x", v, hb);
+	if (want) {
+		v = pci_cf8_read32(0, 1, 0, PCI_VENDOR_ID);
+		expect(v == EDU_VENDOR_DEVICE, "0xCF8/0xCFC: 00:01.0 reads 0x%08x, not edu 1234:11e8",
+		       v);
+		uint32_t c1 = pci_cf8_read32(0, 1, 0, PCI_CLASS_REVISION);
+		uint32_t e1 = pci_read32(1, 0, PCI_CLASS_REVISION);
+		expect(c1 == e1, "00:01.0 class/revision 0x%08x through 0xCF8/0xCFC, 0x%08x through "
+				 "ECAM",
+		       c1, e1);
+	}
+	v = pci_cf8_read32(0, 0x1f, 0, PCI_VENDOR_ID);
+	expect(v == PCI_ID_NONE, "0xCF8/0xCFC: 00:1f.0 (the host's LPC bridge) reads 0x%08x", v);
+	v = pci_cf8_read32(1, 0, 0, PCI_VENDOR_ID);
+	expect(v == PCI_ID_NONE, "0xCF8/0xCFC: 01:00.0 reads 0x%08x: bus 1 is not the guest's", v);
+
+	for (unsigned dev = 1; dev <= want; dev++)
+		if (pci_read32(dev, 0, PCI_VENDOR_ID) == EDU_VENDOR_DEVICE)
+			check_edu_config(dev);
+	return PASS;
+}
+
+/* ---- pt_dma_own_memory ------------------------------------------------------------------- */
+
+static enum result pt_dma_own_memory(void)
+{
+	unsigned want = edu_expected();
+
+	if (!want)
+		return skip_because("no edu passed through (edu=0)");
+	if (!expect(gpa(dma_dst + sizeof(dma_dst)) <= EDU_DMA_LIMIT &&
+			    gpa(dma_src + sizeof(dma_src)) <= EDU_DMA_LIMIT,
+		    "the DMA buffers at 0x%llx, 0x%llx are past edu's 28-bit reach",
+		    (unsigned long long)gpa(dma_src), (unsigned long long)gpa(dma_dst)))
+		return FAIL;
+	for (unsigned i = 0; i < want; i++) {
+		struct edu e;
+		char what[48];
+		if (!edu_open(i, &e))
+			continue;
+		/* A page, then a transfer crossing a page boundary on both
+		 * sides, each with fresh data. */
+		fill_random(dma_src, sizeof(dma_src));
+		ksnprintf(what, sizeof(what), "00:%02x.0, one page", e.dev);
+		bool a = dma_round_trip(&e, 0, 0, DMA_LEN, what);
+		fill_random(dma_src, sizeof(dma_src));
+		ksnprintf(what, sizeof(what), "00:%02x.0, across pages", e.dev);
+		bool b = dma_round_trip(&e, 0x900, 0xa00, 3000, what);
+		kprintf("# 00:%02x.0: RAM 0x%llx -> device -> RAM 0x%llx: %s; 0x%llx -> 0x%llx: %s\n",
+			e.dev, (unsigned long long)gpa(dma_src), (unsigned long long)gpa(dma_dst),
+			a ? "exact" : "wrong", (unsigned long long)gpa(dma_src + 0x900),
+			(unsigned long long)gpa(dma_dst + 0xa00), b ? "exact" : "wrong");
+	}
+	return PASS;
+}
+
+/* ---- pt_dma_past_ram_faults ------------------------------------------------------------- */
+
+/* A transfer from edu's buffer (holding dma_src's first DMA_LEN bytes,
+ * first quadword `tag`) to `target`, which the device's domain does not
+ * map: it completes without writing anything the guest sees. Canaries in
+ * [c1, c1 + n1) and [c2, c2 + n2). */
+static void dma_to_unmapped(const struct edu *e, uint64_t target, const char *what, uint64_t tag,
+			    uint64_t c1, uint64_t n1, uint64_t c2, uint64_t n2)
+{
+	uint64_t salt = rng(), where = 0;
+
+	canary_fill(c1, c1 + n1, salt);
+	canary_fill(c2, c2 + n2, salt);
+	enum dma_status s = edu_dma(e, target, DMA_LEN, true);
+	expect(s == DMA_DONE, "%s: the device to 0x%llx: %s (a blocked write is dropped, the device "
+			      "finishes)",
+	       what, (unsigned long long)target, dma_status_name(s));
+	unsigned bad = canary_check(c1, c1 + n1, salt, what) + canary_check(c2, c2 + n2, salt, what);
+	uint64_t r = mmio_read64(target);
+	expect(r == ~0ull, "%s: 0x%llx reads 0x%llx after the transfer, not all-ones", what,
+	       (unsigned long long)target, (unsigned long long)r);
+	unsigned found = scan_ram_for(tag, &where);
+	expect(found == 0, "%s: the transfer's data found in %u page(s) of guest RAM, first 0x%llx",
+	       what, found, (unsigned long long)where);
+	kprintf("# %s: the device to 0x%llx, %u bytes: %s; canaries %s; target reads 0x%llx; data "
+		"%sfound in RAM\n",
+		what, (unsigned long long)target, DMA_LEN, dma_status_name(s),
+		bad ? "changed" : "intact", (unsigned long long)r, found ? "" : "not ");
+}
+
+static enum result pt_dma_past_ram_faults(void)
+{
+	struct edu e;
+	enum result r = need_edu(&e);
+
+	if (r != PASS)
+		return r;
+	/* The device's buffer: a fresh pattern, seen to come back. */
+	fill_random(dma_src, sizeof(dma_src));
+	if (!dma_round_trip(&e, 0, 0, DMA_LEN, "loading the device's buffer"))
+		return FAIL;
+	uint64_t tag = *(volatile uint64_t *)dma_src;
+
+	/* Past RAM: below edu's 28-bit reach (else it would cut the address
+	 * into the guest's RAM). Canaries: RAM's last 64 KiB, and where the
+	 * target lands modulo the RAM's size. */
+	const uint64_t m = boot->mem_size, target = m + MIB;
+	unsigned parts = 0;
+	if (target + PAGE <= EDU_DMA_LIMIT) {
+		uint64_t top = m - 64 * KIB > image_end() ? m - 64 * KIB : image_end();
+		dma_to_unmapped(&e, target, "past RAM", tag, top, m - top, HV_GUEST_LEGACY_END,
+				64 * KIB);
+		parts++;
+	} else {
+		kprintf("# past RAM: 0x%llx is beyond edu's 28-bit reach: not tried\n",
+			(unsigned long long)target);
+	}
+
+	/* The legacy hole: not mapped for the device either. Canaries: the
+	 * pages either side. */
+	dma_to_unmapped(&e, HV_GUEST_LEGACY_HOLE, "legacy hole", tag, HV_GUEST_LEGACY_HOLE - PAGE,
+			PAGE, HV_GUEST_LEGACY_END, PAGE);
+	parts++;
+
+	/* The guest and the device go on. */
+	fill_random(dma_src, sizeof(dma_src));
+	expect(dma_round_trip(&e, 0, 0, DMA_LEN, "own memory after the faults"),
+	       "the device's DMA into own memory failed after %u faulting transfers", parts);
+	return PASS;
+}
+
+/* ---- the MSI tests ------------------------------------------------------------------------- */
+
+static enum result need_msi(struct edu *e)
+{
+	enum result r = need_edu(e);
+
+	if (r != PASS)
+		return r;
+	if (!expect(e->msi, "00:%02x.0: no MSI capability", e->dev))
+		return FAIL;
+	lapic_enable();
+	return PASS;
+}
+
+static enum result pt_msi_vcpu0(void)
+{
+	struct edu e;
+	enum result r = need_msi(&e);
+
+	if (r != PASS)
+		return r;
+	msi_program(&e, boot->apic_id[0], VEC_PT_MSI0, false);
+	msi_describe(&e, "to vCPU 0");
+	irq_snapshot();
+	bool got = edu_raise(&e, 0, VEC_PT_MSI0, MSI_WAIT_US);
+	expect(got, "no MSI on vCPU 0 (APIC ID %u) vector 0x%x within 1 s (IRR word 0x%x)",
+	       boot->apic_id[0], VEC_PT_MSI0, irr_word(VEC_PT_MSI0));
+	expect(!got || irq_since(0, VEC_PT_MSI0) == 1, "%u interrupts on vector 0x%x from one raise",
+	       irq_since(0, VEC_PT_MSI0), VEC_PT_MSI0);
+	irq_others_since(0, VEC_PT_MSI0, "one MSI to vCPU 0");
+	return PASS;
+}
+
+static enum result pt_msi_migrates(void)
+{
+	struct edu e;
+
+	if (cpu_count() < 2)
+		return skip_because("one vCPU only");
+	enum result r = need_msi(&e);
+	if (r != PASS)
+		return r;
+	if (!ap_state[1].alive &&
+	    !expect(smp_start_ap(1), "vCPU 1 (APIC ID %u) not alive 1 s after INIT, SIPI, SIPI",
+		    boot->apic_id[1]))
+		return FAIL;
+
+	/* On vCPU 0 first... */
+	msi_program(&e, boot->apic_id[0], VEC_PT_MSI0, false);
+	irq_snapshot();
+	if (!expect(edu_raise(&e, 0, VEC_PT_MSI0, MSI_WAIT_US),
+		    "before the move: no MSI on vCPU 0 vector 0x%x within 1 s", VEC_PT_MSI0))
+		return FAIL;
+
+	/* ... then moved to vCPU 1 while on: the address and data rewritten. */
+	msi_program(&e, boot->apic_id[1], VEC_PT_MSI1, true);
+	msi_describe(&e, "moved to vCPU 1");
+	irq_snapshot();
+	bool got = edu_raise(&e, 1, VEC_PT_MSI1, MSI_WAIT_US);
+	expect(got, "no MSI on vCPU 1 (APIC ID %u) vector 0x%x within 1 s of the move",
+	       boot->apic_id[1], VEC_PT_MSI1);
+	expect(!got || irq_since(1, VEC_PT_MSI1) == 1, "%u interrupts on vector 0x%x from one raise",
+	       irq_since(1, VEC_PT_MSI1), VEC_PT_MSI1);
+	expect(irq_since(0, VEC_PT_MSI0) == 0, "vector 0x%x fired on vCPU 0 again after the move",
+	       VEC_PT_MSI0);
+	irq_others_since(1, VEC_PT_MSI1, "one MSI after the move");
+	return PASS;
+}
+
+static enum result pt_msi_foreign_refused(void)
+{
+	struct edu e;
+	enum result r = need_msi(&e);
+
+	if (r != PASS)
+		return r;
+	uint32_t foreign = 0;
+	while (foreign < 0xff && own_apic_id(foreign))
+		foreign++;
+	if (foreign == 0xff)
+		return skip_because("every APIC ID is the guest's");
+
+	/* Aimed at a CPU not ours: refused, nothing arrives here. */
+	msi_program(&e, foreign, VEC_PT_FOREIGN, false);
+	msi_describe(&e, "to a foreign CPU");
+	irq_snapshot();
+	edu_raise(&e, -1, 0, MSI_SILENCE_US);
+	unsigned bad = irq_others_since(-1, 0, "MSI aimed at a foreign CPU");
+	kprintf("# MSI aimed at APIC ID %u vector 0x%x: %u interrupt(s) on the guest's vCPUs in "
+		"200 ms\n",
+		foreign, VEC_PT_FOREIGN, bad);
+
+	/* The device recovers when aimed at vCPU 0 again. */
+	msi_program(&e, boot->apic_id[0], VEC_PT_MSI0, false);
+	irq_snapshot();
+	bool got = edu_raise(&e, 0, VEC_PT_MSI0, MSI_WAIT_US);
+	expect(got, "back on vCPU 0: no MSI on vector 0x%x within 1 s (IRR word 0x%x)", VEC_PT_MSI0,
+	       irr_word(VEC_PT_MSI0));
+	expect(!got || irq_since(0, VEC_PT_MSI0) == 1, "%u interrupts on vector 0x%x from one raise",
+	       irq_since(0, VEC_PT_MSI0), VEC_PT_MSI0);
+	irq_others_since(0, VEC_PT_MSI0, "back on vCPU 0");
+	for (unsigned c = 0; c < cpu_count(); c++)
+		expect(irq_unexpected(c) == 0,
+		       "vCPU %u took %u interrupts on vectors the guest does not use", c,
+		       irq_unexpected(c));
+	return PASS;
+}
+
+/* ---- pt_quarantine ----------------------------------------------------------------------- */
+
+enum probe { OWN_DMA_WORKS, OWN_DMA_BLOCKED, OWN_DMA_BROKEN };
+
+/* edu's buffer holds dma_src's first DMA_LEN bytes: copied to dma_dst
+ * (filled with SENTINEL first), do they arrive? */
+static enum probe probe_own_dma(const struct edu *e, const char **how)
+{
+	size_t first = 0;
+
+	fill(dma_dst, SENTINEL, sizeof(dma_dst));
+	enum dma_status s = edu_dma(e, gpa(dma_dst), DMA_LEN, true);
+	if (s == DMA_GONE) {
+		*how = "the BAR reads all-ones";
+		return OWN_DMA_BLOCKED;
+	}
+	if (s == DMA_TIMEOUT) {
+		*how = "the transfer never finished";
+		return OWN_DMA_BROKEN;
+	}
+	if (!differ(dma_src, dma_dst, DMA_LEN, &first)) {
+		*how = "the data arrived";
+		return OWN_DMA_WORKS;
+	}
+	if (!not_byte(dma_dst, SENTINEL, sizeof(dma_dst))) {
+		*how = "the data did not arrive";
+		return OWN_DMA_BLOCKED;
+	}
+	*how = "the data arrived in part or garbled";
+	return OWN_DMA_BROKEN;
+}
+
+/* vCPU `cpu` answers an IPI: it still runs. */
+static bool vcpu_answers(unsigned cpu)
+{
+	uint32_t back = irq_count[0][VEC_IPI_BACK];
+
+	irq_enable();
+	lapic_send_ipi(boot->apic_id[cpu], ICR_ASSERT | ICR_FIXED | VEC_IPI);
+	uint64_t d = deadline_us(MSI_WAIT_US);
+	while (irq_count[0][VEC_IPI_BACK] == back && !expired(d))
+		cpu_relax();
+	irq_disable();
+	return irq_count[0][VEC_IPI_BACK] != back;
+}
+
+static enum result pt_quarantine(void)
+{
+	struct edu e;
+	enum result r = need_edu(&e);
+	const char *how = "";
+
+	if (r != PASS)
+		return r;
+	const uint64_t target = boot->mem_size + MIB;
+	if (target + PAGE > EDU_DMA_LIMIT)
+		return skip_because("mem_size + 1 MiB is beyond edu's 28-bit reach");
+
+	/* Before: the device's DMA into own memory works. */
+	fill_random(dma_src, sizeof(dma_src));
+	if (!expect(dma_round_trip(&e, 0, 0, DMA_LEN, "before the storm"),
+		    "the device's DMA into own memory failed before the storm"))
+		return FAIL;
+
+	/* The storm: transfers past RAM, own memory tried every few. */
+	unsigned faults = 0;
+	enum probe p = OWN_DMA_WORKS;
+	while (faults < STORM_MAX && p == OWN_DMA_WORKS) {
+		for (unsigned k = 0; k < STORM_PROBE_EVERY; k++, faults++) {
+			enum dma_status s = edu_dma(&e, target, DMA_LEN, true);
+			if (s == DMA_GONE)
+				break;
+			if (!expect(s == DMA_DONE, "faulting transfer %u: %s", faults + 1,
+				    dma_status_name(s)))
+				return FAIL;
+		}
+		p = probe_own_dma(&e, &how);
+		kprintf("# after %u faulting transfers to 0x%llx: own memory: %s\n", faults,
+			(unsigned long long)target, how);
+	}
+	expect(p != OWN_DMA_WORKS,
+	       "the device's DMA into own memory still works after %u faulting transfers: not "
+	       "quarantined",
+	       faults);
+	expect(p != OWN_DMA_BROKEN, "own memory after the storm: %s", how);
+
+	/* Afterwards: fresh data does not make it through the device either. */
+	if (p == OWN_DMA_BLOCKED) {
+		fill_random(dma_src, sizeof(dma_src));
+		fill(dma_dst, SENTINEL, sizeof(dma_dst));
+		enum dma_status s1 = edu_dma(&e, gpa(dma_src), DMA_LEN, false);
+		enum dma_status s2 = edu_dma(&e, gpa(dma_dst), DMA_LEN, true);
+		size_t changed = not_byte(dma_dst, SENTINEL, sizeof(dma_dst));
+		expect(changed == 0, "after the quarantine, a copy through the device changed %llu "
+				     "bytes of own memory",
+		       (unsigned long long)changed);
+		kprintf("# after the quarantine: RAM to the device %s, back %s, %llu bytes arrived; "
+			"ID register 0x%08x, command 0x%04x\n",
+			dma_status_name(s1), dma_status_name(s2), (unsigned long long)changed,
+			mmio_read32(e.bar + EDU_REG_ID), pci_read16(e.dev, 0, PCI_COMMAND));
+	}
+
+	/* The guest keeps running: its vCPUs answer. */
+	lapic_enable();
+	for (unsigned c = 1; c < cpu_count(); c++)
+		if (ap_state[c].alive)
+			expect(vcpu_answers(c), "vCPU %u did not answer an IPI after the storm", c);
+	return PASS;
+}
+
+/* ---- the list -------------------------------------------------------------------------- */
+
+static const struct {
+	struct test test;
+	bool storm_only; /* only with "fault_storm" on the command line */
+} pt_tests[] = {
+	{ { "pt_pci_view", pt_pci_view }, false },
+	{ { "pt_dma_own_memory", pt_dma_own_memory }, false },
+	{ { "pt_dma_past_ram_faults", pt_dma_past_ram_faults }, false },
+	{ { "pt_msi_vcpu0", pt_msi_vcpu0 }, false },
+	{ { "pt_msi_migrates", pt_msi_migrates }, false },
+	{ { "pt_msi_foreign_refused", pt_msi_foreign_refused }, false },
+	{ { "pt_quarantine", pt_quarantine }, true },
+};
+
+unsigned pt_tests_select(const struct test **list, unsigned max)
+{
+	bool storm = fault_storm();
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(pt_tests) && n < max; i++)
+		if (!pt_tests[i].storm_only || storm)
+			list[n++] = &pt_tests[i].test;
+	return n;
+}
