@@ -1,5 +1,6 @@
-/* The test guest's run: the KTAP header, each test of tests.c in turn, the
- * summary, and the shutdown hypercall with the verdict. */
+/* The test guest's run: the KTAP header, each test of tests.c in turn (then
+ * those of passthrough.c when the guest has a PCI view), the summary, and
+ * the shutdown hypercall with the verdict. */
 #include "tests/guest/guest.h"
 
 const struct hv_guest_boot *boot = (const struct hv_guest_boot *)(uintptr_t)HV_GUEST_BOOT;
