@@ -72,10 +72,15 @@ static bool bench_timer_exits(void)
 
 void guest_bench(void)
 {
-	kprintf("KTAP version 1\n1..2\n");
+	bool device = boot->pci_ecam != 0;
+
+	kprintf("KTAP version 1\n1..%u\n", device ? 3 : 2);
 	bool a = bench_cpuid_exit();
 	kprintf("%s 1 guest_cpuid_exit\n", a ? "ok" : "not ok");
 	bool b = bench_timer_exits();
 	kprintf("%s 2 guest_timer_exits\n", b ? "ok" : "not ok");
-	guest_exit(!(a && b));
+	bool c = !device || pt_bench_device_interrupts();
+	if (device)
+		kprintf("%s 3 guest_device_irq\n", c ? "ok" : "not ok");
+	guest_exit(!(a && b && c));
 }

@@ -266,6 +266,8 @@ extern struct desc_ptr idt_ptr;
 
 /* Interrupts seen, per vCPU and vector (written by the handlers). */
 extern volatile uint32_t irq_count[HV_GUEST_MAX_CPUS][256];
+/* The TSC when each vCPU last entered an interrupt handler (benchmarks). */
+extern volatile uint64_t irq_last_tsc[HV_GUEST_MAX_CPUS];
 /* Sum of irq_count over the vectors the guest does not use. */
 uint32_t irq_unexpected(unsigned cpu);
 
@@ -355,5 +357,8 @@ __attribute__((noreturn)) void guest_fatal(const struct frame *f, unsigned cpu);
 
 /* The benchmarks of `make bench` instead of the tests (bench.c). */
 __attribute__((noreturn)) void guest_bench(void);
+/* With a passthrough edu: exits and latency per device interrupt
+ * (passthrough.c); false when there is none or it failed. */
+bool pt_bench_device_interrupts(void);
 
 #endif

@@ -4,6 +4,7 @@
 #include "tests/guest/guest.h"
 
 volatile uint32_t irq_count[HV_GUEST_MAX_CPUS][256];
+volatile uint64_t irq_last_tsc[HV_GUEST_MAX_CPUS];
 
 void lapic_enable(void)
 {
@@ -104,6 +105,7 @@ void isr_dispatch(struct frame *f)
 
 	if (v < 32)
 		guest_fatal(f, cpu);
+	irq_last_tsc[cpu] = rdtsc();
 	irq_count[cpu][v]++;
 	if (v == VEC_SPURIOUS)
 		return; /* no EOI for a spurious interrupt */
