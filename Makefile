@@ -97,6 +97,7 @@ $(UNIT_DIR)/test_insn_decode: arch/x86/insn_decode.c arch/x86/insn_decode.h
 $(UNIT_DIR)/test_guest_walk: arch/x86/guest_walk.c arch/x86/guest_walk.h arch/x86/pt.c arch/x86/pt.h
 $(UNIT_DIR)/test_elf: hv/elf.c hv/elf.h hv/guest_abi.h
 $(UNIT_DIR)/test_vpci: hv/vpci.c hv/vpci.h
+$(UNIT_DIR)/test_vmsix: hv/vmsix.c hv/vmsix.h
 
 $(UNIT_DIR)/%: tests/unit/%.c $(UNIT_COMMON) | deps
 	@mkdir -p $(dir $@)

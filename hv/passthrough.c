@@ -201,8 +201,9 @@ int passthrough_assign(struct passthrough *pt, struct guest *g, const pci_sbdf_t
 		       unsigned n)
 {
 	memset(pt, 0, sizeof(*pt));
-	pt->view_ops = (struct vpci_ops){ view_read32, view_write16, view_write32,
-					  view_msi_update, g };
+	pt->view_ops = (struct vpci_ops){ .read32 = view_read32, .write16 = view_write16,
+					  .write32 = view_write32, .msi_update = view_msi_update,
+					  .ctx = g };
 	vpci_init(&pt->view, &pt->view_ops, g->name);
 	for (unsigned i = 0; i < n; i++) {
 		struct pci_bdf bdf = { (uint16_t)(list[i] >> 16), (uint8_t)(list[i] >> 8),

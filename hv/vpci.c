@@ -29,6 +29,7 @@
 #define REG_ROM            0x30
 #define REG_INTERRUPT      0x3c        /* line 7:0, pin 15:8, Min_Gnt, Max_Lat */
 #define MSIX_CAP_LEN       12          /* PCIe 6.0, 7.7.2 */
+#define MSIX_CTL_GUEST     (PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL)
 
 #define VPCI_LOG_BUDGET    16
 
@@ -339,6 +340,13 @@ static uint32_t msi_read(const struct vpci *v, const struct vpci_dev *d, unsigne
 	return 0;
 }
 
+/* The guest's bits of MSI-X's Message Control (the rest is the device's). */
+static uint16_t msix_guest_control(const struct vpci_dev *d)
+{
+	return (uint16_t)((d->msix_enabled ? PCI_MSIX_FLAGS_ENABLE : 0) |
+			  (d->msix_function_masked ? PCI_MSIX_FLAGS_MASKALL : 0));
+}
+
 static uint32_t bar_read(const struct vpci_bar *b)
 {
 	if (b->kind == VPCI_BAR_NONE)
@@ -381,7 +389,8 @@ static uint32_t dev_read(const struct vpci *v, const struct vpci_dev *d, unsigne
 	if (in_cap(d->msix_cap, MSIX_CAP_LEN, reg)) {
 		p = phys_rd32(v, d, reg);
 		if (reg == d->msix_cap)
-			p = (p & 0xffff00ffu) | (uint32_t)d->msix_next << 8;
+			p = (p & ~(0xff00u | MSIX_CTL_GUEST << 16)) | (uint32_t)d->msix_next << 8 |
+			    (uint32_t)msix_guest_control(d) << 16;
 		return p;
 	}
 	return 0; /* CardBus CIS, ROM BAR, reserved, hidden capabilities */
@@ -471,6 +480,29 @@ static void msi_write(struct vpci *v, struct vpci_dev *d, unsigned r, uint32_t v
 		v->stats.msi_refused++;
 }
 
+/* r: the dword's offset in the MSI-X capability. Only Message Control's
+ * upper byte holds writable bits (Enable, Function Mask); a write that
+ * misses it reached only read-only registers. */
+static void msix_write(struct vpci *v, struct vpci_dev *d, unsigned r, uint32_t val,
+		       uint32_t bytes)
+{
+	if (r != 0 || !(bytes & 0xff000000u)) {
+		v->stats.msix_ignored++;
+		vpci_warn(v, "00:%02x.0 MSI-X write at %#x ignored: read-only", slot_of(v, d) + 1,
+			  d->msix_cap + r);
+		return;
+	}
+	uint16_t ctl = (uint16_t)(val >> 16);
+	bool enable = ctl & PCI_MSIX_FLAGS_ENABLE, masked = ctl & PCI_MSIX_FLAGS_MASKALL;
+	if (enable == d->msix_enabled && masked == d->msix_function_masked)
+		return;
+	d->msix_enabled = enable;
+	d->msix_function_masked = masked;
+	if (v->ops->msix_control &&
+	    v->ops->msix_control(v->ops->ctx, slot_of(v, d), enable, masked) < 0)
+		v->stats.msix_refused++;
+}
+
 static void bar_write(struct vpci *v, struct vpci_dev *d, unsigned i, uint32_t val,
 		      uint32_t bytes)
 {
@@ -539,9 +571,7 @@ static void dev_write(struct vpci *v, struct vpci_dev *d, unsigned reg, uint32_t
 	} else if (in_cap(d->msi_cap, d->msi_len, reg)) {
 		msi_write(v, d, reg - d->msi_cap, val, bytes);
 	} else if (in_cap(d->msix_cap, MSIX_CAP_LEN, reg)) {
-		/* Not emulated yet: enabling MSI-X would need its table trapped. */
-		v->stats.msix_ignored++;
-		vpci_warn(v, "00:%02x.0 MSI-X write at %#x ignored", slot_of(v, d) + 1, reg);
+		msix_write(v, d, reg - d->msix_cap, val, bytes);
 	} else {
 		v->stats.ignored++;
 	}

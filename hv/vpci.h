@@ -38,8 +38,15 @@
  *    writes the physical capability (address, data, control nor mask):
  *    the hypervisor validates the message, writes the IRTE and programs
  *    the device. Pending bits read through from the device.
- *  - MSI-X: shown read-only (the physical registers); writes ignored and
- *    counted.
+ *  - MSI-X (PCIe 6.0 7.7.2): the physical registers, except Message
+ *    Control's MSI-X Enable (bit 15) and Function Mask (bit 14), which are
+ *    the guest's: they read back what it wrote (both 0 at first), and each
+ *    write that changes them calls ops->msix_control(); vpci never writes
+ *    the physical capability (the hypervisor does, keeping vectors masked
+ *    until they are routed: hv/vmsix.h emulates the table). Table Size,
+ *    the Table and PBA Offset/BIR registers are read-only: writes that
+ *    reach no writable bit (those not touching Message Control's upper
+ *    byte) are ignored and counted.
  *
  * Pure: config space is reached through struct vpci_ops, so the unit tests
  * run it over a fake. Not thread-safe: the caller serialises every call on
@@ -93,6 +100,13 @@ struct vpci_ops {
 	 * 0, or a negative errno when refused (counted in stats.msi_refused; the
 	 * callee logs why). Called with the caller's serialisation held. */
 	int (*msi_update)(void *ctx, unsigned slot, const struct vpci_msi_state *s);
+	/* The guest changed slot's MSI-X Enable or Function Mask (both given):
+	 * bring the device's entries and its physical Message Control in line
+	 * (hv/vmsix.h: vmsix_control()). Returns 0, or a negative errno
+	 * (counted in stats.msix_refused). May be NULL: the guest's bits are
+	 * kept and shown, nothing is called. Called with the caller's
+	 * serialisation held. */
+	int (*msix_control)(void *ctx, unsigned slot, bool enable, bool function_mask);
 	void *ctx;
 };
 
@@ -122,13 +136,16 @@ struct vpci_dev {
 	uint8_t msi_cap, msi_next; /* offsets, 0 when absent / last */
 	uint8_t msi_len;           /* bytes of the capability (6.8.1) */
 	uint8_t msix_cap, msix_next;
+	bool msix_enabled;         /* the guest's MSI-X Enable */
+	bool msix_function_masked; /* the guest's Function Mask */
 	uint8_t intr_line;         /* scratch: Interrupt Line is the OS's */
 	struct vpci_msi_state msi;
 };
 
 struct vpci_stats {
 	unsigned bar_refused;      /* BAR writes other than all-ones or the address */
-	unsigned msix_ignored;     /* writes to the MSI-X capability */
+	unsigned msix_ignored;     /* writes to MSI-X's read-only registers */
+	unsigned msix_refused;     /* msix_control() failures */
 	unsigned msi_refused;      /* msi_update() failures */
 	unsigned ignored;          /* other writes dropped (hidden registers, absent BDFs) */
 };

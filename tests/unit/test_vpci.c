@@ -55,6 +55,12 @@ static struct {
 	unsigned msi_slot[MAX_MSI_CALLS];
 	struct vpci_msi_state msi[MAX_MSI_CALLS];
 	int msi_rc;
+	unsigned msix_calls;
+	struct {
+		unsigned slot;
+		bool enable, function_mask;
+	} msix[MAX_MSI_CALLS];
+	int msix_rc;
 } fake;
 
 static bool bdf_eq(struct pci_bdf a, struct pci_bdf b)
@@ -140,7 +146,18 @@ static int msi_update(void *ctx, unsigned slot, const struct vpci_msi_state *s)
 	return fake.msi_rc;
 }
 
-static const struct vpci_ops ops = { cfg_read32, cfg_write16, cfg_write32, msi_update, &fake };
+static int msix_control(void *ctx, unsigned slot, bool enable, bool function_mask)
+{
+	assert_ptr_equal(ctx, &fake);
+	assert_true(fake.msix_calls < MAX_MSI_CALLS);
+	fake.msix[fake.msix_calls].slot = slot;
+	fake.msix[fake.msix_calls].enable = enable;
+	fake.msix[fake.msix_calls++].function_mask = function_mask;
+	return fake.msix_rc;
+}
+
+static const struct vpci_ops ops = { cfg_read32, cfg_write16, cfg_write32, msi_update,
+				     msix_control, &fake };
 
 static struct fake_fn *fn_new(uint8_t bus, uint8_t dev, uint8_t fn, uint32_t id, uint32_t class_rev)
 {
@@ -927,7 +944,17 @@ static void msi_refused(void **state)
 	assert_int_equal(fake.n, 0);
 }
 
-/* MSI-X: the physical registers shown, writes dropped and counted. */
+static void expect_msix(unsigned call, unsigned slot, bool enable, bool function_mask)
+{
+	assert_true(call < fake.msix_calls);
+	assert_int_equal(fake.msix[call].slot, slot);
+	assert_int_equal(fake.msix[call].enable, enable);
+	assert_int_equal(fake.msix[call].function_mask, function_mask);
+}
+
+/* MSI-X: the physical registers shown, except Enable and Function Mask,
+ * which are the guest's; the rest is read-only, its writes dropped and
+ * counted. The physical capability is never written. */
 static void msix_read_only(void **state)
 {
 	(void)state;
@@ -935,14 +962,86 @@ static void msix_read_only(void **state)
 	assert_int_equal(rd(2, 0xb4, 4), 0x00002003);
 	assert_int_equal(rd(2, 0xb8, 4), 0x00003003);
 	log_stub_reset();
-	wr(2, 0xb2, 2, 0x8000);
 	wr(2, 0xb4, 4, 0);
-	assert_int_equal(v.stats.msix_ignored, 2);
-	assert_int_equal(log_stub_count[LOG_WARN], 2);
+	wr(2, 0xb8, 4, 0x1000);
+	wr(2, 0xb0, 2, 0xffff);   /* ID and next */
+	wr(2, 0xb2, 1, 0xff);     /* Table Size's low byte */
+	assert_int_equal(v.stats.msix_ignored, 4);
+	assert_int_equal(log_stub_count[LOG_WARN], 4);
 	assert_non_null(strstr(log_stub_last, "MSI-X"));
 	assert_int_equal(rd(2, 0xb0, 4), 0x00070011);
+	assert_int_equal(rd(2, 0xb4, 4), 0x00002003);
+	assert_int_equal(rd(2, 0xb8, 4), 0x00003003);
+	/* Table Size stays the device's whatever the guest writes with the
+	 * control bits. */
+	wr(2, 0xb2, 2, 0x07ff);
+	assert_int_equal(rd(2, 0xb2, 2), 0x0007);
 	assert_int_equal(fake.n, 0);
 	assert_int_equal(fake.msi_calls, 0);
+	assert_int_equal(fake.msix_calls, 0);
+}
+
+/* Linux's sequence (msix_capability_init): Enable with Function Mask,
+ * the table programmed, Function Mask cleared; later disabled. Each
+ * change is one msix_control() with both bits; the device's control is
+ * never written; the guest reads back its bits over the device's. */
+static void msix_control_linux_like(void **state)
+{
+	(void)state;
+	B->cfg[0xb3] = 0x00;
+	wr(2, 0xb2, 2, 0xc000);
+	assert_int_equal(fake.msix_calls, 1);
+	expect_msix(0, 1, true, true);
+	assert_int_equal(rd(2, 0xb0, 4), 0xc0070011);
+	assert_int_equal(rd(2, 0xb3, 1), 0xc0);
+	wr(2, 0xb2, 2, 0x8000);
+	expect_msix(1, 1, true, false);
+	assert_int_equal(rd(2, 0xb2, 2), 0x8007);
+	/* Rewriting the same bits calls nothing. */
+	wr(2, 0xb2, 2, 0x8000);
+	cf8_wr(0, 2, 0, 0xb2, 2, 0x8007);
+	assert_int_equal(fake.msix_calls, 2);
+	/* A dword write of the header works too (ID, next, Table Size are
+	 * read-only lanes); a byte write of the upper control byte too. */
+	wr(2, 0xb0, 4, 0x40001234);
+	expect_msix(2, 1, false, true);
+	assert_int_equal(rd(2, 0xb0, 4), 0x40070011);
+	cf8_wr(0, 2, 0, 0xb3, 1, 0x00);
+	expect_msix(3, 1, false, false);
+	assert_int_equal(rd(2, 0xb0, 4), 0x00070011);
+	assert_int_equal(fake.msix_calls, 4);
+	assert_int_equal(v.stats.msix_ignored, 0);
+	assert_int_equal(fake.n, 0);
+	assert_int_equal(fake.msi_calls, 0);
+}
+
+/* The device's own Enable and Function Mask (as the hypervisor sets them)
+ * do not show through; a refused change is counted, the guest still reads
+ * what it wrote (as for MSI); without the callback the bits are kept. */
+static void msix_control_physical_hidden(void **state)
+{
+	(void)state;
+	B->cfg[0xb3] = 0xc0; /* the hypervisor holds the function masked */
+	assert_int_equal(rd(2, 0xb0, 4), 0x00070011);
+	fake.msix_rc = -EPERM;
+	wr(2, 0xb3, 1, 0x80);
+	assert_int_equal(v.stats.msix_refused, 1);
+	expect_msix(0, 1, true, false);
+	assert_int_equal(rd(2, 0xb0, 4), 0x80070011);
+	assert_int_equal(fake.n, 0);
+
+	struct vpci_ops bare = ops;
+	bare.msix_control = NULL;
+	struct vpci w;
+	vpci_init(&w, &bare, "beta");
+	assert_int_equal(vpci_add_device(&w, B->bdf), 0);
+	fake.n = 0;
+	uint32_t val = 0xc000;
+	assert_int_equal(vpci_ecam_write(&w, (1u << 15) | 0xb2, 2, val), 0);
+	assert_int_equal(vpci_ecam_read(&w, (1u << 15) | 0xb0, 4, &val), 0);
+	assert_int_equal(val, 0xc0070011);
+	assert_int_equal(fake.msix_calls, 1);
+	assert_int_equal(fake.n, 0);
 }
 
 /* ---- the rest of the header -------------------------------------------------------- */
@@ -1092,6 +1191,8 @@ int main(void)
 		cmocka_unit_test_setup(msi_mask_bits_limited, setup),
 		cmocka_unit_test_setup(msi_refused, setup),
 		cmocka_unit_test_setup(msix_read_only, setup),
+		cmocka_unit_test_setup(msix_control_linux_like, setup),
+		cmocka_unit_test_setup(msix_control_physical_hidden, setup),
 		cmocka_unit_test_setup(header_rest, setup),
 		cmocka_unit_test_setup(subdword_reads, setup),
 		cmocka_unit_test_setup(subdword_writes, setup),
