@@ -241,14 +241,35 @@ struct pt_device *passthrough_device(struct passthrough *pt, const struct pci_fu
  * IRTE per vector and a remappable message in the device. What it may not
  * have (another's CPU, a delivery mode other than fixed or lowest
  * priority) leaves the device's MSI off. */
-static int msi_update(struct guest *g, struct pt_device *dev, bool enabled, uint64_t addr,
-		      uint32_t data, unsigned vectors)
+struct guest_vcpu *passthrough_msi_target(struct guest *g, const struct pt_device *dev,
+					   uint64_t addr, uint32_t data, unsigned vectors,
+					   uint8_t *vector)
 {
 	struct msi_compat m;
 	char name[16];
-	int err;
 
 	name_of(dev->fn, name);
+	if (msi_compat_decode(addr, data, &m) || m.dest_logical ||
+	    !irte_dlm_allowed_for_device_msi(m.dlm) || (m.vector & (vectors - 1)) ||
+	    m.vector < 32) {
+		log_warn("guest %s: %s: MSI %#llx/%#x refused (format, delivery mode or vector); "
+			 "the device stays masked\n", g->name, name, (unsigned long long)addr, data);
+		return NULL;
+	}
+	struct guest_vcpu *target = guest_vcpu_of_apic_id(g, m.dest);
+	if (!target)
+		log_warn("guest %s: %s: MSI to APIC ID %u refused: not one of the guest's CPUs; "
+			 "the device stays masked\n", g->name, name, m.dest);
+	*vector = m.vector;
+	return target;
+}
+
+static int msi_update(struct guest *g, struct pt_device *dev, bool enabled, uint64_t addr,
+		      uint32_t data, unsigned vectors)
+{
+	uint8_t vector;
+	int err;
+
 	if (!enabled) {
 		device_msi_disable(dev->fn);
 		for (unsigned i = 0; dev->has_route && i < dev->route.count; i++)
@@ -256,21 +277,10 @@ static int msi_update(struct guest *g, struct pt_device *dev, bool enabled, uint
 		dev->msi_on = false;
 		return 0;
 	}
-	if (!dev->has_route)
+	if (!dev->has_route || vectors > dev->route.count)
 		return -ENODEV;
-	if (msi_compat_decode(addr, data, &m) || m.dest_logical ||
-	    !irte_dlm_allowed_for_device_msi(m.dlm) || vectors > dev->route.count ||
-	    (m.vector & (vectors - 1)) || m.vector < 32) {
-		log_warn("guest %s: %s: MSI %#llx/%#x refused (format, delivery mode or vector); "
-			 "the device stays masked\n", g->name, name, (unsigned long long)addr, data);
-		device_msi_disable(dev->fn);
-		dev->msi_on = false;
-		return -EINVAL;
-	}
-	struct guest_vcpu *target = guest_vcpu_of_apic_id(g, m.dest);
+	struct guest_vcpu *target = passthrough_msi_target(g, dev, addr, data, vectors, &vector);
 	if (!target) {
-		log_warn("guest %s: %s: MSI to APIC ID %u refused: not one of the guest's CPUs; "
-			 "the device stays masked\n", g->name, name, m.dest);
 		device_msi_disable(dev->fn);
 		dev->msi_on = false;
 		return -EPERM;
@@ -278,7 +288,7 @@ static int msi_update(struct guest *g, struct pt_device *dev, bool enabled, uint
 	/* A live entry is retargeted in place: the device's message does not
 	 * change, the interrupt migrates with one IRTE write. */
 	for (unsigned i = 0; i < vectors; i++)
-		if ((err = irq_route_set(&dev->route, i, target->apic_id, (uint8_t)(m.vector + i))))
+		if ((err = irq_route_set(&dev->route, i, target->apic_id, (uint8_t)(vector + i))))
 			return err;
 	if (!dev->msi_on || dev->msi_vectors_on != vectors) {
 		uint32_t raddr, rdata;

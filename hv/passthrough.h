@@ -52,6 +52,13 @@ void passthrough_ecam_access(struct guest *g, uint64_t offset, bool write, unsig
 bool passthrough_port_access(struct guest *g, uint16_t port, bool in, unsigned size,
 			     uint32_t *value);
 
+/* The vCPU a guest's compatibility-format message (`vectors` of them from
+ * `vector`) may go to: one of its own, fixed or lowest-priority delivery,
+ * vectors from 32 and aligned; NULL (logged) otherwise. */
+struct guest_vcpu *passthrough_msi_target(struct guest *g, const struct pt_device *dev,
+					   uint64_t addr, uint32_t data, unsigned vectors,
+					   uint8_t *vector);
+
 /* After the guest stopped: MSIs off, bus mastering off, parked in the
  * blocking domain, IRTEs freed. */
 void passthrough_release(struct passthrough *pt, struct guest *g);
