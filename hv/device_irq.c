@@ -53,3 +53,9 @@ int device_msi_set_mask(const struct pci_function *f, uint32_t mask, unsigned ve
 		err = (mask >> i) & 1 ? pci_msi_mask(&m, i) : pci_msi_unmask(&m, i);
 	return err;
 }
+
+void device_msix_handle(const struct pci_function *f, uint64_t table, struct pci_msix *x)
+{
+	*x = (struct pci_msix){ &ecam_cfg, f->bdf, f->msix_cap,
+				mmio32_direct((void *)(uintptr_t)table) };
+}

@@ -73,7 +73,7 @@ static void handle_io(struct guest_vcpu *gv, const struct vcpu_exit *e)
 
 /* ---- MMIO --------------------------------------------------------------- */
 
-enum mmio_region { MMIO_UNCLAIMED, MMIO_LAPIC, MMIO_PCI_ECAM };
+enum mmio_region { MMIO_UNCLAIMED, MMIO_LAPIC, MMIO_PCI_ECAM, MMIO_MSIX };
 
 struct mmio_access {
 	struct guest_vcpu *gv;
@@ -82,12 +82,14 @@ struct mmio_access {
 	bool bad; /* an access the device model cannot take */
 };
 
-static enum mmio_region region_of(const struct guest *g, uint64_t gpa)
+static enum mmio_region region_of(struct guest *g, uint64_t gpa)
 {
 	if (gpa >= XAPIC_BASE && gpa < XAPIC_BASE + XAPIC_SIZE)
 		return MMIO_LAPIC;
 	if (g->pt.count && gpa >= GUEST_PCI_ECAM && gpa < GUEST_PCI_ECAM + GUEST_PCI_ECAM_SIZE)
 		return MMIO_PCI_ECAM;
+	if (g->pt.count && passthrough_msix_owns(g, gpa))
+		return MMIO_MSIX;
 	return MMIO_UNCLAIMED;
 }
 
@@ -96,6 +98,11 @@ static uint64_t mmio_read(void *ctx, unsigned size)
 	struct mmio_access *a = ctx;
 	uint32_t v = ~0u;
 
+	if (a->region == MMIO_MSIX) {
+		uint64_t v64 = ~0ull;
+		passthrough_msix_access(a->gv->guest, a->gpa, false, size, &v64);
+		return v64;
+	}
 	if (a->region == MMIO_PCI_ECAM) {
 		if (size > 4)
 			return ~0ull; /* config space is 1, 2 or 4 bytes at a time */
@@ -117,6 +124,10 @@ static void mmio_write(void *ctx, unsigned size, uint64_t v)
 	struct mmio_access *a = ctx;
 	uint32_t v32 = (uint32_t)v;
 
+	if (a->region == MMIO_MSIX) {
+		passthrough_msix_access(a->gv->guest, a->gpa, true, size, &v);
+		return;
+	}
 	if (a->region == MMIO_PCI_ECAM) {
 		passthrough_ecam_access(a->gv->guest, a->gpa - GUEST_PCI_ECAM, true, size, &v32);
 		return;

@@ -92,23 +92,40 @@ static struct vtd_domain *domain_for(struct passthrough *pt, struct guest *g,
  * as the view sized them: mapped GPA = HPA in the guest's nested table, so
  * device MMIO runs without exits. I/O BARs are not passed through: every
  * port exits, and the guest's reads of them float high. */
-static int map_bars(struct guest *g, const struct vpci_dev *vd)
+static int map_range(struct guest *g, uint64_t start, uint64_t size)
+{
+	uint64_t end = (start + size + 0xfff) & ~0xfffull;
+
+	start &= ~0xfffull;
+	if (start < g->mem_size ||
+	    (start < GUEST_PCI_ECAM + GUEST_PCI_ECAM_SIZE && end > GUEST_PCI_ECAM)) {
+		log_err("passthrough: guest %s: BAR at %#llx overlaps its RAM or PCI window\n",
+			g->name, (unsigned long long)start);
+		return -EINVAL;
+	}
+	return pt_map(&g->npt, start, start, end - start, vcpu_npt_ram_flags());
+}
+
+/* The MSI-X table and PBA pages are left out: they trap. */
+static int map_bars(struct guest *g, const struct pt_device *dev, const struct vpci_dev *vd)
 {
 	for (unsigned i = 0; i < VPCI_BARS; i++) {
 		const struct vpci_bar *bar = &vd->bar[i];
 		if (bar->kind != VPCI_BAR_MEM32 && bar->kind != VPCI_BAR_MEM64)
 			continue;
-		uint64_t start = bar->addr & ~0xfffull;
-		uint64_t end = (bar->addr + bar->size + 0xfff) & ~0xfffull;
 		if (!bar->addr)
 			continue; /* firmware left it unassigned */
-		if (start < g->mem_size || (start < GUEST_PCI_ECAM + GUEST_PCI_ECAM_SIZE &&
-					    end > GUEST_PCI_ECAM)) {
-			log_err("passthrough: guest %s: BAR at %#llx overlaps its RAM or PCI window\n",
-				g->name, (unsigned long long)bar->addr);
-			return -EINVAL;
+		if (dev->has_msix) {
+			struct vmsix_range r[VMSIX_MAP_RANGES_MAX];
+			unsigned n = vmsix_map_ranges(&dev->msix, i, r);
+			for (unsigned k = 0; k < n; k++) {
+				int err = map_range(g, bar->addr + r[k].offset, r[k].size);
+				if (err)
+					return err;
+			}
+			continue;
 		}
-		int err = pt_map(&g->npt, start, start, end - start, vcpu_npt_ram_flags());
+		int err = map_range(g, bar->addr, bar->size);
 		if (err)
 			return err;
 	}
@@ -123,6 +140,7 @@ static int assign_one(struct passthrough *pt, struct guest *g, const struct pci_
 
 	memset(dev, 0, sizeof(*dev));
 	dev->fn = f;
+	dev->guest = g;
 	name_of(f, name);
 	/* Detached from the host: no DMA until the guest enables it, no INTx
 	 * ever (guests get MSIs only). */
@@ -143,7 +161,11 @@ static int assign_one(struct passthrough *pt, struct guest *g, const struct pci_
 		log_err("passthrough: %s cannot be shown to guest %s (%d)\n", name, g->name, slot);
 		return slot < 0 ? slot : -EINVAL;
 	}
-	if ((err = map_bars(g, &pt->view.dev[slot])))
+	if (f->msix_cap && (err = passthrough_msix_setup(g, dev, &pt->view.dev[slot]))) {
+		log_err("passthrough: %s: MSI-X cannot be emulated (%d)\n", name, err);
+		return err;
+	}
+	if ((err = map_bars(g, dev, &pt->view.dev[slot])))
 		return err;
 	iommu_set_owner(f->alias[f->alias_count - 1], g->name);
 	if (f->msi_cap) {
@@ -179,6 +201,14 @@ static int view_msi_update(void *ctx, unsigned slot, const struct vpci_msi_state
 	return err;
 }
 
+static int view_msix_control(void *ctx, unsigned slot, bool enable, bool function_mask)
+{
+	struct guest *g = ctx;
+
+	return slot < g->pt.count ?
+		passthrough_msix_control(&g->pt.dev[slot], enable, function_mask) : -EINVAL;
+}
+
 static uint32_t view_read32(void *ctx, struct pci_bdf d, uint16_t off)
 {
 	(void)ctx;
@@ -203,7 +233,7 @@ int passthrough_assign(struct passthrough *pt, struct guest *g, const pci_sbdf_t
 	memset(pt, 0, sizeof(*pt));
 	pt->view_ops = (struct vpci_ops){ .read32 = view_read32, .write16 = view_write16,
 					  .write32 = view_write32, .msi_update = view_msi_update,
-					  .ctx = g };
+					  .msix_control = view_msix_control, .ctx = g };
 	vpci_init(&pt->view, &pt->view_ops, g->name);
 	for (unsigned i = 0; i < n; i++) {
 		struct pci_bdf bdf = { (uint16_t)(list[i] >> 16), (uint8_t)(list[i] >> 8),
@@ -331,6 +361,7 @@ void passthrough_release(struct passthrough *pt, struct guest *g)
 	for (unsigned i = 0; i < pt->count; i++) {
 		struct pt_device *dev = &pt->dev[i];
 		device_msi_disable(dev->fn);
+		passthrough_msix_release(dev);
 		int err = dev->quarantined ? 0 : iommu_quarantine_function(dev->domain, dev->fn);
 		dev->quarantined = true;
 		if (dev->has_route && irq_route_free(&dev->route) == 0)

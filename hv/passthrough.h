@@ -7,9 +7,11 @@
 #include <stdint.h>
 
 #include "arch/x86/pci_enum.h"
+#include "arch/x86/pci_msi.h"
 #include "hv/config.h"
 #include "arch/x86/spinlock.h"
 #include "hv/irq_route.h"
+#include "hv/vmsix.h"
 #include "hv/vpci.h"
 #include "iommu/vtd_domain.h"
 
@@ -17,6 +19,7 @@ struct guest;
 
 struct pt_device {
 	const struct pci_function *fn;
+	struct guest *guest;
 	struct vtd_domain *domain;  /* shared by functions with one requester ID */
 	struct irq_route route;     /* its MSI vectors' IRTEs */
 	bool has_route;
@@ -24,6 +27,13 @@ struct pt_device {
 	bool msi_on;                /* programmed in remappable format */
 	unsigned msi_vectors_on;
 	bool quarantined;           /* kept faulting: blocked for good */
+	/* MSI-X (hv/passthrough_msix.c): the guest's virtual table, the
+	 * physical one, IRTEs for up to 32 entries, those programmed. */
+	bool has_msix;
+	struct vmsix msix;
+	struct pci_msix msix_hw;
+	struct irq_route msix_route;
+	uint32_t msix_programmed;
 };
 
 struct passthrough {
@@ -58,6 +68,18 @@ bool passthrough_port_access(struct guest *g, uint16_t port, bool in, unsigned s
 struct guest_vcpu *passthrough_msi_target(struct guest *g, const struct pt_device *dev,
 					   uint64_t addr, uint32_t data, unsigned vectors,
 					   uint8_t *vector);
+
+/* MSI-X: the virtual table set up from `vd` (the view's BARs), IRTEs
+ * reserved, the physical table masked and off. */
+int passthrough_msix_setup(struct guest *g, struct pt_device *dev, const struct vpci_dev *vd);
+/* The guest's MSI-X Enable and Function Mask (from its view). */
+int passthrough_msix_control(struct pt_device *dev, bool enable, bool function_mask);
+/* Whether gpa is on a trapped MSI-X table or PBA page of g's devices. */
+bool passthrough_msix_owns(struct guest *g, uint64_t gpa);
+/* A guest access to such a page; -ENOENT when gpa is on none. */
+int passthrough_msix_access(struct guest *g, uint64_t gpa, bool write, unsigned size,
+			    uint64_t *value);
+void passthrough_msix_release(struct pt_device *dev);
 
 /* After the guest stopped: MSIs off, bus mastering off, parked in the
  * blocking domain, IRTEs freed. */
