@@ -3,25 +3,8 @@
 
 #include <errno.h>
 
-static uint32_t cfg_read32(void *ctx, struct pci_bdf d, uint16_t off)
-{
-	(void)ctx;
-	return pci_read32(d, off);
-}
-
-static void cfg_write16(void *ctx, struct pci_bdf d, uint16_t off, uint16_t value)
-{
-	(void)ctx;
-	pci_write16(d, off, value);
-}
-
-static void cfg_write32(void *ctx, struct pci_bdf d, uint16_t off, uint32_t value)
-{
-	(void)ctx;
-	pci_write32(d, off, value);
-}
-
-static const struct pci_msi_cfg_ops ecam_cfg = { cfg_read32, cfg_write16, cfg_write32, NULL };
+static const struct pci_msi_cfg_ops ecam_cfg = { pci_cfg_read32, pci_cfg_write16,
+						 pci_cfg_write32, NULL };
 
 int device_msi_enable(const struct pci_function *f, uint32_t addr_lo, uint32_t data,
 		      unsigned nvec)

@@ -209,30 +209,12 @@ static int view_msix_control(void *ctx, unsigned slot, bool enable, bool functio
 		passthrough_msix_control(&g->pt.dev[slot], enable, function_mask) : -EINVAL;
 }
 
-static uint32_t view_read32(void *ctx, struct pci_bdf d, uint16_t off)
-{
-	(void)ctx;
-	return pci_read32(d, off);
-}
-
-static void view_write16(void *ctx, struct pci_bdf d, uint16_t off, uint16_t value)
-{
-	(void)ctx;
-	pci_write16(d, off, value);
-}
-
-static void view_write32(void *ctx, struct pci_bdf d, uint16_t off, uint32_t value)
-{
-	(void)ctx;
-	pci_write32(d, off, value);
-}
-
 int passthrough_assign(struct passthrough *pt, struct guest *g, const pci_sbdf_t *list,
 		       unsigned n)
 {
 	memset(pt, 0, sizeof(*pt));
-	pt->view_ops = (struct vpci_ops){ .read32 = view_read32, .write16 = view_write16,
-					  .write32 = view_write32, .msi_update = view_msi_update,
+	pt->view_ops = (struct vpci_ops){ .read32 = pci_cfg_read32, .write16 = pci_cfg_write16,
+					  .write32 = pci_cfg_write32, .msi_update = view_msi_update,
 					  .msix_control = view_msix_control, .ctx = g };
 	vpci_init(&pt->view, &pt->view_ops, g->name);
 	for (unsigned i = 0; i < n; i++) {

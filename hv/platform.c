@@ -47,21 +47,9 @@ bool platform_has_vtd(void)
 	return platform.dmar && !platform.dmar->refused;
 }
 
-static uint32_t ecam_read32(void *ctx, struct pci_bdf d, uint16_t off)
-{
-	(void)ctx;
-	return pci_read32(d, off);
-}
-
-static void ecam_write16(void *ctx, struct pci_bdf d, uint16_t off, uint16_t value)
-{
-	(void)ctx;
-	pci_write16(d, off, value);
-}
-
 void platform_enumerate_pci(void)
 {
-	static const struct pci_config_ops ecam_ops = { ecam_read32, ecam_write16, NULL };
+	static const struct pci_config_ops ecam_ops = { pci_cfg_read32, pci_cfg_write16, NULL };
 	struct platform *p = &platform;
 
 	if (!pci_available())

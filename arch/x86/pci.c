@@ -52,6 +52,24 @@ void pci_write32(struct pci_bdf d, uint16_t off, uint32_t value)
 		mmio_write32(a, value);
 }
 
+uint32_t pci_cfg_read32(void *ctx, struct pci_bdf d, uint16_t off)
+{
+	(void)ctx;
+	return pci_read32(d, off);
+}
+
+void pci_cfg_write16(void *ctx, struct pci_bdf d, uint16_t off, uint16_t value)
+{
+	(void)ctx;
+	pci_write16(d, off, value);
+}
+
+void pci_cfg_write32(void *ctx, struct pci_bdf d, uint16_t off, uint32_t value)
+{
+	(void)ctx;
+	pci_write32(d, off, value);
+}
+
 uint16_t pci_command_update(struct pci_bdf d, uint16_t set, uint16_t clear)
 {
 	uint16_t cmd = pci_read16(d, PCI_COMMAND);

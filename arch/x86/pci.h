@@ -23,6 +23,12 @@ uint16_t pci_read16(struct pci_bdf d, uint16_t off);
 void pci_write16(struct pci_bdf d, uint16_t off, uint16_t value);
 void pci_write32(struct pci_bdf d, uint16_t off, uint32_t value);
 
+/* The same accessors with the context argument config-space callbacks
+ * take (pci_config_ops, pci_msi_cfg_ops, vpci_ops); ctx is unused. */
+uint32_t pci_cfg_read32(void *ctx, struct pci_bdf d, uint16_t off);
+void pci_cfg_write16(void *ctx, struct pci_bdf d, uint16_t off, uint16_t value);
+void pci_cfg_write32(void *ctx, struct pci_bdf d, uint16_t off, uint32_t value);
+
 /* Sets and clears bits of the command register; returns its old value. */
 uint16_t pci_command_update(struct pci_bdf d, uint16_t set, uint16_t clear);
 
