@@ -178,9 +178,10 @@ static int assign_one(struct passthrough *pt, struct guest *g, const struct pci_
 		dev->has_route = !err;
 	}
 	pt->count++;
-	log_info("passthrough: %s to guest %s, domain %u, %u MSI vector%s%s\n", name, g->name,
-		 dev->domain->did, dev->msi_vectors, dev->msi_vectors == 1 ? "" : "s",
-		 dev->has_route ? "" : " (not remapped)");
+	log_info("passthrough: %s to guest %s, domain %u, %u MSI vector%s%s, %u MSI-X entries\n",
+		 name, g->name, dev->domain->did, dev->msi_vectors, dev->msi_vectors == 1 ? "" : "s",
+		 dev->has_route ? "" : " (not remapped)",
+		 dev->has_msix ? dev->msix.table_size : 0);
 	return 0;
 }
 
@@ -344,6 +345,11 @@ void passthrough_release(struct passthrough *pt, struct guest *g)
 		struct pt_device *dev = &pt->dev[i];
 		device_msi_disable(dev->fn);
 		passthrough_msix_release(dev);
+		/* Functions sharing a requester ID share its context entry:
+		 * parked once. */
+		uint16_t sid = dev->fn->alias[dev->fn->alias_count - 1];
+		for (unsigned k = 0; k < i && !dev->quarantined; k++)
+			dev->quarantined = pt->dev[k].fn->alias[pt->dev[k].fn->alias_count - 1] == sid;
 		int err = dev->quarantined ? 0 : iommu_quarantine_function(dev->domain, dev->fn);
 		dev->quarantined = true;
 		if (dev->has_route && irq_route_free(&dev->route) == 0)

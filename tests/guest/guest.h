@@ -240,6 +240,8 @@ size_t strnlen(const char *s, size_t max);
 #define VEC_PT_MSI0   0x50 /* a passed-through device's MSI, to vCPU 0 */
 #define VEC_PT_MSI1   0x51 /* the same MSI moved to vCPU 1 */
 #define VEC_PT_FOREIGN 0x52 /* the MSI aimed at a CPU not ours: must never arrive */
+#define VEC_PT_MSIX0  0x53 /* a passed-through device's MSI-X vector 0, to vCPU 0 */
+#define VEC_PT_MSIX1  0x54 /* the same entry retargeted to vCPU 1 */
 #define VEC_SPURIOUS  0xff
 
 static inline uint32_t lapic_read(uint32_t reg)

@@ -83,7 +83,8 @@ void idt_init(void)
 static bool vector_used(unsigned v)
 {
 	return v == VEC_TIMER || v == VEC_IPI || v == VEC_IPI_BACK || v == VEC_FOREIGN ||
-	       v == VEC_PT_MSI0 || v == VEC_PT_MSI1 || v == VEC_PT_FOREIGN || v == VEC_SPURIOUS;
+	       v == VEC_PT_MSI0 || v == VEC_PT_MSI1 || v == VEC_PT_FOREIGN || v == VEC_PT_MSIX0 ||
+	       v == VEC_PT_MSIX1 || v == VEC_SPURIOUS;
 }
 
 uint32_t irq_unexpected(unsigned cpu)

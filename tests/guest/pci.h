@@ -25,6 +25,7 @@
 #define PCI_BAR_TYPE_64      (2u << 1)
 #define PCI_CAP_PTR          0x34
 #define PCI_CAP_ID_MSI       0x05
+#define PCI_CAP_ID_MSIX      0x11
 
 #define MSI_CTRL             0x02 /* 16 bits */
 #define MSI_CTRL_ENABLE      (1u << 0)
@@ -36,6 +37,23 @@
 #define MSI_ADDR_HI          0x08 /* 64-bit capability only */
 #define MSI_DATA_64          0x0c /* 16 bits */
 #define MSI_DATA_32          0x08
+
+/* MSI-X (PCIe 6.0, 7.7.2): Message Control, then the table's and the
+ * PBA's BAR indicator (bits 2:0) and offset in that BAR (bits 31:3). */
+#define MSIX_CTRL            0x02 /* 16 bits */
+#define MSIX_CTRL_SIZE(c)    (((c) & 0x7ffu) + 1) /* table entries */
+#define MSIX_CTRL_MASKALL    (1u << 14)           /* Function Mask */
+#define MSIX_CTRL_ENABLE     (1u << 15)
+#define MSIX_TABLE           0x04
+#define MSIX_PBA             0x08
+#define MSIX_BIR(r)          ((r) & 7u)
+#define MSIX_OFFSET(r)       ((r) & ~7u)
+#define MSIX_ENTRY_SIZE      16 /* address low, high, data, vector control */
+#define MSIX_ENTRY_ADDR_LO   0x0
+#define MSIX_ENTRY_ADDR_HI   0x4
+#define MSIX_ENTRY_DATA      0x8
+#define MSIX_ENTRY_CTRL      0xc
+#define MSIX_ENTRY_MASKED    (1u << 0)
 
 #define PCI_ECAM_BUS_SIZE    (1ull << 20)
 #define PCI_ID_NONE          0xffffffffu
