@@ -210,7 +210,7 @@ PT_CONFIG = """[guest alpha]
 cpus = 1-2
 memory = 64M
 image = test-guest.elf
-cmdline = edu=1
+cmdline = edu=1 soak
 pci = 00:04.0
 
 [guest beta]
@@ -244,9 +244,11 @@ SCENARIOS += [
         "guest_ktap": ["alpha", "beta"],
         "expect_pass": ["guest_alpha", "guest_beta"]
                        + [f"{g}/{t}" for g in ("alpha", "beta") for t in GUEST_TESTS + PT_TESTS]
-                       + ["beta/pt_quarantine"],
+                       + ["beta/pt_quarantine", "alpha/pt_soak"],
+        # Beta's device is quarantined while alpha's DMA and MSIs go on.
         "expect_log": [r"fault from 00:04\.0 \(owner alpha\)", r"fault from 00:05\.0 \(owner beta\)",
-                       r"00:05\.0 quarantined", r"MSI to APIC ID \d+ refused"],
+                       r"MSI to APIC ID \d+ refused",
+                       r"alpha\| # soak: start[\s\S]*00:05\.0 quarantined[\s\S]*alpha\| ok \d+ pt_soak"],
     },
     {
         "name": "passthrough-group",
