@@ -58,6 +58,10 @@ struct hv_guest_boot {
 	uint64_t pci_ecam;                /* its PCI view's ECAM window, 0: none */
 	char name[HV_GUEST_NAME_MAX];     /* NUL-terminated */
 	char cmdline[HV_GUEST_CMDLINE_MAX];
+	/* Only under hv's test.peer_dma option, for isolation tests: an address
+	 * outside this guest's RAM where another guest's RAM lies in host
+	 * memory (its devices' DMA there must fault); 0 otherwise. */
+	uint64_t test_peer_ram;
 };
 
 /* Hypercall functions (RAX). */

@@ -81,6 +81,30 @@ static void fault_storm(uint16_t sid)
 	}
 }
 
+/* test.peer_dma: each guest with devices learns where another guest's RAM
+ * lies in host memory, when that address is outside its own RAM and inside
+ * a 28-bit device's reach (QEMU's edu), so its isolation test can aim DMA
+ * there. A test hook only: it tells a guest something about the host. */
+#define PEER_DMA_LIMIT (1ull << 28)
+#define PEER_DMA_OFFSET (1ull << 20)
+
+static void tell_peer_ram(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct guest *g = &guests[i];
+		struct hv_guest_boot *boot = guest_ram_ptr(g, HV_GUEST_BOOT, sizeof(*boot));
+		for (unsigned k = 0; g->pt.count && k < n; k++) {
+			uint64_t peer = guests[k].ram + PEER_DMA_OFFSET;
+			if (k == i || peer < g->mem_size || peer + PAGE_SIZE > PEER_DMA_LIMIT)
+				continue;
+			boot->test_peer_ram = peer;
+			log_info("test.peer_dma: guest %s may aim at %#llx (guest %s's RAM)\n", g->name,
+				 (unsigned long long)peer, guests[k].name);
+			break;
+		}
+	}
+}
+
 static bool all_stopped(unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -155,6 +179,8 @@ int guests_run(const struct boot_info *bi, const struct hv_options *o, bool ktap
 			return err;
 		}
 	}
+	if (o->test_peer_dma)
+		tell_peer_ram(n);
 	iommu_set_fault_storm_handler(fault_storm);
 	log_info("guests: starting %u\n", n);
 	for (unsigned i = 0; i < n; i++)

@@ -124,6 +124,8 @@ static bool apply(struct hv_options *o, const char *key, const char *value)
 		strcpy(o->selftest_suites, value ? value : "");
 		return (o->selftest = true);
 	}
+	if (!strcmp(key, "test.peer_dma") && !value)
+		return (o->test_peer_dma = true);
 	if (!value)
 		return false;
 	if (!strcmp(key, "exit") && lookup(value, exit_names, 3, &idx)) {

@@ -62,6 +62,7 @@ struct hv_options {
 	bool intremap;          /* intremap=on|off: interrupt remapping (default on) */
 	unsigned irt_entries;   /* irt.entries=N: per unit, a power of two 2..65536 */
 	char config[OPTIONS_PATH_MAX]; /* config=PATH: the guest configuration file */
+	bool test_peer_dma;     /* test.peer_dma: tell guests where another's RAM is */
 	struct expectations expect;
 };
 

@@ -238,7 +238,7 @@ SCENARIOS += [
         "mem": "1G",
         "iommu": True,
         "devices": ["edu,addr=0x4", "edu,addr=0x5"],
-        "cmdline": "exit=qemu",
+        "cmdline": "exit=qemu test.peer_dma",
         "esp": {"hv.cfg": PT_CONFIG, "test-guest.elf": "@build/guest/test-guest.elf"},
         "timeout": 120,
         "guest_ktap": ["alpha", "beta"],
@@ -248,6 +248,9 @@ SCENARIOS += [
         # Beta's device is quarantined while alpha's DMA and MSIs go on.
         "expect_log": [r"fault from 00:04\.0 \(owner alpha\)", r"fault from 00:05\.0 \(owner beta\)",
                        r"MSI to APIC ID \d+ refused",
+                       # alpha's edu aimed at beta's RAM: the fault at exactly there.
+                       r"test\.peer_dma: guest alpha may aim at (0x[0-9a-f]+)[\s\S]*"
+                       r"fault from 00:04\.0 \(owner alpha\) at \1:",
                        r"alpha\| # soak: start[\s\S]*00:05\.0 quarantined[\s\S]*alpha\| ok \d+ pt_soak"],
     },
     {

@@ -834,6 +834,16 @@ static enum result pt_dma_past_ram_faults(void)
 			PAGE, HV_GUEST_LEGACY_END, PAGE);
 	parts++;
 
+	/* Another guest's RAM, where hv says it lies (test.peer_dma): the
+	 * device's write there must fault (the scenario checks hv's log for
+	 * the fault at exactly that address) and change nothing of ours. */
+	if (boot->test_peer_ram) {
+		uint64_t top = m - 64 * KIB > image_end() ? m - 64 * KIB : image_end();
+		dma_to_unmapped(&e, boot->test_peer_ram, "another guest's RAM", tag, top, m - top,
+				HV_GUEST_LEGACY_END, 64 * KIB);
+		parts++;
+	}
+
 	/* The guest and the device go on. */
 	fill_random(dma_src, sizeof(dma_src));
 	expect(dma_round_trip(&e, 0, 0, DMA_LEN, "own memory after the faults"),

@@ -356,6 +356,28 @@ static void interrupt_remapping(void **state)
 	}
 }
 
+/* The guests' options: config=PATH, expect.guest_failure=NAME, the
+ * test.peer_dma switch; options_apply() keeps what the line does not name. */
+static void guest_options(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("config=\\EFI\\hv\\two.cfg expect.guest_failure=bad test.peer_dma"), 0);
+	assert_string_equal(o.config, "\\EFI\\hv\\two.cfg");
+	assert_string_equal(o.expect.guest_failure, "bad");
+	assert_true(o.test_peer_dma);
+	assert_int_equal(parse("config= expect.guest_failure= test.peer_dma=1"), -EINVAL);
+	assert_string_equal(o.config, "");
+	assert_false(o.test_peer_dma);
+
+	struct hv_options base;
+	options_defaults(&base);
+	base.log_level = LOG_DEBUG;
+	base.exit = EXIT_QEMU;
+	assert_int_equal(options_apply("loglevel=error", &base, err), 0);
+	assert_int_equal(base.log_level, LOG_ERR);
+	assert_int_equal(base.exit, EXIT_QEMU);
+}
+
 static void line_endings_and_separators(void **state)
 {
 	(void)state;
@@ -389,6 +411,7 @@ int main(void)
 		T(over_long_words),
 		T(pci_expectations),
 		T(interrupt_remapping),
+		T(guest_options),
 		T(line_endings_and_separators),
 	};
 #undef T
