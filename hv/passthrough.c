@@ -180,7 +180,7 @@ static int assign_one(struct passthrough *pt, struct guest *g, const struct pci_
 	pt->count++;
 	log_info("passthrough: %s to guest %s, domain %u, %u MSI vector%s%s, %u MSI-X entries\n",
 		 name, g->name, dev->domain->did, dev->msi_vectors, dev->msi_vectors == 1 ? "" : "s",
-		 dev->has_route ? "" : " (not remapped)",
+		 f->msi_cap && !dev->has_route ? " (not remapped)" : "",
 		 dev->has_msix ? dev->msix.table_size : 0);
 	return 0;
 }

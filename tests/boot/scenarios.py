@@ -307,3 +307,23 @@ SCENARIOS += [
         "expect_pass": ["guest_nic", "nic/pt_pci_view", "nic/pt_msix"],
     },
 ]
+
+# A function-level reset at assignment (QEMU's nvme has FLR): its BARs, which
+# the reset clears, are put back before the guest sees them.
+SCENARIOS += [
+    {
+        "name": "passthrough-flr",
+        "smp": 2,
+        "mem": "512M",
+        "iommu": True,
+        "devices": ["nvme,serial=hvtest,drive=nvm,addr=0x7"],
+        "qemu_args": ["-drive", "if=none,id=nvm,file=null-co://,format=raw"],
+        "cmdline": "exit=qemu",
+        "esp": {"hv.cfg": "[guest flr]\ncpus = 1\nmemory = 64M\nimage = test-guest.elf\n"
+                          "cmdline = edu=0 other=00101b36\npci = 00:07.0\n",
+                "test-guest.elf": "@build/guest/test-guest.elf"},
+        "guest_ktap": ["flr"],
+        "expect_pass": ["guest_flr", "flr/pt_pci_view"],
+        "expect_log": [r"passthrough: 00:07\.0 reset \(FLR\)"],
+    },
+]

@@ -505,6 +505,28 @@ static unsigned e1000e_expected(void)
 	return cmdline_word("e1000e", NULL) ? 1 : 0;
 }
 
+/* "other=VVVVDDDD" (hex, device ID in the upper half as config space reads
+ * it): one more device expected after the edu and the e1000e, whose BAR0
+ * must be a memory BAR at an address (a function-level reset at assignment
+ * clears BARs: hv must have put them back). 0 when not given. */
+static uint32_t other_expected(void)
+{
+	const char *v;
+	uint32_t id = 0;
+
+	if (!cmdline_word("other", &v))
+		return 0;
+	for (unsigned i = 0; i < 8; i++) {
+		char c = v[i];
+		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') :
+			     c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) : 16;
+		if (d == 16)
+			return 0;
+		id = id << 4 | d;
+	}
+	return id;
+}
+
 /* The memory BAR `i` of 00:dev.0 (a 64-bit one with its upper half), 0
  * when it is no memory BAR; *is64 says which. */
 static uint64_t mem_bar(unsigned dev, unsigned i, bool *is64)
@@ -655,6 +677,7 @@ static void check_e1000e_config(unsigned dev)
 static enum result pt_pci_view(void)
 {
 	unsigned want = edu_expected(), nics = e1000e_expected();
+	uint32_t other = other_expected();
 
 	if (!expect(pci_ecam_usable(),
 		    "ECAM window 0x%llx unusable (not 1 MiB aligned, in RAM, or past 512 GiB)",
@@ -687,6 +710,7 @@ static enum result pt_pci_view(void)
 			uint32_t id = pci_read32(dev, fn, PCI_VENDOR_ID);
 			bool edu_slot = fn == 0 && dev >= 1 && dev <= want;
 			bool nic_slot = fn == 0 && nics && dev == want + 1;
+			bool other_slot = fn == 0 && other && dev == want + nics + 1;
 			if (id == EDU_VENDOR_DEVICE)
 				edus++;
 			if (id == E1000E_VENDOR_DEVICE && nics)
@@ -697,6 +721,9 @@ static enum result pt_pci_view(void)
 			else if (nic_slot)
 				expect(id == E1000E_VENDOR_DEVICE,
 				       "00:%02x.0 reads 0x%08x, not e1000e 8086:10d3", dev, id);
+			else if (other_slot)
+				expect(id == other, "00:%02x.0 reads 0x%08x, not 0x%08x", dev, id,
+				       other);
 			else if (id != PCI_ID_NONE && strays++ < 4)
 				expect(false, "00:%02x.%u reads 0x%08x: a function the guest was not given",
 				       dev, fn, id);
@@ -733,6 +760,14 @@ static enum result pt_pci_view(void)
 			check_edu_config(dev);
 	if (nics && pci_read32(want + 1, 0, PCI_VENDOR_ID) == E1000E_VENDOR_DEVICE)
 		check_e1000e_config(want + 1);
+	if (other) {
+		bool is64;
+		uint64_t bar = mem_bar(want + nics + 1, 0, &is64);
+		kprintf("# 00:%02x.0 (0x%08x): BAR0 0x%llx\n", want + nics + 1, other,
+			(unsigned long long)bar);
+		expect(bar >= boot->mem_size, "00:%02x.0: BAR0 0x%llx: not a memory BAR past RAM",
+		       want + nics + 1, (unsigned long long)bar);
+	}
 	return PASS;
 }
 
