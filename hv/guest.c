@@ -150,6 +150,7 @@ int guest_create(struct guest *g, unsigned index, const struct guest_config_view
 		gv->cpu = cfg->cpus[i];
 		gv->apic_id = smp_apic_id(gv->cpu);
 		gv->sipi_vector = -1;
+		gv->dfr = 0xffffffffu; /* flat model, as after reset */
 		gv->state = i == 0 ? GVCPU_RUNNING : GVCPU_WAIT_INIT;
 	}
 	elf_load_copy(&plan, image, (uint8_t *)(uintptr_t)g->ram);
@@ -183,12 +184,14 @@ void guest_stop(struct guest *g, int status, bool failed, const char *reason)
 {
 	int running = GUEST_RUNNING;
 
-	if (!__atomic_compare_exchange_n(&g->state, &running, GUEST_STOPPED, false,
+	/* The winner fills in why before anyone may read it (STOPPED). */
+	if (!__atomic_compare_exchange_n(&g->state, &running, GUEST_STOPPING, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return;
 	g->status = status;
 	g->failed = failed;
 	strncpy(g->stop_reason, reason, sizeof(g->stop_reason) - 1);
+	__atomic_store_n(&g->state, GUEST_STOPPED, __ATOMIC_RELEASE);
 	log_info("guest %s: stopped: %s\n", g->name, reason);
 	if (this_cpu_index() != 0)
 		smp_wake_service_cpu();

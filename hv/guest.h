@@ -20,7 +20,8 @@
 #define VUART_LINE_MAX 160
 #define GUEST_UNCLAIMED_LOG_PAGES 16
 
-enum guest_state { GUEST_CREATED, GUEST_RUNNING, GUEST_STOPPED };
+/* STOPPING: a stop won the race and is filling in why; STOPPED: done. */
+enum guest_state { GUEST_CREATED, GUEST_RUNNING, GUEST_STOPPING, GUEST_STOPPED };
 
 /* A vCPU's life: the first starts at the image's entry; the others wait
  * for INIT and a start-up IPI from their own guest. */
@@ -37,6 +38,7 @@ struct guest_vcpu {
 	int state;               /* enum guest_vcpu_state, changed atomically */
 	int sipi_vector;         /* -1: none pending */
 	uint32_t icr_high;       /* the guest's last ICR high word */
+	uint32_t ldr, dfr;       /* its xAPIC LDR/DFR when the LAPIC is x2APIC */
 	unsigned long exits[VCPU_EXIT_ERROR + 1];
 };
 
@@ -63,9 +65,11 @@ struct guest {
 	struct spinlock uart_lock;
 	/* Pages of unclaimed GPAs already logged (logged once each). */
 	uint64_t unclaimed_logged[GUEST_UNCLAIMED_LOG_PAGES];
-	unsigned unclaimed_count;
+	unsigned unclaimed_count;    /* slots claimed (may run past the array) */
 	unsigned long refused_ipis;
 	struct passthrough pt;   /* its PCI functions */
+	bool released;           /* its devices blocked after its stop */
+	unsigned long refused_msis; /* for the log budget */
 };
 
 /* Where a guest with PCI functions finds its view's ECAM window (bus 0

@@ -6,6 +6,8 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/guest_walk.h"
 #include "arch/x86/insn_decode.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/smp.h"
 #include "hv/log.h"
 
 #include <errno.h>
@@ -21,6 +23,7 @@
 #define VEC_UD 6
 #define VEC_GP 13
 #define CPUID_LEN 2
+#define INVD_LEN 2
 #define RDMSR_LEN 2
 #define HC_UNKNOWN ((uint64_t)-38) /* -ENOSYS */
 
@@ -146,11 +149,14 @@ static void note_unclaimed(struct guest *g, uint64_t gpa, bool write)
 {
 	uint64_t page = gpa & ~0xfffull;
 
-	for (unsigned i = 0; i < g->unclaimed_count; i++)
+	unsigned n = __atomic_load_n(&g->unclaimed_count, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; i < n && i < GUEST_UNCLAIMED_LOG_PAGES; i++)
 		if (g->unclaimed_logged[i] == page)
 			return;
-	if (g->unclaimed_count < GUEST_UNCLAIMED_LOG_PAGES) {
-		g->unclaimed_logged[g->unclaimed_count++] = page;
+	/* The guest's vCPUs may get here at once: each claims its own slot. */
+	unsigned slot = __atomic_fetch_add(&g->unclaimed_count, 1, __ATOMIC_ACQ_REL);
+	if (slot < GUEST_UNCLAIMED_LOG_PAGES) {
+		g->unclaimed_logged[slot] = page;
 		log_info("guest %s: %s of unclaimed GPA %#llx (reads all-ones, writes dropped; "
 			 "logged once per page)\n", g->name, write ? "write" : "read",
 			 (unsigned long long)gpa);
@@ -249,6 +255,12 @@ static bool msr_write(struct guest_vcpu *gv, uint32_t msr, uint64_t v)
 	case MSR_EFER:
 		return vcpu_set_efer(&gv->vcpu, v) == 0;
 	case MSR_PAT:
+		/* Each entry a memory type that exists (SDM 11.12.2): 0, 1, 4-7. */
+		for (unsigned i = 0; i < 8; i++) {
+			unsigned type = (v >> (8 * i)) & 0xff;
+			if (type == 2 || type == 3 || type > 7)
+				return false;
+		}
 		vcpu_set_pat(&gv->vcpu, v);
 		return true;
 	default:
@@ -314,7 +326,14 @@ static void handle_cpuid(struct guest_vcpu *gv)
 static void handle_hypercall(struct guest_vcpu *gv)
 {
 	struct vcpu_regs *r = &gv->vcpu.regs;
+	struct vcpu_state s;
 
+	/* The guest's kernel talks to hv, not its user space. */
+	vcpu_get_state(&gv->vcpu, &s);
+	if (s.cpl != 0) {
+		vcpu_inject_exception(&gv->vcpu, VEC_UD, false, 0);
+		return;
+	}
 	r->rip += vcpu_hypercall_len(&gv->vcpu);
 	switch (r->gpr[GPR_RAX]) {
 	case HV_HC_SHUTDOWN:
@@ -346,6 +365,10 @@ static void handle_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
 	case VCPU_EXIT_HLT: return;
 	case VCPU_EXIT_UD:
 		vcpu_inject_exception(&gv->vcpu, VEC_UD, false, 0);
+		return;
+	case VCPU_EXIT_INVD:
+		/* Caches stay coherent (WBINVD's effect, nothing dropped). */
+		gv->vcpu.regs.rip += INVD_LEN;
 		return;
 	case VCPU_EXIT_SHUTDOWN:
 		stop_with_error(gv, "triple fault");
@@ -383,8 +406,11 @@ void guest_vcpu_main(void *arg)
 	int err;
 
 	if ((err = vcpu_cpu_init()) || (err = vcpu_create(v, g->npt.root, g->index + 1))) {
-		stop_with_error(gv, "no virtualisation on this CPU");
-		return;
+		/* No vCPU state to log. */
+		log_err("guest %s: vCPU %u: no virtualisation on CPU %u (%d)\n", g->name, gv->index,
+			gv->cpu, err);
+		guest_stop(g, 1, true, "no virtualisation on one of its CPUs");
+		goto stopped;
 	}
 	if (gv->index == 0) {
 		vcpu_reset_long_mode(v, g->entry, HV_GUEST_TABLES, HV_GUEST_GDT, 3 * 8 - 1,
@@ -400,7 +426,10 @@ void guest_vcpu_main(void *arg)
 		vcpu_run(v, &exit);
 		handle_exit(gv, &exit);
 	}
+	/* What the guest left armed in this CPU's LAPIC stays quiet. */
+	lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED);
 	vcpu_release_interrupts();
 stopped:
 	__atomic_store_n(&gv->state, GVCPU_STOPPED, __ATOMIC_RELEASE);
+	smp_wake_service_cpu();
 }

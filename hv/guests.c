@@ -4,6 +4,7 @@
 #include "hv/guests.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/smp.h"
+#include "arch/x86/time.h"
 #include "hv/guest.h"
 #include "hv/iommu.h"
 #include "hv/log.h"
@@ -15,6 +16,8 @@
 #include <string.h>
 
 #define PAGE_SIZE 4096ull
+/* From a guest's stop until its vCPUs must have left guest mode. */
+#define VCPU_STOP_TIMEOUT_US 1000000
 /* Kept for the hypervisor's own needs (tables, vCPU state) after guests. */
 #define RESERVE_BYTES (64ull << 20)
 
@@ -105,20 +108,47 @@ static void tell_peer_ram(unsigned n)
 	}
 }
 
-static bool all_stopped(unsigned n)
+static bool vcpus_stopped(const struct guest *g)
 {
-	for (unsigned i = 0; i < n; i++)
-		if (__atomic_load_n(&guests[i].state, __ATOMIC_ACQUIRE) != GUEST_STOPPED)
+	for (unsigned i = 0; i < g->vcpu_count; i++)
+		if (__atomic_load_n(&g->vcpu[i].state, __ATOMIC_ACQUIRE) != GVCPU_STOPPED)
 			return false;
 	return true;
 }
 
-/* The service CPU sleeps until every guest stopped: each stop wakes it. */
+/* Once none of its vCPUs can touch them any more (kicked out, bounded),
+ * a stopped guest's devices are blocked and their IRTEs freed, before
+ * the other guests finish. */
+static void release(struct guest *g)
+{
+	uint64_t deadline = deadline_after_us(VCPU_STOP_TIMEOUT_US);
+
+	while (!vcpus_stopped(g) && !deadline_passed(deadline))
+		cpu_relax();
+	if (!vcpus_stopped(g))
+		log_warn("guest %s: a vCPU did not stop in time; its devices are blocked anyway\n",
+			 g->name);
+	passthrough_release(&g->pt, g);
+	g->released = true;
+}
+
+/* The service CPU sleeps until every guest stopped, releasing each as it
+ * does: every stop, and every vCPU that ends, wakes it. */
 static void wait_all_stopped(unsigned n)
 {
 	for (;;) {
+		bool all = true;
 		__asm__ volatile("cli" ::: "memory");
-		if (all_stopped(n))
+		for (unsigned i = 0; i < n; i++) {
+			struct guest *g = &guests[i];
+			/* With interrupts off: the fault-storm handler must not
+			 * quarantine a device halfway through its release. */
+			if (!g->released &&
+			    __atomic_load_n(&g->state, __ATOMIC_ACQUIRE) == GUEST_STOPPED)
+				release(g);
+			all &= g->released;
+		}
+		if (all)
 			break;
 		__asm__ volatile("sti; hlt" ::: "memory");
 	}
@@ -128,7 +158,8 @@ static void wait_all_stopped(unsigned n)
 static void print_exits(const struct guest *g)
 {
 	static const char *const names[] = { "io", "mmio", "msr", "cpuid", "hlt", "hypercall",
-					     "shutdown", "kick", "ud", "error" };
+					     "shutdown", "kick", "ud", "invd", "error" };
+	_Static_assert(sizeof(names) / sizeof(names[0]) == VCPU_EXIT_ERROR + 1, "exit names");
 
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
 		const struct guest_vcpu *gv = &g->vcpu[i];
@@ -187,8 +218,6 @@ int guests_run(const struct boot_info *bi, const struct hv_options *o, bool ktap
 		if ((err = guest_start(&guests[i])))
 			log_err("guests: guest %s did not start (%d)\n", guests[i].name, err);
 	wait_all_stopped(n);
-	for (unsigned i = 0; i < n; i++)
-		passthrough_release(&guests[i].pt, &guests[i]);
 
 	bool ok = true;
 	if (ktap)

@@ -215,7 +215,11 @@ static void fault_interrupt(uint8_t vector, void *ctx)
 
 	if (cpu < FAULT_EVENT_CPUS)
 		__atomic_add_fetch(&fault_events[cpu], 1, __ATOMIC_RELAXED);
-	iommu_poll_faults();
+	/* Fault events go to the service CPU; the same vector elsewhere is a
+	 * guest's IPI or MSI that landed in the hypervisor: the records stay
+	 * the service CPU's alone. */
+	if (cpu == 0)
+		iommu_poll_faults();
 }
 
 unsigned long iommu_fault_events(unsigned cpu)

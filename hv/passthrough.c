@@ -28,6 +28,7 @@
 #define HEADER_DWORDS 16
 #define MSI_MAX_VECTORS 32
 #define MSI_CTRL_MMC(c) (((c) >> 1) & 7)
+#define MSI_REFUSALS_LOGGED 8
 
 static const char *name_of(const struct pci_function *f, char buf[16])
 {
@@ -106,6 +107,33 @@ static int map_range(struct guest *g, uint64_t start, uint64_t size)
 	return pt_map(&g->npt, start, start, end - start, vcpu_npt_ram_flags());
 }
 
+/* A BAR smaller than a page shares its page with whatever else firmware
+ * put there: refused when another function's memory BAR starts on it
+ * (BARs are aligned to their size, so one that is a page or larger never
+ * shares a page). */
+static bool page_shared(const struct pci_function *self, uint64_t page)
+{
+	const struct pci_topology *t = platform.pci;
+
+	for (unsigned k = 0; t && k < t->count; k++) {
+		const struct pci_function *o = &t->fn[k];
+		if (o == self)
+			continue;
+		unsigned bars = o->is_bridge ? 2 : PCI_BAR_COUNT;
+		for (unsigned i = 0; i < bars; i++) {
+			uint32_t lo = pci_read32(o->bdf, (uint16_t)PCI_BAR(i));
+			if (lo & PCI_BAR_IO)
+				continue;
+			uint64_t base = lo & ~0xfull;
+			if ((lo & PCI_BAR_TYPE_MASK) == PCI_BAR_TYPE_64 && i + 1 < bars)
+				base |= (uint64_t)pci_read32(o->bdf, (uint16_t)PCI_BAR(++i)) << 32;
+			if (base && (base & ~0xfffull) == page)
+				return true;
+		}
+	}
+	return false;
+}
+
 /* The MSI-X table and PBA pages are left out: they trap. */
 static int map_bars(struct guest *g, const struct pt_device *dev, const struct vpci_dev *vd)
 {
@@ -115,6 +143,11 @@ static int map_bars(struct guest *g, const struct pt_device *dev, const struct v
 			continue;
 		if (!bar->addr)
 			continue; /* firmware left it unassigned */
+		if (bar->size < 0x1000 && page_shared(dev->fn, bar->addr & ~0xfffull)) {
+			log_err("passthrough: guest %s: BAR at %#llx shares its page with another "
+				"function's registers\n", g->name, (unsigned long long)bar->addr);
+			return -EPERM;
+		}
 		if (dev->has_msix) {
 			struct vmsix_range r[VMSIX_MAP_RANGES_MAX];
 			unsigned n = vmsix_map_ranges(&dev->msix, i, r);
@@ -142,6 +175,13 @@ static int assign_one(struct passthrough *pt, struct guest *g, const struct pci_
 	dev->fn = f;
 	dev->guest = g;
 	name_of(f, name);
+	/* Without interrupt remapping a device's DMA to 0xFEEx_xxxx is an
+	 * interrupt to any CPU with any vector (INIT included): no guest may
+	 * have a bus master there. */
+	if (!irq_route_unit_enabled(iommu_unit_of(f))) {
+		log_err("passthrough: %s: its unit does not remap interrupts; refused\n", name);
+		return -EPERM;
+	}
 	/* Detached from the host: no DMA until the guest enables it, no INTx
 	 * ever (guests get MSIs only). */
 	pci_command_update(f->bdf, PCI_COMMAND_INTX_DISABLE, PCI_COMMAND_BUS_MASTER);
@@ -151,11 +191,16 @@ static int assign_one(struct passthrough *pt, struct guest *g, const struct pci_
 		log_err("passthrough: %s: no domain (%d)\n", name, err);
 		return err;
 	}
-	if (iommu_map_rmrrs(dev->domain, f) > 0)
+	if ((err = iommu_map_rmrrs(dev->domain, f)) < 0)
+		return err;
+	if (err > 0)
 		log_warn("passthrough: %s has RMRRs: firmware's DMA ranges are mapped for guest %s\n",
 			 name, g->name);
-	if ((err = iommu_attach_function(dev->domain, f)) && err != -EBUSY)
+	/* -EBUSY: another domain (the hypervisor's own DMA, say) holds it. */
+	if ((err = iommu_attach_function(dev->domain, f))) {
+		log_err("passthrough: %s is in use (%d); refused\n", name, err);
 		return err;
+	}
 	int slot = vpci_add_device(&pt->view, f->bdf);
 	if (slot != (int)pt->count) {
 		log_err("passthrough: %s cannot be shown to guest %s (%d)\n", name, g->name, slot);
@@ -176,6 +221,7 @@ static int assign_one(struct passthrough *pt, struct guest *g, const struct pci_
 		if ((err = irq_route_alloc(f, dev->msi_vectors, g->index + 1, &dev->route)))
 			log_warn("passthrough: %s: no IRTEs (%d): its MSIs stay off\n", name, err);
 		dev->has_route = !err;
+		err = 0;
 	}
 	pt->count++;
 	log_info("passthrough: %s to guest %s, domain %u, %u MSI vector%s%s, %u MSI-X entries\n",
@@ -260,21 +306,27 @@ struct guest_vcpu *passthrough_msi_target(struct guest *g, const struct pt_devic
 {
 	struct msi_compat m;
 	char name[16];
+	bool valid = !msi_compat_decode(addr, data, &m) && !m.dest_logical &&
+		     irte_dlm_allowed_for_device_msi(m.dlm) && !(m.vector & (vectors - 1)) &&
+		     m.vector >= 32;
+	struct guest_vcpu *target = valid ? guest_vcpu_of_apic_id(g, m.dest) : NULL;
 
-	name_of(dev->fn, name);
-	if (msi_compat_decode(addr, data, &m) || m.dest_logical ||
-	    !irte_dlm_allowed_for_device_msi(m.dlm) || (m.vector & (vectors - 1)) ||
-	    m.vector < 32) {
-		log_warn("guest %s: %s: MSI %#llx/%#x refused (format, delivery mode or vector); "
-			 "the device stays masked\n", g->name, name, (unsigned long long)addr, data);
-		return NULL;
+	if (target) {
+		*vector = m.vector;
+		return target;
 	}
-	struct guest_vcpu *target = guest_vcpu_of_apic_id(g, m.dest);
-	if (!target)
+	/* A guest rewriting a refused message in a loop must not flood the
+	 * console: the first few refusals are logged. */
+	if (__atomic_add_fetch(&g->refused_msis, 1, __ATOMIC_RELAXED) > MSI_REFUSALS_LOGGED)
+		return NULL;
+	name_of(dev->fn, name);
+	if (valid)
 		log_warn("guest %s: %s: MSI to APIC ID %u refused: not one of the guest's CPUs; "
 			 "the device stays masked\n", g->name, name, m.dest);
-	*vector = m.vector;
-	return target;
+	else
+		log_warn("guest %s: %s: MSI %#llx/%#x refused (format, delivery mode or vector); "
+			 "the device stays masked\n", g->name, name, (unsigned long long)addr, data);
+	return NULL;
 }
 
 static int msi_update(struct guest *g, struct pt_device *dev, bool enabled, uint64_t addr,

@@ -32,9 +32,13 @@ void irq_unregister(uint8_t vector)
 
 void irq_dispatch(uint8_t vector)
 {
-	/* The APIC's spurious vector needs no EOI (SDM 11.9). */
+	/* The APIC's spurious vector needs no EOI (SDM 11.9), unless it was
+	 * a real interrupt on that vector (a guest's IPI, say): then it is in
+	 * service and would block every lower one without its EOI. */
 	if (vector == LAPIC_SPURIOUS_VECTOR) {
 		__atomic_fetch_add(&spurious, 1, __ATOMIC_RELAXED);
+		if (lapic_read(LAPIC_ISR_BASE + 0x10 * (vector / 32)) & (1u << (vector % 32)))
+			lapic_write(LAPIC_EOI, 0);
 		return;
 	}
 	irq_handler_fn fn = __atomic_load_n(&slots[vector].fn, __ATOMIC_ACQUIRE);

@@ -15,6 +15,9 @@
 #define LAPIC_VERSION 0x030
 #define LAPIC_EOI     0x0b0
 #define LAPIC_SVR     0x0f0
+#define LAPIC_ISR_BASE 0x100 /* 8 registers, 0x10 apart: vectors 32 at a time */
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_LVT_MASKED (1u << 16)
 #define LAPIC_SVR_ENABLE (1u << 8)
 #define LAPIC_SPURIOUS_VECTOR 0xff
 /* Interrupt command register (SDM Vol. 3A, 11.6.1): in xAPIC mode two 32-bit

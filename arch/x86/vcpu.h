@@ -44,6 +44,7 @@ enum vcpu_exit_kind {
 	VCPU_EXIT_SHUTDOWN,  /* triple fault */
 	VCPU_EXIT_KICK,      /* an NMI from the hypervisor: look at the mailbox */
 	VCPU_EXIT_UD,        /* an instruction the guest may not use (VMRUN, ...) */
+	VCPU_EXIT_INVD,      /* INVD: done as WBINVD would (nothing lost) */
 	VCPU_EXIT_ERROR,     /* the entry failed or an exit nobody expects */
 };
 

@@ -327,3 +327,21 @@ SCENARIOS += [
         "expect_log": [r"passthrough: 00:07\.0 reset \(FLR\)"],
     },
 ]
+
+# Without interrupt remapping a device's DMA to 0xFEEx_xxxx could interrupt any
+# CPU: passthrough is refused, and nothing runs.
+SCENARIOS += [
+    {
+        "name": "passthrough-no-remap",
+        "smp": 3,
+        "mem": "512M",
+        "iommu": True,
+        "devices": ["edu,addr=0x4"],
+        "cmdline": "exit=qemu intremap=off",
+        "esp": {"hv.cfg": "[guest a]\ncpus = 1-2\nmemory = 64M\nimage = test-guest.elf\n"
+                          "pci = 00:04.0\n",
+                "test-guest.elf": "@build/guest/test-guest.elf"},
+        "expect_fail": ["guest_config"],
+        "expect_log": [r"00:04\.0: its unit does not remap interrupts; refused", r"nothing runs"],
+    },
+]

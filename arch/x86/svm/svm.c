@@ -183,7 +183,9 @@ static int svm_create(struct vcpu *v, uint64_t npt_root, unsigned tag)
 	struct vmcb_control *c = &s->vmcb->control;
 	/* NMIs are how the hypervisor reaches a CPU running a guest; INIT
 	 * must not reset the physical CPU under the hypervisor. */
+	/* INVD would drop the hypervisor's stores still in this CPU's cache. */
 	c->intercept_misc1 = SVM_INTERCEPT_NMI | SVM_INTERCEPT_INIT | SVM_INTERCEPT_CPUID |
+			     SVM_INTERCEPT_INVD |
 			     SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR |
 			     SVM_INTERCEPT_SHUTDOWN;
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
@@ -296,6 +298,9 @@ static void decode_exit(struct vcpu *v, struct vcpu_exit *e)
 	case SVM_EXIT_NMI:
 		e->kind = VCPU_EXIT_KICK;
 		return;
+	case SVM_EXIT_INVD:
+		e->kind = VCPU_EXIT_INVD;
+		return;
 	case SVM_EXIT_VMRUN: case SVM_EXIT_VMLOAD: case SVM_EXIT_VMSAVE: case SVM_EXIT_STGI:
 	case SVM_EXIT_CLGI: case SVM_EXIT_SKINIT: case SVM_EXIT_INVLPGA:
 		e->kind = VCPU_EXIT_UD;
@@ -320,13 +325,19 @@ static void svm_run_vcpu(struct vcpu *v, struct vcpu_exit *e)
 	save->rip = v->regs.rip;
 	save->rflags = v->regs.rflags;
 	svm_run(s->vmcb_pa, v->regs.gpr, cpu_state[cpu].host_vmcb_pa);
-	s->vmcb->control.tlb_control = 0;
+	struct vmcb_control *c = &s->vmcb->control;
+	c->tlb_control = 0;
 	v->regs.gpr[GPR_RAX] = save->rax;
 	v->regs.gpr[GPR_RSP] = save->rsp;
 	v->regs.rip = save->rip;
 	v->regs.rflags = save->rflags;
-	/* An injected event that was not delivered comes back here. */
-	s->vmcb->control.event_inj = 0;
+	/* An event the exit cut short (an interrupt or exception being
+	 * delivered when, say, the IDT walk faulted) goes in again. */
+	c->event_inj = (c->exit_int_info & SVM_EXITINTINFO_VALID) ? c->exit_int_info : 0;
+	/* An intercepted NMI stays pending until GIF is set (15.21.4): taken
+	 * now, in the hypervisor's NMI handler, it does not exit again. */
+	if ((uint32_t)c->exit_code == SVM_EXIT_NMI)
+		__asm__ volatile("stgi; clgi" ::: "memory");
 	decode_exit(v, e);
 }
 

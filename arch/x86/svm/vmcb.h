@@ -10,6 +10,7 @@
 #define SVM_INTERCEPT_NMI        (1u << 1)
 #define SVM_INTERCEPT_INIT       (1u << 3)
 #define SVM_INTERCEPT_CPUID      (1u << 18)
+#define SVM_INTERCEPT_INVD       (1u << 22)
 #define SVM_INTERCEPT_HLT        (1u << 24)
 #define SVM_INTERCEPT_INVLPGA    (1u << 26)
 #define SVM_INTERCEPT_IOIO       (1u << 27)
@@ -30,6 +31,7 @@
 #define SVM_EXIT_NMI      0x061
 #define SVM_EXIT_INIT     0x063
 #define SVM_EXIT_CPUID    0x072
+#define SVM_EXIT_INVD     0x076
 #define SVM_EXIT_HLT      0x078
 #define SVM_EXIT_INVLPGA  0x07a
 #define SVM_EXIT_IOIO     0x07b
@@ -57,6 +59,9 @@
 /* NPF EXITINFO1: a page-fault error code (15.25.6). */
 #define SVM_NPF_WRITE     (1ull << 1)
 #define SVM_NPF_FETCH     (1ull << 4)
+
+/* EXITINTINFO (15.7.2) has EVENTINJ's format. */
+#define SVM_EXITINTINFO_VALID (1ull << 31)
 
 /* EVENTINJ (15.20). */
 #define SVM_EVENT_VALID      (1ull << 31)
