@@ -78,7 +78,12 @@ static void fault_storm(uint16_t sid)
 				continue;
 			log_warn("guest %s: %02x:%02x.%u keeps faulting\n", guests[i].name,
 				 dev->fn->bdf.bus, dev->fn->bdf.dev, dev->fn->bdf.fn);
+			/* Under the view's lock: the guest's own command writes
+			 * must not turn bus mastering back on in between. */
+			uint64_t flags = spin_lock(&pt->view_lock);
+			pt->view.dev[k].bus_master_blocked = true;
 			iommu_quarantine_function(dev->domain, dev->fn);
+			spin_unlock(&pt->view_lock, flags);
 			dev->quarantined = true;
 		}
 	}

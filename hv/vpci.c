@@ -535,6 +535,8 @@ static void command_write(struct vpci *v, struct vpci_dev *d, uint32_t val, uint
 		uint16_t phys = (uint16_t)phys_rd32(v, d, PCI_COMMAND);
 		uint16_t want = (uint16_t)((phys & ~CMD_GUEST) | (merged & CMD_GUEST) |
 					   PCI_COMMAND_INTX_DISABLE);
+		if (d->bus_master_blocked)
+			want &= (uint16_t)~PCI_COMMAND_BUS_MASTER;
 		if (want != phys)
 			phys_wr16(v, d, PCI_COMMAND, want);
 	}

@@ -138,6 +138,9 @@ struct vpci_dev {
 	uint8_t msix_cap, msix_next;
 	bool msix_enabled;         /* the guest's MSI-X Enable */
 	bool msix_function_masked; /* the guest's Function Mask */
+	/* Set by the hypervisor (a quarantined device): the guest may no
+	 * longer turn Bus Master Enable back on. */
+	bool bus_master_blocked;
 	uint8_t intr_line;         /* scratch: Interrupt Line is the OS's */
 	struct vpci_msi_state msi;
 };

@@ -704,6 +704,15 @@ static void command_filter(void **state)
 	put16(A, 0x04, 0x0002);
 	wr(1, 0x04, 1, 0x02);
 	expect_write(3, W16, A, 0x04, 0x0402);
+
+	/* A quarantined device: bus mastering stays off whatever the guest
+	 * writes; memory space still follows. */
+	v.dev[0].bus_master_blocked = true;
+	wr(1, 0x04, 2, 0x0006);
+	assert_int_equal(fake.n, 4); /* 0x0402 already: nothing to write */
+	wr(1, 0x04, 2, 0x0004);
+	expect_write(4, W16, A, 0x04, 0x0400);
+	assert_false(get16(A, 0x04) & 0x0004);
 }
 
 /* Status: Capabilities List virtual, Interrupt Status hidden; writes pass
