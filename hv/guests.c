@@ -218,7 +218,7 @@ int guests_run(const struct boot_info *bi, const struct hv_options *o, bool ktap
 	if (o->test_peer_dma)
 		tell_peer_ram(n);
 	iommu_set_fault_storm_handler(fault_storm);
-	log_info("guests: starting %u\n", n);
+	log_info("guests: starting %u (vCPU backend %s)\n", n, vcpu_backend_name());
 	for (unsigned i = 0; i < n; i++)
 		if ((err = guest_start(&guests[i])))
 			log_err("guests: guest %s did not start (%d)\n", guests[i].name, err);

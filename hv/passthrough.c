@@ -288,14 +288,6 @@ int passthrough_assign(struct passthrough *pt, struct guest *g, const pci_sbdf_t
 	return 0;
 }
 
-struct pt_device *passthrough_device(struct passthrough *pt, const struct pci_function *f)
-{
-	for (unsigned i = 0; i < pt->count; i++)
-		if (pt->dev[i].fn == f)
-			return &pt->dev[i];
-	return NULL;
-}
-
 /* The guest's MSI, as it wrote it in its view of the capability, becomes an
  * IRTE per vector and a remappable message in the device. What it may not
  * have (another's CPU, a delivery mode other than fixed or lowest

@@ -53,8 +53,6 @@ struct passthrough {
 int passthrough_assign(struct passthrough *pt, struct guest *g, const pci_sbdf_t *list,
 		       unsigned n);
 
-struct pt_device *passthrough_device(struct passthrough *pt, const struct pci_function *f);
-
 /* A guest access to its PCI view: the ECAM window (offset within it) or
  * ports 0xCF8-0xCFF (false for other ports). */
 void passthrough_ecam_access(struct guest *g, uint64_t offset, bool write, unsigned size,

@@ -50,6 +50,15 @@ unsigned selftest_run_all(const struct boot_info *bi, const struct hv_options *o
 		}                                                              \
 	} while (0)
 
+/* Returns from the test unless `setup` (a call giving an enum
+ * selftest_result) passed: its failure or skip is the test's. */
+#define SELFTEST_REQUIRE(setup)                                                \
+	do {                                                                   \
+		enum selftest_result r_ = (setup);                             \
+		if (r_ != SELFTEST_PASS)                                       \
+			return r_;                                             \
+	} while (0)
+
 enum selftest_result selftest_skip(struct selftest_ctx *ctx, const char *reason);
 
 #endif

@@ -51,13 +51,6 @@ static enum selftest_result need_rig(struct selftest_ctx *ctx)
 	return SELFTEST_PASS;
 }
 
-#define REQUIRE_RIG(ctx)                                                       \
-	do {                                                                   \
-		enum selftest_result r_ = need_rig(ctx);                       \
-		if (r_ != SELFTEST_PASS)                                       \
-			return r_;                                             \
-	} while (0)
-
 static void fill(uint64_t phys, uint8_t seed, size_t len)
 {
 	uint8_t *p = va(phys);
@@ -120,7 +113,7 @@ static uint64_t high_page(void)
 
 static enum selftest_result dma_no_bounce_buffer(struct selftest_ctx *ctx)
 {
-	REQUIRE_RIG(ctx);
+	SELFTEST_REQUIRE(need_rig(ctx));
 	uint64_t src = high_page(), dst = high_page(), in, out;
 
 	CHECK(src && dst, "no memory above 4 GiB (boot with -m 6G)");
@@ -143,7 +136,7 @@ static enum selftest_result dma_no_bounce_buffer(struct selftest_ctx *ctx)
 
 static enum selftest_result dma_scattered_pages_contiguous(struct selftest_ctx *ctx)
 {
-	REQUIRE_RIG(ctx);
+	SELFTEST_REQUIRE(need_rig(ctx));
 	uint64_t pattern = high_page(), pages[2] = { high_page(), 0 }, gap = high_page();
 	uint64_t iova, src;
 
@@ -200,7 +193,7 @@ static enum selftest_result expect_write_fault(struct edu *edu, uint64_t iova, u
 
 static enum selftest_result dma_unmapped_iova_faults(struct selftest_ctx *ctx)
 {
-	REQUIRE_RIG(ctx);
+	SELFTEST_REQUIRE(need_rig(ctx));
 	/* An IOVA no mapping uses, whose identity page is RAM we watch: a
 	 * write that bypassed translation would land there. */
 	uint64_t iova = 0x0f000000, watch = page_alloc_zeroed_range(1, 1, iova, iova + PAGE);
@@ -223,7 +216,7 @@ static enum selftest_result dma_unmapped_iova_faults(struct selftest_ctx *ctx)
 
 static enum selftest_result dma_unmap_then_fault(struct selftest_ctx *ctx)
 {
-	REQUIRE_RIG(ctx);
+	SELFTEST_REQUIRE(need_rig(ctx));
 	uint64_t page = high_page(), iova;
 
 	CHECK(page, "out of memory");
@@ -242,7 +235,7 @@ static enum selftest_result dma_unmap_then_fault(struct selftest_ctx *ctx)
  * only the first domain maps faults for the second device. */
 static enum selftest_result dma_domains_isolated(struct selftest_ctx *ctx)
 {
-	REQUIRE_RIG(ctx);
+	SELFTEST_REQUIRE(need_rig(ctx));
 	const uint64_t shared = 0x08000000, only_a = shared + PAGE;
 	struct vtd_domain *a = &rig.dev[0].domain, *b = &rig.dev[1].domain;
 	uint64_t pa = high_page(), pb = high_page(), pj = high_page();
@@ -299,7 +292,7 @@ static void close_stray(struct stray *s)
 
 static enum selftest_result dma_unowned_device_faults(struct selftest_ctx *ctx)
 {
-	REQUIRE_RIG(ctx);
+	SELFTEST_REQUIRE(need_rig(ctx));
 	struct stray s;
 	enum selftest_result r = open_stray(ctx, &s);
 
@@ -313,7 +306,7 @@ static enum selftest_result dma_unowned_device_faults(struct selftest_ctx *ctx)
 /* Quarantine silences a device: its DMA neither lands nor raises faults. */
 static enum selftest_result dma_quarantine(struct selftest_ctx *ctx)
 {
-	REQUIRE_RIG(ctx);
+	SELFTEST_REQUIRE(need_rig(ctx));
 	struct stray s;
 	enum selftest_result r = open_stray(ctx, &s);
 
@@ -338,7 +331,7 @@ static enum selftest_result dma_quarantine(struct selftest_ctx *ctx)
 
 static enum selftest_result dma_gib_with_1g_leaves(struct selftest_ctx *ctx)
 {
-	REQUIRE_RIG(ctx);
+	SELFTEST_REQUIRE(need_rig(ctx));
 	struct vtd_unit *u = rig.dev[0].domain.unit;
 	struct vtd_domain d;
 	uint64_t leaf = 0, pa;

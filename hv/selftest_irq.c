@@ -153,13 +153,6 @@ static enum selftest_result need_rig(struct selftest_ctx *ctx)
 	return SELFTEST_PASS;
 }
 
-#define REQUIRE_RIG(ctx)                                                       \
-	do {                                                                   \
-		enum selftest_result r_ = need_rig(ctx);                       \
-		if (r_ != SELFTEST_PASS)                                       \
-			return r_;                                             \
-	} while (0)
-
 /* edu `i` raises its MSI once. */
 static void raise_msi(unsigned i)
 {
@@ -197,7 +190,7 @@ static unsigned last_cpu(void)
 
 static enum selftest_result msi_arrives_on_chosen_cpu(struct selftest_ctx *ctx)
 {
-	REQUIRE_RIG(ctx);
+	SELFTEST_REQUIRE(need_rig(ctx));
 	unsigned ap = last_cpu();
 
 	CHECK(ap != 0, "needs an application processor online (boot with -smp 4)");
@@ -216,7 +209,7 @@ static enum selftest_result msi_arrives_on_chosen_cpu(struct selftest_ctx *ctx)
 /* Routes the API refuses, each leaving the entry as it was. */
 static enum selftest_result route_refuses_bad_destinations(struct selftest_ctx *ctx)
 {
-	REQUIRE_RIG(ctx);
+	SELFTEST_REQUIRE(need_rig(ctx));
 	struct irte_fields before, after;
 	uint32_t offline = 0xfe;
 
@@ -241,7 +234,7 @@ static enum selftest_result route_refuses_bad_destinations(struct selftest_ctx *
 
 static enum selftest_result msi_migrates(struct selftest_ctx *ctx)
 {
-	REQUIRE_RIG(ctx);
+	SELFTEST_REQUIRE(need_rig(ctx));
 	unsigned from = 1, to = last_cpu();
 
 	CHECK(to > from, "needs two application processors (boot with -smp 4)");
@@ -262,7 +255,7 @@ static enum selftest_result msi_migrates(struct selftest_ctx *ctx)
  * check names edu 0, so the unit refuses it. */
 static enum selftest_result foreign_handle_msi_not_delivered(struct selftest_ctx *ctx)
 {
-	REQUIRE_RIG(ctx);
+	SELFTEST_REQUIRE(need_rig(ctx));
 	uint32_t addr0, data0, addr1, data1;
 	const struct pci_function *edu1 = edu_find(1);
 
@@ -292,7 +285,7 @@ static enum selftest_result foreign_handle_msi_not_delivered(struct selftest_ctx
  * same way, where the platform says who made the request. */
 static enum selftest_result forged_handle_dma_not_delivered(struct selftest_ctx *ctx)
 {
-	REQUIRE_RIG(ctx);
+	SELFTEST_REQUIRE(need_rig(ctx));
 	uint32_t own_addr, own_data, other_addr, other_data;
 
 	CHECK(irq_route_set(&rig.route[0], 0, smp_apic_id(0), test_vector(4)) == 0, "route 0");
@@ -315,7 +308,7 @@ static enum selftest_result forged_handle_dma_not_delivered(struct selftest_ctx 
 
 static enum selftest_result bad_handles_not_delivered(struct selftest_ctx *ctx)
 {
-	REQUIRE_RIG(ctx);
+	SELFTEST_REQUIRE(need_rig(ctx));
 	const struct pci_function *f = edu_find(0);
 	struct vtd_unit *u = iommu_unit_of(f);
 	struct irq_route spare;
@@ -349,7 +342,7 @@ static enum selftest_result bad_handles_not_delivered(struct selftest_ctx *ctx)
 
 static enum selftest_result compat_format_blocked(struct selftest_ctx *ctx)
 {
-	REQUIRE_RIG(ctx);
+	SELFTEST_REQUIRE(need_rig(ctx));
 	struct msi_compat m = { .dest = (uint8_t)smp_apic_id(0), .vector = test_vector(6) };
 	uint32_t addr, data;
 
@@ -365,7 +358,7 @@ static enum selftest_result compat_format_blocked(struct selftest_ctx *ctx)
 
 static enum selftest_result fault_event_on_service_cpu(struct selftest_ctx *ctx)
 {
-	REQUIRE_RIG(ctx);
+	SELFTEST_REQUIRE(need_rig(ctx));
 	unsigned long before[TEST_CPUS], total = iommu_faults()->total;
 	/* An IOVA edu 1's domain does not map: its DMA faults. */
 	uint64_t unmapped = rig.iova[1] + 64 * PAGE;
