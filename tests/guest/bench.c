@@ -13,16 +13,6 @@
 
 static uint64_t samples[CPUID_SAMPLES];
 
-static void sort(uint64_t *v, unsigned n)
-{
-	for (unsigned i = 1; i < n; i++)
-		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint64_t t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-}
-
 static bool bench_cpuid_exit(void)
 {
 	for (unsigned i = 0; i < CPUID_SAMPLES; i++) {
@@ -30,7 +20,7 @@ static bool bench_cpuid_exit(void)
 		cpuid(0, 0);
 		samples[i] = rdtsc() - start;
 	}
-	sort(samples, CPUID_SAMPLES);
+	sort_u64(samples, CPUID_SAMPLES);
 	kprintf("# bench guest_cpuid_exit samples=%u min=%llu median=%llu max=%llu cycles\n",
 		CPUID_SAMPLES, (unsigned long long)samples[0],
 		(unsigned long long)samples[CPUID_SAMPLES / 2],

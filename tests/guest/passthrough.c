@@ -1507,12 +1507,7 @@ bool pt_bench_device_interrupts(void)
 	}
 	/* The closing hypercall is one of them. */
 	uint64_t exits = hypercall(HV_HC_EXITS, 0, 0) - exits_before - 1;
-	for (unsigned i = 1; i < PT_BENCH_SAMPLES; i++)
-		for (unsigned j = i; j > 0 && pt_samples[j - 1] > pt_samples[j]; j--) {
-			uint64_t t = pt_samples[j];
-			pt_samples[j] = pt_samples[j - 1];
-			pt_samples[j - 1] = t;
-		}
+	sort_u64(pt_samples, PT_BENCH_SAMPLES);
 	kprintf("# bench guest_device_irq samples=%u min=%llu median=%llu max=%llu cycles "
 		"exits_per_interrupt=%llu.%02llu\n", PT_BENCH_SAMPLES,
 		(unsigned long long)pt_samples[0],
