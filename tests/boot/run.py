@@ -50,6 +50,11 @@ RESULT_RE = re.compile(TS + r"(not ok|ok) ([0-9]+)(?:\s+(?:- )?(.*?))?\s*$")
 SKIP_RE = re.compile(r"SKIP\b\s*(.*)$", re.IGNORECASE)
 
 
+def clean_line(raw):
+    """A serial line without OVMF's ANSI escapes and carriage returns."""
+    return ANSI_RE.sub("", raw).replace("\r", "")
+
+
 class Ktap:
     """What one serial log said: the plan, the results and what was wrong with them."""
 
@@ -76,7 +81,7 @@ def parse_ktap(text):
     numbers = {}  # number -> line number, to report duplicates
     names = set()
     for lineno, raw in enumerate(text.splitlines(), 1):
-        line = ANSI_RE.sub("", raw).replace("\r", "").rstrip()
+        line = clean_line(raw).rstrip()
         if HEADER_RE.search(line) and not line[:1].isspace():  # indented: a subtest's
             k.headers += 1
             if k.headers == 2:  # QEMU runs with -no-reboot, so this should not happen
@@ -136,7 +141,7 @@ def split_streams(text):
     """The hypervisor's own lines, and each guest's (without the prefix)."""
     own, guests = [], {}
     for raw in text.splitlines():
-        line = ANSI_RE.sub("", raw).replace("\r", "")
+        line = clean_line(raw)
         m = GUEST_LINE_RE.match(line)
         if m:
             guests.setdefault(m.group(1), []).append(m.group(2))
@@ -245,7 +250,7 @@ def tail(path, n=TAIL_LINES):
             text = f.read().decode("utf-8", "replace")
     except OSError as e:
         return [f"(cannot read: {e.strerror})"]
-    lines = [ANSI_RE.sub("", l).replace("\r", "") for l in text.splitlines()]
+    lines = [clean_line(l) for l in text.splitlines()]
     return lines[-n:] or ["(empty)"]
 
 
@@ -320,7 +325,7 @@ def run_scenario(scn, efi, out, timeout_override):
         text = ""
     own, guest_text = split_streams(text)
     guest_ktaps = {g: parse_ktap(t) for g, t in guest_text.items()}
-    clean = "\n".join(ANSI_RE.sub("", l).replace("\r", "") for l in text.splitlines())
+    clean = "\n".join(clean_line(l) for l in text.splitlines())
     results, problems = judge(scn, parse_ktap(own), status, timed_out, timeout, guest_ktaps,
                               clean)
 
