@@ -13,7 +13,7 @@ include boot/newlib.mk
 
 # ---- the hypervisor image ----------------------------------------------------
 
-HV_DIRS := boot arch/x86 arch/x86/svm hv iommu
+HV_DIRS := boot arch/x86 arch/x86/svm iommu hv hv/remap hv/guest hv/guest/loader hv/pci hv/selftest
 HV_SRCS := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
 HV_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(HV_SRCS)))
 
@@ -73,14 +73,14 @@ UNIT_DIR := $(BUILD)/unit
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(UNIT_DIR)/%,$(wildcard tests/unit/test_*.c))
 # The code under test each unit test links with.
 UNIT_COMMON := tests/unit/log_stub.c
-$(UNIT_DIR)/test_palloc: hv/palloc.c hv/memmap.c
+$(UNIT_DIR)/test_palloc: arch/x86/palloc.c arch/x86/memmap.c
 $(UNIT_DIR)/test_pt: arch/x86/pt.c
 $(UNIT_DIR)/test_vtd_sl: arch/x86/pt.c iommu/vtd_sl.c
 $(UNIT_DIR)/test_acpi: arch/x86/acpi.c
 $(UNIT_DIR)/test_madt_mcfg: arch/x86/madt.c arch/x86/mcfg.c
 $(UNIT_DIR)/test_options: hv/options.c
-$(UNIT_DIR)/test_config: hv/config.c hv/config.h
-$(UNIT_DIR)/test_memmap: hv/memmap.c
+$(UNIT_DIR)/test_config: hv/guest/config.c hv/guest/config.h
+$(UNIT_DIR)/test_memmap: arch/x86/memmap.c
 $(UNIT_DIR)/test_vtd_caps: iommu/vtd_caps.c iommu/vtd_fault_reason.c
 $(UNIT_DIR)/test_domain_id: iommu/domain_id.c
 $(UNIT_DIR)/test_iova: iommu/iova.c
@@ -95,9 +95,9 @@ $(UNIT_DIR)/test_pci_msi: arch/x86/pci_msi.c arch/x86/pci_msi.h arch/x86/mmio32.
 $(UNIT_DIR)/test_ioapic: arch/x86/ioapic.c arch/x86/ioapic.h arch/x86/mmio32.h
 $(UNIT_DIR)/test_insn_decode: arch/x86/insn_decode.c arch/x86/insn_decode.h
 $(UNIT_DIR)/test_guest_walk: arch/x86/guest_walk.c arch/x86/guest_walk.h arch/x86/pt.c arch/x86/pt.h
-$(UNIT_DIR)/test_elf: hv/elf.c hv/elf.h hv/guest_abi.h
-$(UNIT_DIR)/test_vpci: hv/vpci.c hv/vpci.h
-$(UNIT_DIR)/test_vmsix: hv/vmsix.c hv/vmsix.h
+$(UNIT_DIR)/test_elf: hv/guest/loader/elf.c hv/guest/loader/elf.h hv/guest/abi.h
+$(UNIT_DIR)/test_vpci: hv/pci/vpci.c hv/pci/vpci.h
+$(UNIT_DIR)/test_vmsix: hv/pci/vmsix.c hv/pci/vmsix.h
 
 $(UNIT_DIR)/%: tests/unit/%.c $(UNIT_COMMON) | deps
 	@mkdir -p $(dir $@)

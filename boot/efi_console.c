@@ -3,7 +3,7 @@
  * own COM1 output is held back until ExitBootServices, or every line would
  * arrive twice. */
 #include "boot/efi_boot.h"
-#include "hv/console.h"
+#include "arch/x86/console.h"
 
 #define CONOUT_CHUNK 128
 

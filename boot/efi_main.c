@@ -6,9 +6,9 @@
 #include "arch/x86/stack.h"
 #include "arch/x86/time.h"
 #include "arch/x86/trampoline.h"
-#include "hv/config.h"
-#include "hv/console.h"
-#include "hv/log.h"
+#include "hv/guest/config.h"
+#include "arch/x86/console.h"
+#include "arch/x86/log.h"
 #include "hv/options.h"
 #include "hv/platform.h"
 

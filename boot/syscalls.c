@@ -2,7 +2,7 @@
  * FACTS.md): output goes to the hypervisor console, memory comes from a
  * fixed arena, everything else fails cleanly. */
 #include "boot/heap.h"
-#include "hv/console.h"
+#include "arch/x86/console.h"
 
 #include <errno.h>
 #include <stdint.h>

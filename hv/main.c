@@ -8,14 +8,14 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/smp.h"
-#include "hv/guests.h"
-#include "hv/ioapic_route.h"
-#include "hv/iommu.h"
-#include "hv/log.h"
+#include "hv/guest/supervisor.h"
+#include "hv/remap/ioapic_route.h"
+#include "hv/remap/units.h"
+#include "arch/x86/log.h"
 #include "hv/options.h"
-#include "hv/page.h"
+#include "arch/x86/page.h"
 #include "hv/platform.h"
-#include "hv/selftest.h"
+#include "hv/selftest/selftest.h"
 
 #include <string.h>
 

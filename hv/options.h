@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hv/log.h"
+#include "arch/x86/log.h"
 
 enum exit_mode {
 	EXIT_HALT,     /* stop the CPUs and wait (default) */

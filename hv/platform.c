@@ -1,5 +1,5 @@
 #include "hv/platform.h"
-#include "hv/log.h"
+#include "arch/x86/log.h"
 #include "hv/pci_tree.h"
 #include "iommu/dmar_match.h"
 #include "iommu/group.h"

@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "hv/log.h"
+#include "arch/x86/log.h"
 
 int vtd_choose_levels(uint64_t cap, unsigned haw_bits, unsigned *levels,
 		      unsigned *aw_bits)

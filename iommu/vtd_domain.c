@@ -2,7 +2,7 @@
 #include "iommu/vtd_caps.h"
 #include "iommu/vtd_regs.h"
 #include "iommu/vtd_sl.h"
-#include "hv/log.h"
+#include "arch/x86/log.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 #include "arch/x86/acpi.h"
-#include "hv/log.h"
+#include "arch/x86/log.h"
 
 #include <errno.h>
 #include <string.h>

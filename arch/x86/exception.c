@@ -2,7 +2,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
-#include "hv/log.h"
+#include "arch/x86/log.h"
 
 #include <stddef.h>
 

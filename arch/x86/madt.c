@@ -1,6 +1,6 @@
 #include "arch/x86/madt.h"
 #include "arch/x86/acpi.h"
-#include "hv/log.h"
+#include "arch/x86/log.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 #include "arch/x86/percpu.h"
-#include "hv/memmap.h"
-#include "hv/page.h"
+#include "arch/x86/memmap.h"
+#include "arch/x86/page.h"
 
 static struct percpu bsp __attribute__((aligned(PAGE_SIZE)));
 

@@ -13,8 +13,8 @@
 #include "arch/x86/pt.h"
 #include "arch/x86/time.h"
 #include "arch/x86/trampoline.h"
-#include "hv/log.h"
-#include "hv/memmap.h"
+#include "arch/x86/log.h"
+#include "arch/x86/memmap.h"
 
 #include <errno.h>
 #include <string.h>

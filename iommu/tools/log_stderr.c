@@ -1,6 +1,6 @@
-/* hv/log.h for the host tools: what the shared parsers log goes to stderr,
+/* arch/x86/log.h for the host tools: what the shared parsers log goes to stderr,
  * so that stdout stays the tool's output. */
-#include "hv/log.h"
+#include "arch/x86/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* libFuzzer target: hv/config.c's config_parse() on arbitrary bytes, then
+/* libFuzzer target: hv/guest/config.c's config_parse() on arbitrary bytes, then
  * config_validate() of whatever it parsed on a fixed machine, as hv does
  * to print every error at once. The input is not NUL-terminated (libFuzzer
  * gives exactly `size` bytes), so a read past `len` is a read past the
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hv/config.h"
+#include "hv/guest/config.h"
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 #define SBDF(b, d, f) ((pci_sbdf_t)((b) << 8 | (d) << 3 | (f)))

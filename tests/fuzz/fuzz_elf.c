@@ -1,9 +1,9 @@
-/* libFuzzer target: hv/elf.c, the guest image loader. The input is the
+/* libFuzzer target: hv/guest/loader/elf.c, the guest image loader. The input is the
  * image, copied into a buffer of exactly its size (a read past it is an
  * ASan report). Its byte 9 (EI_PAD, which the loader ignores), modulo four,
  * also picks the guest's RAM size, so that plans that fit and plans that
  * overflow are both explored while real ELF files stay good seeds. An
- * accepted plan must obey every rule of hv/elf.h, and is then copied into
+ * accepted plan must obey every rule of hv/guest/loader/elf.h, and is then copied into
  * a guest RAM buffer of exactly ram_size bytes: a segment placed outside
  * RAM would be an ASan report too. Seed: build/guest/test-guest.elf. */
 #include <stddef.h>
@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hv/elf.h"
-#include "hv/guest_abi.h"
+#include "hv/guest/loader/elf.h"
+#include "hv/guest/abi.h"
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 

@@ -1,4 +1,4 @@
-/* The test guest's entry (vCPU 0, as hv/guest_abi.h describes: 64-bit mode,
+/* The test guest's entry (vCPU 0, as hv/guest/abi.h describes: 64-bit mode,
  * hv's page tables and GDT, interrupts off, RDI = the boot data, RSP = 0)
  * and its interrupt stubs. */
 /* struct entry_state (guest.h) */

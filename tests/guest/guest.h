@@ -1,5 +1,5 @@
 /* The test guest: a freestanding ELF64 image that hv loads and starts as
- * hv/guest_abi.h describes, and that reports KTAP on its UART. What its
+ * hv/guest/abi.h describes, and that reports KTAP on its UART. What its
  * files share: CPU helpers, the console, the local APIC, interrupts, the
  * vCPUs, time. */
 #ifndef TESTS_GUEST_GUEST_H
@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hv/guest_abi.h"
+#include "hv/guest/abi.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

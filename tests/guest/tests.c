@@ -1,4 +1,4 @@
-/* The test guest's tests: each checks one promise of hv/guest_abi.h (or of
+/* The test guest's tests: each checks one promise of hv/guest/abi.h (or of
  * the design's guest view) from inside the guest. A failed check prints a
  * KTAP diagnostic ("# name: FAIL: ...") and fails the test; every wait is
  * bounded by a TSC deadline. */
@@ -53,7 +53,7 @@ static enum result guest_boot_data(void)
 	const struct hv_guest_boot *b = boot;
 	struct desc_ptr gdtr;
 
-	/* The entry state of hv/guest_abi.h. */
+	/* The entry state of hv/guest/abi.h. */
 	expect(entry_state.rdi == HV_GUEST_BOOT, "RDI at entry 0x%llx, not the boot data 0x%llx",
 	       (unsigned long long)entry_state.rdi, (unsigned long long)HV_GUEST_BOOT);
 	expect(entry_state.rsp == 0, "RSP at entry 0x%llx, not 0",

@@ -1,7 +1,7 @@
 /* The test guest's AP trampoline (trampoline.S), shared with smp.c: where it
  * runs and its parameter block. smp.c copies [trampoline_start,
  * trampoline_end) to TRAMP_BASE (a page of the guest's low area, which
- * hv/guest_abi.h leaves to the guest) and fills the block at TRAMP_BASE +
+ * hv/guest/abi.h leaves to the guest) and fills the block at TRAMP_BASE +
  * TRAMP_PARAMS before each SIPI; the SIPI vector is TRAMP_BASE >> 12. */
 #ifndef TESTS_GUEST_TRAMPOLINE_H
 #define TESTS_GUEST_TRAMPOLINE_H

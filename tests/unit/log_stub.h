@@ -1,10 +1,10 @@
-/* Host stand-in for hv/log.c: the code under test logs through log_msg(), and
+/* Host stand-in for arch/x86/log.c: the code under test logs through log_msg(), and
  * the unit tests look at what it said instead of printing it (TAP on stdout
  * must stay clean). Every message is recorded whatever log_threshold says. */
 #ifndef TESTS_UNIT_LOG_STUB_H
 #define TESTS_UNIT_LOG_STUB_H
 
-#include "hv/log.h"
+#include "arch/x86/log.h"
 
 #define LOG_STUB_MSG_MAX 512
 

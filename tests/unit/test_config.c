@@ -1,4 +1,4 @@
-/* hv/config.c: the guest configuration file, parsed from text and validated
+/* hv/guest/config.c: the guest configuration file, parsed from text and validated
  * against a fabricated machine. Configurations are written as arrays of
  * lines (PARSE("...", "...")) so that line N of the file is the Nth string,
  * and each refusal is checked with its exact line number. */
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "hv/config.h"
+#include "hv/guest/config.h"
 #include "tests/unit/log_stub.h"
 
 #define FILE_NAME "hv.cfg"

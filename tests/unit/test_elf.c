@@ -1,4 +1,4 @@
-/* hv/elf.c: the guest image loader. Synthetic ELF64 images built in memory
+/* hv/guest/loader/elf.c: the guest image loader. Synthetic ELF64 images built in memory
  * (with the host's <elf.h>, independent of the loader's own definitions):
  * a good two-segment image planned and copied, every refusal with its
  * reason, truncation at every length and header corruption under ASan, and
@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "hv/elf.h"
-#include "hv/guest_abi.h"
+#include "hv/guest/loader/elf.h"
+#include "hv/guest/abi.h"
 #include "tests/unit/watchdog.h"
 
 #ifndef GUEST_IMAGE

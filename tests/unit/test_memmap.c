@@ -1,4 +1,4 @@
-/* hv/memmap.c: region lookup and the top of the map. */
+/* arch/x86/memmap.c: region lookup and the top of the map. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "hv/memmap.h"
+#include "arch/x86/memmap.h"
 #include "tests/unit/log_stub.h"
 
 #define MIB (1ull << 20)

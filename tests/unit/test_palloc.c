@@ -1,4 +1,4 @@
-/* hv/palloc.c: the physical page allocator, initialised from synthetic memory
+/* arch/x86/palloc.c: the physical page allocator, initialised from synthetic memory
  * maps and cross-checked against a page bitmap in a randomized churn test. */
 #include <errno.h>
 #include <setjmp.h>
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "hv/palloc.h"
+#include "arch/x86/palloc.h"
 #include "tests/unit/log_stub.h"
 
 #define KIB (1ull << 10)

@@ -1,4 +1,4 @@
-/* hv/vmsix.c over a fake device: its BARs in memory, every physical MMIO
+/* hv/pci/vmsix.c over a fake device: its BARs in memory, every physical MMIO
  * access and every entry_update() recorded. The tests drive the guest's
  * side (vmsix_access(), vmsix_control()) and check what it reads, what
  * reached the device (never its table), and each entry_update().
@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "hv/vmsix.h"
+#include "hv/pci/vmsix.h"
 
 /* ---- the fake device ----------------------------------------------------------- */
 

@@ -1,4 +1,4 @@
-/* hv/vpci.c over fake physical functions: config space in memory, BARs
+/* hv/pci/vpci.c over fake physical functions: config space in memory, BARs
  * that keep only their writable bits (so sizing works as on hardware),
  * status RW1C, and every physical write logged. The tests drive the guest
  * side through ECAM and CF8/CFC and check what the guest sees, what
@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "hv/vpci.h"
+#include "hv/pci/vpci.h"
 #include "tests/unit/log_stub.h"
 
 /* ---- the fake functions ------------------------------------------------------ */

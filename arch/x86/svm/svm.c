@@ -8,7 +8,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/vcpu_backend.h"
-#include "hv/page.h"
+#include "arch/x86/page.h"
 
 #include <errno.h>
 #include <string.h>

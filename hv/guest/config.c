@@ -1,0 +1,766 @@
+#include "hv/guest/config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MIB (1ull << 20)
+#define MEMORY_ALIGN (2 * MIB) /* guests are mapped with 2 MiB pages */
+#define CLASS_HOST_BRIDGE 0x0600
+
+/* ---- errors ------------------------------------------------------------------ */
+
+void config_errors_init(struct config_errors *e)
+{
+	memset(e, 0, sizeof(*e));
+}
+
+__attribute__((format(printf, 4, 5)))
+void config_error_at(struct config_errors *e, const char *file, unsigned line,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->count == CONFIG_ERRORS_MAX) {
+		e->dropped++;
+		return;
+	}
+	char *m = e->msg[e->count++];
+	/* The file name is at most CONFIG_FILE_NAME_MAX - 1 characters, so the
+	 * prefix always leaves room for the reason. */
+	int n = snprintf(m, CONFIG_ERROR_LEN, "%s:%u: ", file, line);
+	if (n < 0 || n >= CONFIG_ERROR_LEN)
+		n = 0;
+	va_start(ap, fmt);
+	vsnprintf(m + n, CONFIG_ERROR_LEN - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+void config_errors_print(const struct config_errors *e)
+{
+	for (unsigned i = 0; i < e->count && i < CONFIG_ERRORS_MAX; i++)
+		log_err("%s\n", e->msg[i]);
+	if (e->dropped)
+		log_err("... and %u more errors in the configuration\n", e->dropped);
+}
+
+/* ---- characters and numbers (no <ctype.h>: the locale has no say here) ------ */
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int hex_value(char c)
+{
+	if (is_digit(c))
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static const char *skip_blanks(const char *s)
+{
+	while (is_blank(*s))
+		s++;
+	return s;
+}
+
+/* Cuts the blanks at both ends of s, in place. */
+static char *trim(char *s)
+{
+	s = (char *)skip_blanks(s);
+	size_t n = strlen(s);
+	while (n && is_blank(s[n - 1]))
+		n--;
+	s[n] = '\0';
+	return s;
+}
+
+/* Decimal digits at *s. Values above `cap` come back as cap + 1, so no input
+ * overflows (cap must stay below UINT64_MAX / 10). False when there is no
+ * digit. */
+static bool read_decimal(const char **s, uint64_t cap, uint64_t *out)
+{
+	const char *p = *s;
+	uint64_t v = 0;
+
+	if (!is_digit(*p))
+		return false;
+	for (; is_digit(*p); p++) {
+		if (v <= cap)
+			v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*out = v > cap ? cap + 1 : v;
+	*s = p;
+	return true;
+}
+
+/* 1 to `digits` hexadecimal digits at *s. */
+static bool read_hex(const char **s, unsigned digits, unsigned *out)
+{
+	const char *p = *s;
+	unsigned v = 0, n = 0;
+
+	for (; hex_value(*p) >= 0; p++, n++)
+		v = v << 4 | (unsigned)hex_value(*p);
+	if (!n || n > digits)
+		return false;
+	*out = v;
+	*s = p;
+	return true;
+}
+
+/* "BB:DD.F" or "SSSS:BB:DD.F", hexadecimal, as lspci prints them. */
+static bool read_sbdf(const char **s, pci_sbdf_t *out)
+{
+	unsigned part[3], n = 0, fn;
+	const char *p = *s;
+
+	for (;;) {
+		if (!read_hex(&p, 4, &part[n++]))
+			return false;
+		if (*p != ':' || n == 3)
+			break;
+		p++;
+	}
+	if (n < 2 || *p++ != '.' || !read_hex(&p, 1, &fn))
+		return false;
+	unsigned seg = n == 3 ? part[0] : 0, bus = part[n - 2], dev = part[n - 1];
+	if (bus > 0xff || dev > 0x1f || fn > 7)
+		return false;
+	*out = (pci_sbdf_t)(seg << 16 | bus << 8 | dev << 3 | fn);
+	*s = p;
+	return true;
+}
+
+struct sbdf_text {
+	char s[16];
+};
+
+/* The short form unless the segment is not 0. */
+static struct sbdf_text sbdf_str(pci_sbdf_t f)
+{
+	struct sbdf_text t;
+	unsigned seg = f >> 16, bus = f >> 8 & 0xff, dev = f >> 3 & 0x1f, fn = f & 7;
+
+	if (seg)
+		snprintf(t.s, sizeof(t.s), "%04x:%02x:%02x.%u", seg, bus, dev, fn);
+	else
+		snprintf(t.s, sizeof(t.s), "%02x:%02x.%u", bus, dev, fn);
+	return t;
+}
+
+static bool valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n >= HV_GUEST_NAME_MAX)
+		return false;
+	for (; *s; s++) {
+		char c = *s;
+		if (!(is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* ---- the parser ------------------------------------------------------------- */
+
+struct parser {
+	struct hv_config *c;
+	struct config_errors *e;
+	unsigned line;
+	enum {
+		IN_NONE,    /* before the first section */
+		IN_HV,
+		IN_GUEST,
+		IN_SKIPPED, /* under a refused header: its keys would only add noise */
+	} in;
+	struct config_guest *g; /* IN_GUEST */
+};
+
+#define ERR(p, ...) config_error_at((p)->e, (p)->c->file, (p)->line, __VA_ARGS__)
+
+static void parse_cpus(struct parser *p, struct config_guest *g, const char *value)
+{
+	uint16_t cpu[HV_GUEST_MAX_CPUS];
+	unsigned n = 0;
+	const char *s = value;
+
+	for (;;) {
+		uint64_t lo, hi;
+
+		s = skip_blanks(s);
+		if (!read_decimal(&s, CONFIG_CPU_INDEX_MAX, &lo))
+			goto syntax;
+		s = skip_blanks(s);
+		hi = lo;
+		if (*s == '-') {
+			s = skip_blanks(s + 1);
+			if (!read_decimal(&s, CONFIG_CPU_INDEX_MAX, &hi))
+				goto syntax;
+			s = skip_blanks(s);
+		}
+		if (lo > CONFIG_CPU_INDEX_MAX || hi > CONFIG_CPU_INDEX_MAX) {
+			ERR(p, "cpus: CPU number too large (at most %u)", CONFIG_CPU_INDEX_MAX);
+			return;
+		}
+		if (hi < lo) {
+			ERR(p, "cpus: range %u-%u is backwards", (unsigned)lo, (unsigned)hi);
+			return;
+		}
+		/* Checked before expanding, so a range like 1-4000 costs nothing. */
+		if (hi - lo + 1 > HV_GUEST_MAX_CPUS - n) {
+			ERR(p, "cpus: more than %u CPUs for one guest", HV_GUEST_MAX_CPUS);
+			return;
+		}
+		for (uint64_t c = lo; c <= hi; c++) {
+			for (unsigned i = 0; i < n; i++) {
+				if (cpu[i] == c) {
+					ERR(p, "cpus: CPU %u listed twice", (unsigned)c);
+					return;
+				}
+			}
+			cpu[n++] = (uint16_t)c;
+		}
+		if (!*s)
+			break;
+		if (*s++ != ',')
+			goto syntax;
+	}
+	memcpy(g->cpu, cpu, sizeof(cpu));
+	g->cpu_count = n;
+	return;
+syntax:
+	ERR(p, "bad cpus '%.40s': expected CPU numbers or ranges, e.g. 1,2 or 1-3", value);
+}
+
+static void parse_memory(struct parser *p, struct config_guest *g, const char *value)
+{
+	const char *s = value;
+	unsigned shift = 0;
+	uint64_t v;
+
+	if (!read_decimal(&s, HV_GUEST_MEM_MAX, &v))
+		goto syntax;
+	switch (*s) {
+	case 'K': case 'k': shift = 10; s++; break;
+	case 'M': case 'm': shift = 20; s++; break;
+	case 'G': case 'g': shift = 30; s++; break;
+	}
+	if (*s)
+		goto syntax;
+	/* Compared before the shift, which could otherwise overflow. */
+	if (v > HV_GUEST_MEM_MAX >> shift) {
+		ERR(p, "memory %.40s is more than a guest can have (%lluM)", value,
+		    HV_GUEST_MEM_MAX / MIB);
+		return;
+	}
+	v <<= shift;
+	if (!v || v % MEMORY_ALIGN) {
+		ERR(p, "memory %.40s is not a multiple of 2M", value);
+		return;
+	}
+	g->memory = v;
+	return;
+syntax:
+	ERR(p, "bad memory '%.40s': expected a size such as 512M (suffix K, M or G)", value);
+}
+
+static void parse_pci(struct parser *p, struct config_guest *g, const char *value)
+{
+	pci_sbdf_t f[CONFIG_GUEST_PCI_MAX];
+	unsigned n = 0;
+	const char *s = value;
+
+	for (;;) {
+		pci_sbdf_t x;
+
+		s = skip_blanks(s);
+		if (!read_sbdf(&s, &x))
+			goto syntax;
+		s = skip_blanks(s);
+		if (n == CONFIG_GUEST_PCI_MAX) {
+			ERR(p, "pci: more than %u functions for one guest", CONFIG_GUEST_PCI_MAX);
+			return;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			if (f[i] == x) {
+				ERR(p, "pci: %s listed twice", sbdf_str(x).s);
+				return;
+			}
+		}
+		f[n++] = x;
+		if (!*s)
+			break;
+		if (*s++ != ',')
+			goto syntax;
+	}
+	memcpy(g->pci, f, sizeof(f));
+	g->pci_count = n;
+	return;
+syntax:
+	ERR(p, "bad pci '%.40s': expected functions such as 00:04.0 or 0000:00:04.0", value);
+}
+
+/* Copies a string value that must fit in `size` with its NUL. */
+static void parse_string(struct parser *p, const char *key, const char *value, char *out,
+			 size_t size)
+{
+	if (strlen(value) >= size) {
+		ERR(p, "%s is longer than %zu characters", key, size - 1);
+		return;
+	}
+	strcpy(out, value);
+}
+
+static bool lookup(const char *s, const char *const names[], unsigned n, unsigned *out)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (!strcmp(s, names[i])) {
+			*out = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* "all", or suite names separated by commas, stored without blanks as the
+ * command line's selftest=SUITE,... (the names are checked when they run). */
+static void parse_selftest(struct parser *p, const char *value)
+{
+	char out[SELFTEST_SUITES_MAX];
+	size_t n = 0;
+	const char *s = value;
+
+	if (!strcmp(value, "all")) {
+		p->c->hv.selftest_suites[0] = '\0';
+		return;
+	}
+	for (;;) {
+		s = skip_blanks(s);
+		size_t len = 0;
+		while ((s[len] >= 'a' && s[len] <= 'z') || is_digit(s[len]) || s[len] == '_')
+			len++;
+		/* "all" alone means every suite; in a list it is a mistake. */
+		if (!len || (len == 3 && !memcmp(s, "all", 3)))
+			goto syntax;
+		if (n + !!n + len >= sizeof(out)) {
+			ERR(p, "selftest: the list is longer than %zu characters",
+			    sizeof(out) - 1);
+			return;
+		}
+		if (n)
+			out[n++] = ',';
+		memcpy(out + n, s, len);
+		n += len;
+		s = skip_blanks(s + len);
+		if (!*s)
+			break;
+		if (*s++ != ',')
+			goto syntax;
+	}
+	out[n] = '\0';
+	strcpy(p->c->hv.selftest_suites, out);
+	return;
+syntax:
+	ERR(p, "bad selftest '%.40s': expected 'all' or suites, e.g. irq,dma", value);
+}
+
+/* Records where `key` is given; false (and an error) when it already was in
+ * this section. */
+static bool first_time(struct parser *p, const char *key, unsigned *line)
+{
+	if (*line) {
+		ERR(p, "duplicate key '%s' (first at line %u)", key, *line);
+		return false;
+	}
+	*line = p->line;
+	return true;
+}
+
+static void hv_key(struct parser *p, const char *key, const char *value)
+{
+	static const char *const exit_names[] = { "halt", "qemu", "shutdown" };
+	static const char *const level_names[] = { "error", "warning", "info", "debug" };
+	typeof(p->c->hv) *hv = &p->c->hv;
+	unsigned idx;
+
+	if (!strcmp(key, "loglevel")) {
+		if (!first_time(p, key, &hv->log_level_line))
+			return;
+		if (lookup(value, level_names, 4, &idx))
+			hv->log_level = (enum log_level)idx;
+		else
+			ERR(p, "bad loglevel '%.40s': expected error, warning, info or debug",
+			    value);
+	} else if (!strcmp(key, "exit")) {
+		if (!first_time(p, key, &hv->exit_line))
+			return;
+		if (lookup(value, exit_names, 3, &idx))
+			hv->exit = (enum exit_mode)idx;
+		else
+			ERR(p, "bad exit '%.40s': expected halt, qemu or shutdown", value);
+	} else if (!strcmp(key, "selftest")) {
+		if (first_time(p, key, &hv->selftest_line))
+			parse_selftest(p, value);
+	} else {
+		ERR(p, "unknown key '%.40s' in [hv]", key);
+	}
+}
+
+static void guest_key(struct parser *p, const char *key, const char *value)
+{
+	struct config_guest *g = p->g;
+
+	if (!strcmp(key, "cpus")) {
+		if (first_time(p, key, &g->cpus_line))
+			parse_cpus(p, g, value);
+	} else if (!strcmp(key, "memory")) {
+		if (first_time(p, key, &g->memory_line))
+			parse_memory(p, g, value);
+	} else if (!strcmp(key, "image")) {
+		if (first_time(p, key, &g->image_line))
+			parse_string(p, key, value, g->image, sizeof(g->image));
+	} else if (!strcmp(key, "cmdline")) {
+		if (first_time(p, key, &g->cmdline_line))
+			parse_string(p, key, value, g->cmdline, sizeof(g->cmdline));
+	} else if (!strcmp(key, "pci")) {
+		if (first_time(p, key, &g->pci_line))
+			parse_pci(p, g, value);
+	} else {
+		ERR(p, "unknown key '%.40s' in [guest %s]", key, g->name);
+	}
+}
+
+/* A guest's required keys, checked when its section ends and reported at
+ * its header. A key given with a bad value counts as given: its error is
+ * already out. */
+static void end_section(struct parser *p)
+{
+	static const char *const required[] = { "cpus", "memory", "image" };
+	struct config_guest *g = p->g;
+
+	if (p->in != IN_GUEST)
+		return;
+	const unsigned lines[] = { g->cpus_line, g->memory_line, g->image_line };
+	for (unsigned i = 0; i < 3; i++) {
+		if (!lines[i])
+			config_error_at(p->e, p->c->file, g->line, "missing key '%s' in [guest %s]",
+				 required[i], g->name);
+	}
+}
+
+static struct config_guest *find_guest(struct hv_config *c, const char *name)
+{
+	for (unsigned i = 0; i < c->guest_count; i++) {
+		if (!strcmp(c->guest[i].name, name))
+			return &c->guest[i];
+	}
+	return NULL;
+}
+
+/* s: "[...]", comment and surrounding blanks gone. */
+static void section(struct parser *p, char *s)
+{
+	struct hv_config *c = p->c;
+	size_t n = strlen(s);
+
+	end_section(p);
+	p->in = IN_SKIPPED;
+	if (s[n - 1] != ']') {
+		ERR(p, "expected ']' at the end of the section header");
+		return;
+	}
+	s[n - 1] = '\0';
+	char *kind = trim(s + 1), *name = kind;
+	while (*name && !is_blank(*name))
+		name++;
+	if (*name)
+		*name++ = '\0';
+	name = trim(name);
+
+	if (!strcmp(kind, "hv")) {
+		if (*name)
+			ERR(p, "[hv] takes no name");
+		else if (c->hv.line)
+			ERR(p, "second [hv] section (the first is at line %u)", c->hv.line);
+		else {
+			c->hv.line = p->line;
+			p->in = IN_HV;
+		}
+		return;
+	}
+	if (strcmp(kind, "guest")) {
+		ERR(p, "unknown section '%.40s': expected [hv] or [guest NAME]", kind);
+		return;
+	}
+	struct config_guest *other = find_guest(c, name);
+	if (!*name)
+		ERR(p, "[guest] needs a name: [guest NAME]");
+	else if (!valid_name(name))
+		ERR(p, "bad guest name '%.40s': 1 to %u letters, digits, '_' or '-'", name,
+		    HV_GUEST_NAME_MAX - 1);
+	else if (other)
+		ERR(p, "guest '%s' already defined at line %u", name, other->line);
+	else if (c->guest_count == HV_CONFIG_MAX_GUESTS)
+		ERR(p, "more than %u guests", HV_CONFIG_MAX_GUESTS);
+	else {
+		p->g = &c->guest[c->guest_count++];
+		strcpy(p->g->name, name);
+		p->g->line = p->line;
+		p->in = IN_GUEST;
+	}
+}
+
+/* One line, without its end (LF or CRLF). */
+static void parse_line(struct parser *p, const char *text, size_t len)
+{
+	char buf[CONFIG_LINE_MAX + 1];
+
+	if (len > CONFIG_LINE_MAX) {
+		ERR(p, "line longer than %u characters", CONFIG_LINE_MAX);
+		return;
+	}
+	/* Printable ASCII and tabs only: anything else is a binary or
+	 * mis-encoded file, and would end up in messages and guest names. */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)text[i];
+		if (ch == 0)
+			ERR(p, "NUL byte at column %zu", i + 1);
+		else if (ch >= 0x80)
+			ERR(p, "non-ASCII byte 0x%02x at column %zu", ch, i + 1);
+		else if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+			ERR(p, "control character 0x%02x at column %zu", ch, i + 1);
+		else
+			continue;
+		return;
+	}
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+
+	/* A comment starts with '#' at the start of the line or after a blank,
+	 * so values such as a command line may still contain "a#b". */
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '#' && (i == 0 || is_blank(buf[i - 1]))) {
+			buf[i] = '\0';
+			break;
+		}
+	}
+	char *s = trim(buf);
+	if (!*s)
+		return;
+	if (*s == '[') {
+		section(p, s);
+		return;
+	}
+
+	char *eq = strchr(s, '=');
+	if (!eq) {
+		ERR(p, "expected 'key = value' or a section header");
+		return;
+	}
+	*eq = '\0';
+	char *key = trim(s), *value = trim(eq + 1);
+	if (!*key) {
+		ERR(p, "missing key before '='");
+		return;
+	}
+	switch (p->in) {
+	case IN_NONE:
+		ERR(p, "key '%.40s' outside any section", key);
+		return;
+	case IN_SKIPPED:
+		return;
+	case IN_HV:
+	case IN_GUEST:
+		break;
+	}
+	if (!*value) {
+		ERR(p, "empty value for '%.40s'", key);
+		return;
+	}
+	if (p->in == IN_HV)
+		hv_key(p, key, value);
+	else
+		guest_key(p, key, value);
+}
+
+int config_parse(const char *text, size_t len, const char *file_name,
+		 struct hv_config *c, struct config_errors *e)
+{
+	struct parser p = { .c = c, .e = e, .in = IN_NONE };
+	size_t pos = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->hv.log_level = LOG_INFO;
+	c->hv.exit = EXIT_HALT;
+	snprintf(c->file, sizeof(c->file), "%s", file_name ? file_name : "config");
+	config_errors_init(e);
+
+	/* The UTF-8 byte order mark some Windows editors write. */
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		pos = 3;
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		size_t next = nl ? end + 1 : len;
+
+		p.line++;
+		if (end > pos && text[end - 1] == '\r')
+			end--;
+		parse_line(&p, text + pos, end - pos);
+		pos = next;
+	}
+	end_section(&p);
+	return e->count || e->dropped ? -EINVAL : 0;
+}
+
+/* ---- against the machine ---------------------------------------------------- */
+
+static int find_function(const struct config_platform *p, pci_sbdf_t f)
+{
+	for (unsigned i = 0; i < p->pci_count; i++) {
+		if (p->pci[i].sbdf == f)
+			return (int)i;
+	}
+	return -1;
+}
+
+static bool guest_has_function(const struct config_guest *g, pci_sbdf_t f)
+{
+	for (unsigned i = 0; i < g->pci_count; i++) {
+		if (g->pci[i] == f)
+			return true;
+	}
+	return false;
+}
+
+static void validate_cpus(const struct hv_config *c, const struct config_platform *p,
+			  struct config_errors *e, unsigned gi)
+{
+	const struct config_guest *g = &c->guest[gi];
+
+	for (unsigned i = 0; i < g->cpu_count; i++) {
+		unsigned cpu = g->cpu[i];
+		if (cpu == 0) {
+			config_error_at(e, c->file, g->cpus_line,
+				 "CPU 0 is the service CPU: it cannot be given to guest '%s'",
+				 g->name);
+			continue;
+		}
+		if (cpu >= p->cpu_count) {
+			config_error_at(e, c->file, g->cpus_line,
+				 "CPU %u does not exist (%u online)", cpu,
+				 p->cpu_count);
+			continue;
+		}
+		for (unsigned gj = 0; gj < gi; gj++) {
+			const struct config_guest *o = &c->guest[gj];
+			for (unsigned j = 0; j < o->cpu_count; j++) {
+				if (o->cpu[j] == cpu)
+					config_error_at(e, c->file, g->cpus_line,
+						 "CPU %u is given to both guest '%s' (line %u) "
+						 "and guest '%s'", cpu, o->name, o->cpus_line,
+						 g->name);
+			}
+		}
+	}
+}
+
+/* Every member of the IOMMU group of g->pci[i] must be g's too: the IOMMU
+ * cannot tell their DMA apart, so splitting a group would let one guest's
+ * device reach another's memory. Reported once per group and guest. */
+static void validate_group(const struct hv_config *c, const struct config_platform *p,
+			   struct config_errors *e, const struct config_guest *g, unsigned i,
+			   uint16_t group)
+{
+	for (unsigned j = 0; j < i; j++) {
+		int k = find_function(p, g->pci[j]);
+		if (k >= 0 && p->pci[k].group == group)
+			return;
+	}
+	unsigned missing = 0;
+	pci_sbdf_t first = 0;
+	for (unsigned k = 0; k < p->pci_count; k++) {
+		if (p->pci[k].group != group || guest_has_function(g, p->pci[k].sbdf))
+			continue;
+		if (!missing++)
+			first = p->pci[k].sbdf;
+	}
+	if (missing == 1)
+		config_error_at(e, c->file, g->pci_line,
+			 "%s splits IOMMU group %u: %s is not given to guest '%s'",
+			 sbdf_str(g->pci[i]).s, group, sbdf_str(first).s, g->name);
+	else if (missing)
+		config_error_at(e, c->file, g->pci_line,
+			 "%s splits IOMMU group %u: %s and %u more are not given to guest '%s'",
+			 sbdf_str(g->pci[i]).s, group, sbdf_str(first).s, missing - 1, g->name);
+}
+
+static void validate_pci(const struct hv_config *c, const struct config_platform *p,
+			 struct config_errors *e, unsigned gi)
+{
+	const struct config_guest *g = &c->guest[gi];
+
+	for (unsigned i = 0; i < g->pci_count; i++) {
+		pci_sbdf_t f = g->pci[i];
+		int k = find_function(p, f);
+		if (k < 0) {
+			config_error_at(e, c->file, g->pci_line, "no PCI function %s on this machine",
+				 sbdf_str(f).s);
+			continue;
+		}
+		if (p->pci[k].class_code >> 8 == CLASS_HOST_BRIDGE) {
+			config_error_at(e, c->file, g->pci_line,
+				 "%s is a host bridge: it cannot be given to a guest",
+				 sbdf_str(f).s);
+			continue;
+		}
+		for (unsigned gj = 0; gj < gi; gj++) {
+			const struct config_guest *o = &c->guest[gj];
+			if (guest_has_function(o, f))
+				config_error_at(e, c->file, g->pci_line,
+					 "%s is given to both guest '%s' (line %u) and guest '%s'",
+					 sbdf_str(f).s, o->name, o->pci_line, g->name);
+		}
+		validate_group(c, p, e, g, i, p->pci[k].group);
+	}
+}
+
+int config_validate(const struct hv_config *c, const struct config_platform *p,
+		    struct config_errors *e)
+{
+	unsigned before = e->count + e->dropped;
+	uint64_t total = 0;
+	const struct config_guest *over = NULL;
+
+	for (unsigned gi = 0; gi < c->guest_count && gi < HV_CONFIG_MAX_GUESTS; gi++) {
+		const struct config_guest *g = &c->guest[gi];
+		validate_cpus(c, p, e, gi);
+		validate_pci(c, p, e, gi);
+		total += g->memory;
+		if (!over && total > p->free_memory)
+			over = g;
+	}
+	/* Named at the guest that no longer fits, with the total: the fix may
+	 * be any guest's memory line. */
+	if (over)
+		config_error_at(e, c->file, over->memory_line,
+			 "guest '%s' does not fit in memory: the guests need %lluM in all, "
+			 "%lluM is free", over->name, (unsigned long long)(total / MIB),
+			 (unsigned long long)(p->free_memory / MIB));
+	return e->count + e->dropped != before ? -EINVAL : 0;
+}

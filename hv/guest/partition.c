@@ -1,0 +1,216 @@
+/* Building a guest: its RAM, the nested table that maps exactly that RAM,
+ * its image, and the state hv/guest/abi.h promises at entry. */
+#include "hv/guest/partition.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/smp.h"
+#include "hv/guest/loader/elf.h"
+#include "arch/x86/log.h"
+#include "arch/x86/page.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define PAGE_SIZE 4096ull
+#define MIB (1ull << 20)
+#define GIB (1ull << 30)
+/* Entry-state tables (guest_abi.h): 1 GiB leaves over the first 512 GiB. */
+#define GPTE_P  (1ull << 0)
+#define GPTE_W  (1ull << 1)
+#define GPTE_PS (1ull << 7)
+#define GDT_CODE64 0x00af9a000000ffffull
+#define GDT_DATA   0x00cf92000000ffffull
+
+static uint64_t npt_alloc(void *ctx)
+{
+	(void)ctx;
+	return page_alloc_zeroed(1, 1);
+}
+
+static void npt_free(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	page_free(phys, 1);
+}
+
+static uint64_t *npt_ptr(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	return (uint64_t *)(uintptr_t)phys;
+}
+
+static const struct pt_env npt_env = { npt_alloc, npt_free, npt_ptr, NULL, NULL };
+
+void *guest_ram_ptr(const struct guest *g, uint64_t gpa, uint64_t len)
+{
+	if (gpa >= g->mem_size || len > g->mem_size - gpa)
+		return NULL;
+	if (gpa < HV_GUEST_LEGACY_END && gpa + len > HV_GUEST_LEGACY_HOLE)
+		return NULL;
+	return (void *)(uintptr_t)(g->ram + gpa);
+}
+
+/* The largest leaves the table allows need the host range aligned like
+ * the guest's: 1 GiB when the guest has that much, else 2 MiB. */
+static uint64_t alloc_ram(uint64_t size)
+{
+	uint64_t align = size >= GIB ? GIB : 2 * MIB;
+	uint64_t pa = page_alloc_zeroed(size / PAGE_SIZE, align / PAGE_SIZE);
+
+	return pa ? pa : page_alloc_zeroed(size / PAGE_SIZE, 2 * MIB / PAGE_SIZE);
+}
+
+static int map_ram(struct guest *g)
+{
+	uint64_t flags = vcpu_npt_ram_flags();
+	int err;
+
+	if (!vcpu_npt_format())
+		return -ENODEV; /* no SVM (nor VMX) on this machine */
+	if ((err = pt_init(&g->npt, vcpu_npt_format(), &npt_env)))
+		return err;
+	if ((err = pt_map(&g->npt, 0, g->ram, HV_GUEST_LEGACY_HOLE, flags)))
+		return err;
+	return pt_map(&g->npt, HV_GUEST_LEGACY_END, g->ram + HV_GUEST_LEGACY_END,
+		      g->mem_size - HV_GUEST_LEGACY_END, flags);
+}
+
+/* What guest_abi.h promises: boot data, a GDT and an identity map. */
+static void write_entry_state(struct guest *g, const struct guest_config_view *cfg)
+{
+	struct hv_guest_boot *boot = guest_ram_ptr(g, HV_GUEST_BOOT, sizeof(*boot));
+	uint64_t *gdt = guest_ram_ptr(g, HV_GUEST_GDT, 3 * sizeof(uint64_t));
+	uint64_t *pml4 = guest_ram_ptr(g, HV_GUEST_TABLES, PAGE_SIZE);
+	uint64_t *pdpt = guest_ram_ptr(g, HV_GUEST_TABLES + PAGE_SIZE, PAGE_SIZE);
+
+	*boot = (struct hv_guest_boot){
+		.magic = HV_GUEST_BOOT_MAGIC,
+		.version = 1,
+		.cpu_count = g->vcpu_count,
+		.mem_size = g->mem_size,
+	};
+	for (unsigned i = 0; i < g->vcpu_count; i++)
+		boot->apic_id[i] = g->vcpu[i].apic_id;
+	strncpy(boot->name, g->name, sizeof(boot->name) - 1);
+	if (cfg->cmdline)
+		strncpy(boot->cmdline, cfg->cmdline, sizeof(boot->cmdline) - 1);
+
+	gdt[0] = 0;
+	gdt[HV_GUEST_SEL_CODE64 / 8] = GDT_CODE64;
+	gdt[HV_GUEST_SEL_DATA / 8] = GDT_DATA;
+	pml4[0] = (HV_GUEST_TABLES + PAGE_SIZE) | GPTE_P | GPTE_W;
+	for (unsigned i = 0; i < 512; i++)
+		pdpt[i] = (uint64_t)i * GIB | GPTE_P | GPTE_W | GPTE_PS;
+}
+
+static int check_config(const struct guest_config_view *cfg)
+{
+	if (!cfg->cpu_count || cfg->cpu_count > HV_GUEST_MAX_CPUS)
+		return -EINVAL;
+	if (cfg->mem_size < 2 * MIB || cfg->mem_size > HV_GUEST_MEM_MAX ||
+	    cfg->mem_size % (2 * MIB))
+		return -EINVAL;
+	for (unsigned i = 0; i < cfg->cpu_count; i++)
+		if (cfg->cpus[i] == 0 || !smp_cpu_online(cfg->cpus[i]))
+			return -EINVAL;
+	return 0;
+}
+
+int guest_create(struct guest *g, unsigned index, const struct guest_config_view *cfg,
+		 const void *image, size_t image_size)
+{
+	struct elf_plan plan;
+	int err;
+
+	memset(g, 0, sizeof(*g));
+	strncpy(g->name, cfg->name, sizeof(g->name) - 1);
+	g->index = index;
+	if ((err = check_config(cfg))) {
+		log_err("guest %s: CPUs or memory unusable\n", g->name);
+		return err;
+	}
+	g->mem_size = cfg->mem_size;
+	if (elf_load_plan(image, image_size, g->mem_size, &plan)) {
+		log_err("guest %s: image refused: %s\n", g->name, plan.reason);
+		return -EINVAL;
+	}
+	if (!(g->ram = alloc_ram(g->mem_size))) {
+		log_err("guest %s: no %llu MiB of RAM\n", g->name,
+			(unsigned long long)(g->mem_size / MIB));
+		return -ENOMEM;
+	}
+	if ((err = map_ram(g))) {
+		log_err("guest %s: nested page table (%d)\n", g->name, err);
+		return err;
+	}
+	g->vcpu_count = cfg->cpu_count;
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		struct guest_vcpu *gv = &g->vcpu[i];
+		gv->guest = g;
+		gv->index = i;
+		gv->cpu = cfg->cpus[i];
+		gv->apic_id = smp_apic_id(gv->cpu);
+		gv->sipi_vector = -1;
+		gv->dfr = 0xffffffffu; /* flat model, as after reset */
+		gv->state = i == 0 ? GVCPU_RUNNING : GVCPU_WAIT_INIT;
+	}
+	elf_load_copy(&plan, image, (uint8_t *)(uintptr_t)g->ram);
+	write_entry_state(g, cfg);
+	g->entry = plan.entry;
+	log_info("guest %s: %u vCPU%s on CPU", g->name, g->vcpu_count,
+		 g->vcpu_count == 1 ? "" : "s");
+	for (unsigned i = 0; i < g->vcpu_count; i++)
+		log_raw(" %u", g->vcpu[i].cpu);
+	log_raw(", %llu MiB at %#llx, entry %#llx, %u nested table pages\n",
+		(unsigned long long)(g->mem_size / MIB), (unsigned long long)g->ram,
+		(unsigned long long)plan.entry, g->npt.tables);
+	g->state = GUEST_CREATED;
+	return 0;
+}
+
+int guest_start(struct guest *g)
+{
+	__atomic_store_n(&g->state, GUEST_RUNNING, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		int err = smp_call(g->vcpu[i].cpu, guest_vcpu_main, &g->vcpu[i]);
+		if (err) {
+			guest_stop(g, 1, true, "a vCPU could not be started");
+			return err;
+		}
+	}
+	return 0;
+}
+
+void guest_stop(struct guest *g, int status, bool failed, const char *reason)
+{
+	int running = GUEST_RUNNING;
+
+	/* The winner fills in why before anyone may read it (STOPPED). */
+	if (!__atomic_compare_exchange_n(&g->state, &running, GUEST_STOPPING, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	g->status = status;
+	g->failed = failed;
+	strncpy(g->stop_reason, reason, sizeof(g->stop_reason) - 1);
+	__atomic_store_n(&g->state, GUEST_STOPPED, __ATOMIC_RELEASE);
+	log_info("guest %s: stopped: %s\n", g->name, reason);
+	if (this_cpu_index() != 0)
+		smp_wake_service_cpu();
+	/* The others leave guest mode (NMI) or their wait (wake). */
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		struct guest_vcpu *gv = &g->vcpu[i];
+		if (gv->cpu == this_cpu_index())
+			continue;
+		if (__atomic_load_n(&gv->state, __ATOMIC_ACQUIRE) == GVCPU_RUNNING)
+			smp_kick(gv->cpu);
+		else
+			smp_wake(gv->cpu);
+	}
+}
+
+struct guest_vcpu *guest_vcpu_of_apic_id(struct guest *g, uint32_t apic_id)
+{
+	for (unsigned i = 0; i < g->vcpu_count; i++)
+		if (g->vcpu[i].apic_id == apic_id)
+			return &g->vcpu[i];
+	return NULL;
+}

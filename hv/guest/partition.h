@@ -1,0 +1,125 @@
+/* A guest: a static partition of dedicated physical CPUs (one per vCPU,
+ * never the service CPU), RAM from GPA 0 backed by one contiguous, 2M/1G
+ * aligned host range, a nested page table mapping exactly that RAM, a
+ * virtual UART and a guarded LAPIC. hv/guest/partition.c builds it; hv/guest/vcpu_loop.c
+ * runs its vCPUs and handles their exits. */
+#ifndef HV_GUEST_PARTITION_H
+#define HV_GUEST_PARTITION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/x86/pt.h"
+#include "arch/x86/spinlock.h"
+#include "arch/x86/vcpu.h"
+#include "hv/guest/abi.h"
+#include "hv/pci/passthrough.h"
+
+#define GUEST_MAX 8
+#define VUART_LINE_MAX 160
+#define GUEST_UNCLAIMED_LOG_PAGES 16
+
+/* STOPPING: a stop won the race and is filling in why; STOPPED: done. */
+enum guest_state { GUEST_CREATED, GUEST_RUNNING, GUEST_STOPPING, GUEST_STOPPED };
+
+/* A vCPU's life: the first starts at the image's entry; the others wait
+ * for INIT and a start-up IPI from their own guest. */
+enum guest_vcpu_state { GVCPU_WAIT_INIT, GVCPU_WAIT_SIPI, GVCPU_RUNNING, GVCPU_STOPPED };
+
+struct guest;
+
+struct guest_vcpu {
+	struct guest *guest;
+	unsigned index;          /* within the guest */
+	unsigned cpu;            /* the physical CPU (index) it is pinned to */
+	uint32_t apic_id;        /* that CPU's: guests see physical IDs */
+	struct vcpu vcpu;
+	int state;               /* enum guest_vcpu_state, changed atomically */
+	int sipi_vector;         /* -1: none pending */
+	uint32_t icr_high;       /* the guest's last ICR high word */
+	uint32_t ldr, dfr;       /* its xAPIC LDR/DFR when the LAPIC is x2APIC */
+	unsigned long exits[VCPU_EXIT_ERROR + 1];
+};
+
+struct vuart {
+	char line[VUART_LINE_MAX];
+	unsigned len;
+	uint8_t scratch, ier, lcr, mcr;
+};
+
+struct guest {
+	char name[HV_GUEST_NAME_MAX];
+	unsigned index;          /* 0..GUEST_MAX-1; its vCPUs' tag is index + 1 */
+	uint64_t mem_size;
+	uint64_t ram;            /* host-physical base of its RAM */
+	uint64_t entry;          /* vCPU 0 starts here */
+	struct pt npt;
+	unsigned vcpu_count;
+	struct guest_vcpu vcpu[HV_GUEST_MAX_CPUS];
+	int state;               /* enum guest_state */
+	int status;              /* from its shutdown hypercall: 0 = its tests passed */
+	bool failed;             /* stopped by an error (triple fault, bad exit) */
+	char stop_reason[96];
+	struct vuart uart;
+	struct spinlock uart_lock;
+	/* Pages of unclaimed GPAs already logged (logged once each). */
+	uint64_t unclaimed_logged[GUEST_UNCLAIMED_LOG_PAGES];
+	unsigned unclaimed_count;    /* slots claimed (may run past the array) */
+	unsigned long refused_ipis;
+	struct passthrough pt;   /* its PCI functions */
+	bool released;           /* its devices blocked after its stop */
+	unsigned long refused_msis; /* for the log budget */
+};
+
+/* Where a guest with PCI functions finds its view's ECAM window (bus 0
+ * only), announced in its boot data. Above the most RAM a guest can have. */
+#define GUEST_PCI_ECAM      0xe0000000ull
+#define GUEST_PCI_ECAM_SIZE 0x100000ull
+
+struct guest_config_view {
+	const char *name;
+	unsigned cpu_count;
+	const unsigned *cpus;    /* physical CPU indices */
+	uint64_t mem_size;
+	const char *cmdline;
+};
+
+/* Builds guest `index` from its configuration and its ELF image: RAM,
+ * nested table, image, boot data, and vCPUs not yet started. 0, or a
+ * negative errno with the reason logged. */
+int guest_create(struct guest *g, unsigned index, const struct guest_config_view *cfg,
+		 const void *image, size_t image_size);
+
+/* Starts vCPU 0 at the image's entry and parks the others waiting for
+ * INIT/SIPI, each on its own CPU. */
+int guest_start(struct guest *g);
+
+/* Stops the whole guest (from any of its vCPUs, or the service CPU):
+ * the others are kicked out of guest mode and park. The first stop's
+ * reason wins. */
+void guest_stop(struct guest *g, int status, bool failed, const char *reason);
+
+/* The vCPU of `g` on APIC ID `apic_id`, or NULL. */
+struct guest_vcpu *guest_vcpu_of_apic_id(struct guest *g, uint32_t apic_id);
+
+/* The vCPU loop, run on its own CPU through smp_call(). */
+void guest_vcpu_main(void *gv);
+
+/* Host pointer to guest-physical [gpa, gpa + len) when it is RAM, else NULL. */
+void *guest_ram_ptr(const struct guest *g, uint64_t gpa, uint64_t len);
+
+/* ---- devices the hypervisor emulates ---------------------------------- */
+
+/* Port I/O to the UART at 0x3F8-0x3FF; false for other ports. */
+bool vuart_io(struct guest *g, uint16_t port, bool in, unsigned size, uint32_t *value);
+
+#define XAPIC_BASE 0xfee00000ull
+#define XAPIC_SIZE 0x1000ull
+
+/* A guest access to its LAPIC page at offset `reg`: forwarded, ICR writes
+ * filtered (DESIGN.md decision 1), INIT/SIPI to its own vCPUs emulated. */
+uint32_t vlapic_read(struct guest_vcpu *gv, unsigned reg);
+void vlapic_write(struct guest_vcpu *gv, unsigned reg, uint32_t value);
+
+#endif

@@ -1,0 +1,244 @@
+/* The guests of the configuration: validated against the machine as a
+ * whole (nothing starts if anything is wrong), built, started on their
+ * CPUs, and waited for on the service CPU, which reports how each ended. */
+#include "hv/guest/supervisor.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/smp.h"
+#include "arch/x86/time.h"
+#include "hv/guest/partition.h"
+#include "hv/remap/units.h"
+#include "arch/x86/log.h"
+#include "arch/x86/page.h"
+#include "arch/x86/palloc.h"
+#include "hv/platform.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define PAGE_SIZE 4096ull
+/* From a guest's stop until its vCPUs must have left guest mode. */
+#define VCPU_STOP_TIMEOUT_US 1000000
+/* Kept for the hypervisor's own needs (tables, vCPU state) after guests. */
+#define RESERVE_BYTES (64ull << 20)
+
+static struct guest guests[GUEST_MAX];
+static struct config_pci_function pci_view[PCI_MAX_FUNCTIONS];
+
+/* The checks against the machine, even after parse errors (a bad value is
+ * left empty, so the rest still validates): one boot shows every error. */
+static int validate(const struct boot_info *bi)
+{
+	const struct hv_config *c = &bi->config;
+	const struct pci_topology *t = platform.pci;
+	struct config_errors errs = bi->config_errors;
+	uint64_t free_bytes = page_allocator()->free_pages * PAGE_SIZE;
+	struct config_platform p = {
+		.cpu_count = smp_cpu_count(),
+		.free_memory = free_bytes > RESERVE_BYTES ? free_bytes - RESERVE_BYTES : 0,
+		.pci_count = t ? t->count : 0,
+		.pci = pci_view,
+	};
+
+	for (unsigned i = 0; i < p.pci_count; i++) {
+		const struct pci_function *f = &t->fn[i];
+		pci_view[i] = (struct config_pci_function){
+			.sbdf = (pci_sbdf_t)f->bdf.segment << 16 | f->bdf.bus << 8 |
+				f->bdf.dev << 3 | f->bdf.fn,
+			.group = f->group,
+			.class_code = f->class_code,
+		};
+	}
+	int err = config_validate(c, &p, &errs);
+	config_errors_print(&errs);
+	return err || !bi->config_ok ? -EINVAL : 0;
+}
+
+static int give_devices(struct guest *g, const struct config_guest *cg)
+{
+	int err;
+
+	if (!cg->pci_count)
+		return 0;
+	if ((err = passthrough_assign(&g->pt, g, cg->pci, cg->pci_count)))
+		return err;
+	struct hv_guest_boot *boot = guest_ram_ptr(g, HV_GUEST_BOOT, sizeof(*boot));
+	boot->pci_ecam = GUEST_PCI_ECAM;
+	return 0;
+}
+
+/* A device that keeps faulting (iommu.c counts) is quarantined: blocked,
+ * its faults no longer reported, its guest and every other running on. */
+static void fault_storm(uint16_t sid)
+{
+	for (unsigned i = 0; i < GUEST_MAX; i++) {
+		struct passthrough *pt = &guests[i].pt;
+		for (unsigned k = 0; k < pt->count; k++) {
+			struct pt_device *dev = &pt->dev[k];
+			if (dev->quarantined || dev->fn->alias[dev->fn->alias_count - 1] != sid)
+				continue;
+			log_warn("guest %s: %02x:%02x.%u keeps faulting\n", guests[i].name,
+				 dev->fn->bdf.bus, dev->fn->bdf.dev, dev->fn->bdf.fn);
+			/* Under the view's lock: the guest's own command writes
+			 * must not turn bus mastering back on in between. */
+			uint64_t flags = spin_lock(&pt->view_lock);
+			pt->view.dev[k].bus_master_blocked = true;
+			iommu_quarantine_function(dev->domain, dev->fn);
+			spin_unlock(&pt->view_lock, flags);
+			dev->quarantined = true;
+		}
+	}
+}
+
+/* test.peer_dma: each guest with devices learns where another guest's RAM
+ * lies in host memory, when that address is outside its own RAM and inside
+ * a 28-bit device's reach (QEMU's edu), so its isolation test can aim DMA
+ * there. A test hook only: it tells a guest something about the host. */
+#define PEER_DMA_LIMIT (1ull << 28)
+#define PEER_DMA_OFFSET (1ull << 20)
+
+static void tell_peer_ram(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct guest *g = &guests[i];
+		struct hv_guest_boot *boot = guest_ram_ptr(g, HV_GUEST_BOOT, sizeof(*boot));
+		for (unsigned k = 0; g->pt.count && k < n; k++) {
+			uint64_t peer = guests[k].ram + PEER_DMA_OFFSET;
+			if (k == i || peer < g->mem_size || peer + PAGE_SIZE > PEER_DMA_LIMIT)
+				continue;
+			boot->test_peer_ram = peer;
+			log_info("test.peer_dma: guest %s may aim at %#llx (guest %s's RAM)\n", g->name,
+				 (unsigned long long)peer, guests[k].name);
+			break;
+		}
+	}
+}
+
+static bool vcpus_stopped(const struct guest *g)
+{
+	for (unsigned i = 0; i < g->vcpu_count; i++)
+		if (__atomic_load_n(&g->vcpu[i].state, __ATOMIC_ACQUIRE) != GVCPU_STOPPED)
+			return false;
+	return true;
+}
+
+/* Once none of its vCPUs can touch them any more (kicked out, bounded),
+ * a stopped guest's devices are blocked and their IRTEs freed, before
+ * the other guests finish. */
+static void release(struct guest *g)
+{
+	uint64_t deadline = deadline_after_us(VCPU_STOP_TIMEOUT_US);
+
+	while (!vcpus_stopped(g) && !deadline_passed(deadline))
+		cpu_relax();
+	if (!vcpus_stopped(g))
+		log_warn("guest %s: a vCPU did not stop in time; its devices are blocked anyway\n",
+			 g->name);
+	passthrough_release(&g->pt, g);
+	g->released = true;
+}
+
+/* The service CPU sleeps until every guest stopped, releasing each as it
+ * does: every stop, and every vCPU that ends, wakes it. */
+static void wait_all_stopped(unsigned n)
+{
+	for (;;) {
+		bool all = true;
+		__asm__ volatile("cli" ::: "memory");
+		for (unsigned i = 0; i < n; i++) {
+			struct guest *g = &guests[i];
+			/* With interrupts off: the fault-storm handler must not
+			 * quarantine a device halfway through its release. */
+			if (!g->released &&
+			    __atomic_load_n(&g->state, __ATOMIC_ACQUIRE) == GUEST_STOPPED)
+				release(g);
+			all &= g->released;
+		}
+		if (all)
+			break;
+		__asm__ volatile("sti; hlt" ::: "memory");
+	}
+	__asm__ volatile("sti" ::: "memory");
+}
+
+static void print_exits(const struct guest *g)
+{
+	static const char *const names[] = { "io", "mmio", "msr", "cpuid", "hlt", "hypercall",
+					     "shutdown", "kick", "ud", "invd", "error" };
+	_Static_assert(sizeof(names) / sizeof(names[0]) == VCPU_EXIT_ERROR + 1, "exit names");
+
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		const struct guest_vcpu *gv = &g->vcpu[i];
+		log_raw("# guest %s vCPU %u: %lu exits:", g->name, i, gv->vcpu.exits);
+		for (unsigned k = 0; k <= VCPU_EXIT_ERROR; k++)
+			if (gv->exits[k])
+				log_raw(" %s %lu", names[k], gv->exits[k]);
+		log_raw("\n");
+	}
+}
+
+static bool judge(const struct guest *g, const struct hv_options *o)
+{
+	if (!strcmp(o->expect.guest_failure, g->name))
+		return g->failed;
+	return !g->failed && g->status == 0;
+}
+
+int guests_run(const struct boot_info *bi, const struct hv_options *o, bool ktap,
+	       bool *all_passed)
+{
+	const struct hv_config *c = &bi->config;
+	unsigned n = c->guest_count;
+	int err;
+
+	*all_passed = false;
+	if (validate(bi)) {
+		log_err("guests: the configuration %s is refused; nothing runs\n", bi->config_path);
+		if (ktap)
+			log_raw("KTAP version 1\n1..1\nnot ok 1 guest_config # %s refused\n",
+				bi->config_path);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct config_guest *cg = &c->guest[i];
+		unsigned cpus[HV_GUEST_MAX_CPUS];
+		for (unsigned k = 0; k < cg->cpu_count; k++)
+			cpus[k] = cg->cpu[k];
+		struct guest_config_view view = { cg->name, cg->cpu_count, cpus, cg->memory,
+						  cg->cmdline };
+		if ((err = guest_create(&guests[i], i, &view, bi->guest_image[i].data,
+					bi->guest_image[i].size)) ||
+		    (err = give_devices(&guests[i], cg))) {
+			log_err("guests: guest %s could not be built; nothing runs\n", cg->name);
+			if (ktap)
+				log_raw("KTAP version 1\n1..1\nnot ok 1 guest_config # guest %s "
+					"could not be built\n", cg->name);
+			return err;
+		}
+	}
+	if (o->test_peer_dma)
+		tell_peer_ram(n);
+	iommu_set_fault_storm_handler(fault_storm);
+	log_info("guests: starting %u (vCPU backend %s)\n", n, vcpu_backend_name());
+	for (unsigned i = 0; i < n; i++)
+		if ((err = guest_start(&guests[i])))
+			log_err("guests: guest %s did not start (%d)\n", guests[i].name, err);
+	wait_all_stopped(n);
+
+	bool ok = true;
+	if (ktap)
+		log_raw("KTAP version 1\n1..%u\n", n);
+	for (unsigned i = 0; i < n; i++) {
+		const struct guest *g = &guests[i];
+		bool passed = judge(g, o);
+		print_exits(g);
+		if (ktap)
+			log_raw("%s %u guest_%s # %s\n", passed ? "ok" : "not ok", i + 1, g->name,
+				g->stop_reason);
+		else
+			log_raw("# guest %s: %s (%s)\n", g->name, passed ? "as expected" : "FAILED",
+				g->stop_reason);
+		ok &= passed;
+	}
+	*all_passed = ok;
+	return 0;
+}

@@ -1,0 +1,152 @@
+#include "hv/remap/irq_route.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/smp.h"
+#include "hv/remap/units.h"
+#include "arch/x86/log.h"
+#include "arch/x86/page.h"
+#include "iommu/irq_remap_alloc.h"
+#include "iommu/vtd_caps.h"
+#include "iommu/vtd_ir.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#define PAGE_SIZE 4096
+#define IRTE_SIZE 16
+/* Vectors 0-31 are exceptions: never a device's. */
+#define FIRST_DEVICE_VECTOR 32
+
+struct unit_irqs {
+	struct irq_remap_alloc alloc;
+	struct irq_remap_slot *slots;
+};
+
+static struct unit_irqs *unit_irqs[IOMMU_MAX_UNITS];
+
+int irq_route_enable_unit(struct vtd_unit *u, unsigned entries, bool x2apic_opt_out)
+{
+	bool eim = lapic_x2apic_mode();
+	unsigned s = 0;
+	int err;
+
+	while (IRQ_REMAP_ENTRIES(s) < entries && s < IRQ_REMAP_MAX_S)
+		s++;
+	if (u->index >= IOMMU_MAX_UNITS || IRQ_REMAP_ENTRIES(s) != entries)
+		return -EINVAL;
+	if (eim && (x2apic_opt_out || !ecap_eim(u->ecap))) {
+		log_err("vt-d unit %u: x2APIC destinations need extended interrupt mode, but %s; "
+			"interrupt remapping stays off\n", u->index,
+			x2apic_opt_out ? "the DMAR opts out of x2APIC" : "the unit lacks EIM");
+		return -EOPNOTSUPP;
+	}
+
+	struct unit_irqs *ui = calloc(1, sizeof(*ui));
+	uint64_t pages = ((uint64_t)entries * IRTE_SIZE + PAGE_SIZE - 1) / PAGE_SIZE;
+	uint64_t table = page_alloc_zeroed(pages, 1);
+	if (ui)
+		ui->slots = calloc(entries, sizeof(*ui->slots));
+	if (!ui || !ui->slots || !table ||
+	    (err = irq_remap_alloc_init(&ui->alloc, s, ui->slots, entries)) ||
+	    (err = vtd_ir_enable(u, table, s, eim))) {
+		err = (!ui || !ui->slots || !table) ? -ENOMEM : err;
+		log_err("vt-d unit %u: interrupt remapping not enabled (%d)\n", u->index, err);
+		if (table)
+			page_free(table, pages);
+		if (ui)
+			free(ui->slots);
+		free(ui);
+		return err;
+	}
+	unit_irqs[u->index] = ui;
+	log_info("vt-d unit %u: interrupt remapping on, %u entries at %#llx, %s destinations, "
+		 "compatibility format blocked\n", u->index, entries,
+		 (unsigned long long)table, eim ? "x2APIC" : "xAPIC");
+	return 0;
+}
+
+bool irq_route_unit_enabled(const struct vtd_unit *u)
+{
+	return u && u->index < IOMMU_MAX_UNITS && unit_irqs[u->index] && u->ir_enabled;
+}
+
+int irq_route_alloc_sid(struct vtd_unit *u, uint16_t sid, unsigned count, uint32_t owner,
+			struct irq_route *r)
+{
+	uint16_t first;
+	int err;
+
+	if (!irq_route_unit_enabled(u))
+		return -ENODEV;
+	if ((err = irq_remap_alloc(&unit_irqs[u->index]->alloc, count, owner, &first)))
+		return err;
+	*r = (struct irq_route){ .unit = u, .first = first, .count = (uint8_t)count,
+				 .sid = sid, .owner = owner };
+	return 0;
+}
+
+int irq_route_alloc(const struct pci_function *f, unsigned count, uint32_t owner,
+		    struct irq_route *r)
+{
+	/* The last alias is the requester ID the unit sees: the device's own,
+	 * or the bridge's for a device behind a PCIe-to-PCI bridge. */
+	if (!f->alias_count)
+		return -ENODEV;
+	return irq_route_alloc_sid(iommu_unit_of(f), f->alias[f->alias_count - 1], count,
+				   owner, r);
+}
+
+static int route(const struct irq_route *r, unsigned sub, uint32_t apic_id, uint8_t vector,
+		 bool level)
+{
+	if (sub >= r->count || vector < FIRST_DEVICE_VECTOR || smp_cpu_of_apic_id(apic_id) < 0)
+		return -EINVAL;
+	struct irte_fields f = {
+		.present = true,
+		.level = level,
+		.dlm = IRTE_DLM_FIXED,
+		.vector = vector,
+		.dest = irte_dest(apic_id, r->unit->eim),
+		.sid = r->sid,
+		.svt = IRTE_SVT_SID,
+		.sq = IRTE_SQ_ALL,
+	};
+	return vtd_ir_set(r->unit, r->first + sub, &f);
+}
+
+int irq_route_set(const struct irq_route *r, unsigned sub, uint32_t apic_id, uint8_t vector)
+{
+	return route(r, sub, apic_id, vector, false);
+}
+
+int irq_route_set_level(const struct irq_route *r, unsigned sub, uint32_t apic_id,
+			uint8_t vector)
+{
+	return route(r, sub, apic_id, vector, true);
+}
+
+int irq_route_mask(const struct irq_route *r, unsigned sub)
+{
+	if (sub >= r->count)
+		return -EINVAL;
+	return vtd_ir_clear(r->unit, r->first + sub, 1);
+}
+
+void irq_route_msi(const struct irq_route *r, uint32_t *addr_lo, uint32_t *data)
+{
+	msi_remappable_encode(r->first, true, addr_lo, data);
+}
+
+int irq_route_free(struct irq_route *r)
+{
+	int err;
+
+	if (!irq_route_unit_enabled(r->unit))
+		return -ENODEV;
+	if ((err = vtd_ir_clear(r->unit, r->first, r->count)))
+		return err;
+	if ((err = irq_remap_free(&unit_irqs[r->unit->index]->alloc, r->first, r->count,
+				  r->owner)))
+		return err;
+	r->count = 0;
+	return 0;
+}

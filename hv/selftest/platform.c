@@ -1,0 +1,122 @@
+/* Self-tests that compare firmware's description of the machine with the
+ * machine the boot test built (expect.* options) and with the hardware. */
+#include "hv/selftest/selftest.h"
+#include "arch/x86/acpi.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/pci.h"
+#include "hv/platform.h"
+
+static enum selftest_result acpi_checksums(struct selftest_ctx *ctx)
+{
+	const struct acpi_tables *a = &platform.acpi;
+	(void)ctx;
+
+	CHECK(platform.acpi_ok, "ACPI tables not found");
+	CHECK(a->rsdp_checksum_ok, "RSDP checksum");
+	CHECK(a->xsdt_checksum_ok, "XSDT checksum");
+	CHECK(a->count > 0, "XSDT lists no tables");
+	for (unsigned i = 0; i < a->count; i++)
+		CHECK(a->table[i].checksum_ok, "%.4s checksum",
+		      a->table[i].header->signature);
+	selftest_diag("%u tables, all checksums valid", a->count);
+	return SELFTEST_PASS;
+}
+
+static enum selftest_result madt_cpu_count(struct selftest_ctx *ctx)
+{
+	const struct expectations *e = &ctx->opts->expect;
+
+	CHECK(platform.madt_ok, "no readable MADT");
+	if (!e->cpus_set)
+		return selftest_skip(ctx, "no expect.cpus given");
+	CHECK(platform.madt.cpu_count == e->cpus, "MADT lists %u CPUs, expected %u",
+	      platform.madt.cpu_count, e->cpus);
+	return SELFTEST_PASS;
+}
+
+static enum selftest_result lapic_is_in_madt(struct selftest_ctx *ctx)
+{
+	uint32_t id = lapic_id();
+	(void)ctx;
+
+	CHECK(platform.madt_ok, "no readable MADT");
+	for (unsigned i = 0; i < platform.madt.cpu_count; i++)
+		if (platform.madt.cpu_apic_id[i] == id)
+			return SELFTEST_PASS;
+	CHECK(false, "BSP APIC ID %u is not in the MADT", id);
+}
+
+static enum selftest_result mcfg_ecam_base(struct selftest_ctx *ctx)
+{
+	const struct expectations *e = &ctx->opts->expect;
+
+	CHECK(platform.mcfg_ok && platform.mcfg.count, "no ECAM window in the MCFG");
+	const struct ecam_window *w = &platform.mcfg.window[0];
+	if (e->ecam_set)
+		CHECK(w->base == e->ecam, "ECAM at %#llx, expected %#llx",
+		      (unsigned long long)w->base, (unsigned long long)e->ecam);
+	struct pci_bdf host_bridge = { w->segment, w->start_bus, 0, 0 };
+	uint16_t vendor = pci_read16(host_bridge, PCI_VENDOR_ID);
+	CHECK(vendor != PCI_VENDOR_NONE, "nothing answers at %02x:00.0 through ECAM",
+	      w->start_bus);
+	selftest_diag("ECAM %#llx, host bridge vendor %04x", (unsigned long long)w->base,
+		      vendor);
+	return SELFTEST_PASS;
+}
+
+static enum selftest_result dmar_presence(struct selftest_ctx *ctx)
+{
+	const struct expectations *e = &ctx->opts->expect;
+	const struct dmar_table *d = platform.dmar;
+	unsigned units = 0;
+
+	if (!e->dmar_set)
+		return selftest_skip(ctx, "no expect.dmar given");
+	CHECK((d != NULL) == e->dmar, "DMAR %s, expected %s", d ? "present" : "absent",
+	      e->dmar ? "present" : "absent");
+	if (!d)
+		return SELFTEST_PASS;
+	CHECK(!d->refused, "DMAR refused");
+	for (unsigned i = 0; i < d->structure_count; i++)
+		units += d->structure[i].type == DMAR_DRHD && !d->structure[i].ignored;
+	CHECK(units > 0, "DMAR lists no usable remapping unit");
+	CHECK(d->host_address_width >= 32, "host address width %u", d->host_address_width);
+	return SELFTEST_PASS;
+}
+
+static void count_bus_masters(void *ctx, struct pci_bdf d)
+{
+	unsigned *on = ctx;
+
+	if (pci_read16(d, PCI_COMMAND) & PCI_COMMAND_BUS_MASTER) {
+		selftest_diag("%04x:%02x:%02x.%u still has bus mastering on", d.segment,
+			      d.bus, d.dev, d.fn);
+		(*on)++;
+	}
+}
+
+static enum selftest_result firmware_dma_quiesced(struct selftest_ctx *ctx)
+{
+	unsigned on = 0;
+
+	if (!pci_available())
+		return selftest_skip(ctx, "no ECAM: PCI not reachable");
+	unsigned n = pci_for_each_function(count_bus_masters, &on);
+	CHECK(n > 0, "no PCI function found");
+	CHECK(on == 0, "%u of %u functions can still master the bus", on, n);
+	selftest_diag("%u functions, %u had bus mastering turned off", n,
+		      ctx->bi->bus_masters_quiesced);
+	return SELFTEST_PASS;
+}
+
+static const struct selftest tests[] = {
+	{ "acpi_checksums", acpi_checksums },
+	{ "madt_cpu_count", madt_cpu_count },
+	{ "lapic_is_in_madt", lapic_is_in_madt },
+	{ "mcfg_ecam_base", mcfg_ecam_base },
+	{ "dmar_presence", dmar_presence },
+	{ "firmware_dma_quiesced", firmware_dma_quiesced },
+};
+
+const struct selftest_suite selftest_suite_platform = { "platform", tests,
+						       sizeof(tests) / sizeof(tests[0]) };
