@@ -12,13 +12,13 @@
  * hypervisor, the host tool dmar-dump, the unit tests and the fuzzer all
  * run exactly this code. x86 only: fields are little-endian like the host. */
 #include "iommu/dmar_parser.h"
+#include "arch/x86/sizes.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* DMA Remapping Reporting structure (8.1): the ACPI header, then these. */
 #define ACPI_HEADER_LENGTH     36

@@ -5,8 +5,8 @@
 
 #include <stdint.h>
 
-#define PAGE_SIZE 4096ull
-#define PAGE_SHIFT 12
+#include "arch/x86/sizes.h"
+
 #define MEMMAP_MAX_REGIONS 512
 
 enum mem_type {

@@ -6,13 +6,11 @@
 #include "hv/guest/loader/elf.h"
 #include "arch/x86/log.h"
 #include "arch/x86/page.h"
+#include "arch/x86/sizes.h"
 
 #include <errno.h>
 #include <string.h>
 
-#define PAGE_SIZE 4096ull
-#define MIB (1ull << 20)
-#define GIB (1ull << 30)
 /* Entry-state tables (guest_abi.h): 1 GiB leaves over the first 512 GiB. */
 #define GPTE_P  (1ull << 0)
 #define GPTE_W  (1ull << 1)

@@ -11,11 +11,11 @@
 #include "arch/x86/page.h"
 #include "arch/x86/palloc.h"
 #include "hv/platform.h"
+#include "arch/x86/sizes.h"
 
 #include <errno.h>
 #include <string.h>
 
-#define PAGE_SIZE 4096ull
 /* From a guest's stop until its vCPUs must have left guest mode. */
 #define VCPU_STOP_TIMEOUT_US 1000000
 /* Kept for the hypervisor's own needs (tables, vCPU state) after guests. */

@@ -11,11 +11,11 @@
 #include "arch/x86/log.h"
 #include "arch/x86/page.h"
 #include "iommu/irte.h"
+#include "arch/x86/sizes.h"
 
 #include <errno.h>
 #include <string.h>
 
-#define PAGE 4096u
 
 static uint64_t bar_mmio_read(void *ctx, unsigned bar, uint64_t off, unsigned size)
 {
@@ -90,7 +90,7 @@ int passthrough_msix_setup(struct guest *g, struct pt_device *dev, const struct 
 			c.bar_addr[i] = vd->bar[i].addr;
 			c.bar_size[i] = vd->bar[i].size;
 		}
-	uint64_t pages = ((uint64_t)entries * sizeof(struct vmsix_entry) + PAGE - 1) / PAGE;
+	uint64_t pages = ((uint64_t)entries * sizeof(struct vmsix_entry) + PAGE_SIZE - 1) / PAGE_SIZE;
 	struct vmsix_entry *storage = (void *)(uintptr_t)page_alloc_zeroed(pages, 1);
 	if (!storage)
 		return -ENOMEM;

@@ -1,11 +1,11 @@
 #include "hv/remap/dma.h"
 #include "hv/remap/units.h"
 #include "arch/x86/log.h"
+#include "arch/x86/sizes.h"
 
 #include <errno.h>
 #include <string.h>
 
-#define PAGE 4096ull
 /* Never handed out: device writes there are interrupt requests. */
 #define INTERRUPT_WINDOW 0xfee00000ull
 #define INTERRUPT_WINDOW_SIZE 0x100000ull
@@ -32,7 +32,7 @@ int dma_device_init(struct dma_device *dev, const struct pci_function *f, uint64
 	if ((err = vtd_domain_create(u, &dev->domain)))
 		return err;
 	/* IOVA 0 stays unused: a zero address from a confused driver faults. */
-	if ((err = iova_init(&dev->iova, PAGE, mask | (PAGE - 1), dev->nodes,
+	if ((err = iova_init(&dev->iova, PAGE_SIZE, mask | (PAGE_SIZE - 1), dev->nodes,
 			     sizeof(dev->nodes) / sizeof(dev->nodes[0]))) ||
 	    (err = iova_reserve(&dev->iova, INTERRUPT_WINDOW, INTERRUPT_WINDOW_SIZE)) ||
 	    (err = iommu_map_rmrrs(&dev->domain, f)) < 0 ||
@@ -61,14 +61,14 @@ static uint64_t best_alignment(uint64_t phys, uint64_t size)
 	for (unsigned i = 0; i < 2; i++)
 		if (size >= sizes[i] && !(phys & (sizes[i] - 1)))
 			return sizes[i];
-	return PAGE;
+	return PAGE_SIZE;
 }
 
 int dma_map(struct dma_device *dev, uint64_t phys, uint64_t len, enum dma_direction dir,
 	    uint64_t *iova)
 {
-	uint64_t offset = phys & (PAGE - 1), base = phys - offset;
-	uint64_t size = (offset + len + PAGE - 1) & ~(PAGE - 1);
+	uint64_t offset = phys & (PAGE_SIZE - 1), base = phys - offset;
+	uint64_t size = (offset + len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	uint64_t at;
 	int err;
 
@@ -100,18 +100,18 @@ int dma_map_sg(struct dma_device *dev, const uint64_t *pages, unsigned n,
 	if (!n)
 		return -EINVAL;
 	for (unsigned i = 0; i < n; i++)
-		if (pages[i] & (PAGE - 1))
+		if (pages[i] & (PAGE_SIZE - 1))
 			return -EINVAL;
 	if (!dev->remapped)
 		return -ENOTSUP; /* scattered pages cannot look contiguous */
-	if ((err = iova_alloc(&dev->iova, n * PAGE, PAGE, &at)))
+	if ((err = iova_alloc(&dev->iova, n * PAGE_SIZE, PAGE_SIZE, &at)))
 		return err;
 	for (unsigned i = 0; i < n && !err; i++)
-		err = vtd_domain_map(&dev->domain, at + i * PAGE, pages[i], PAGE,
+		err = vtd_domain_map(&dev->domain, at + i * PAGE_SIZE, pages[i], PAGE_SIZE,
 				     permissions(dir));
 	if (err) {
-		vtd_domain_unmap(&dev->domain, at, n * PAGE);
-		iova_free(&dev->iova, at, n * PAGE);
+		vtd_domain_unmap(&dev->domain, at, n * PAGE_SIZE);
+		iova_free(&dev->iova, at, n * PAGE_SIZE);
 		return err;
 	}
 	*iova = at;
@@ -120,8 +120,8 @@ int dma_map_sg(struct dma_device *dev, const uint64_t *pages, unsigned n,
 
 int dma_unmap(struct dma_device *dev, uint64_t iova, uint64_t len)
 {
-	uint64_t offset = iova & (PAGE - 1), base = iova - offset;
-	uint64_t size = (offset + len + PAGE - 1) & ~(PAGE - 1);
+	uint64_t offset = iova & (PAGE_SIZE - 1), base = iova - offset;
+	uint64_t size = (offset + len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 
 	if (!dev->remapped)
 		return 0;

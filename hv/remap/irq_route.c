@@ -7,11 +7,11 @@
 #include "iommu/irq_remap_alloc.h"
 #include "iommu/vtd_caps.h"
 #include "iommu/vtd_ir.h"
+#include "arch/x86/sizes.h"
 
 #include <errno.h>
 #include <stdlib.h>
 
-#define PAGE_SIZE 4096
 #define IRTE_SIZE 16
 /* Vectors 0-31 are exceptions: never a device's. */
 #define FIRST_DEVICE_VECTOR 32

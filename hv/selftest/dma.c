@@ -10,11 +10,10 @@
 #include "hv/remap/units.h"
 #include "arch/x86/page.h"
 #include "iommu/vtd_caps.h"
+#include "arch/x86/sizes.h"
 
 #include <string.h>
 
-#define PAGE 4096ull
-#define GIB (1ull << 30)
 #define FAULT_WAIT_US 200000
 #define REASON_CONTEXT_NOT_PRESENT 0x2
 #define REASON_WRITE 0x5
@@ -80,12 +79,12 @@ static bool zeroed(uint64_t phys, size_t len)
 static bool load_device(unsigned i, uint8_t seed)
 {
 	uint64_t page = page_alloc_zeroed(1, 1), iova;
-	bool ok = page && dma_map(&rig.dev[i], page, PAGE, DMA_TO_DEVICE, &iova) == 0;
+	bool ok = page && dma_map(&rig.dev[i], page, PAGE_SIZE, DMA_TO_DEVICE, &iova) == 0;
 
 	if (ok) {
-		fill(page, seed, PAGE);
+		fill(page, seed, PAGE_SIZE);
 		ok = edu_dma(&rig.edu[i], iova, 0, 256, false) == 0;
-		dma_unmap(&rig.dev[i], iova, PAGE);
+		dma_unmap(&rig.dev[i], iova, PAGE_SIZE);
 	}
 	if (page)
 		page_free(page, 1);
@@ -142,23 +141,23 @@ static enum selftest_result dma_scattered_pages_contiguous(struct selftest_ctx *
 
 	pages[1] = high_page();
 	CHECK(pattern && pages[0] && pages[1] && gap, "out of memory");
-	CHECK(pages[1] != pages[0] + PAGE, "pages happen to be adjacent");
+	CHECK(pages[1] != pages[0] + PAGE_SIZE, "pages happen to be adjacent");
 	fill(pattern, 0x5a, EDU_DMA_MAX);
-	memset(va(pages[0]), 0xee, PAGE);
-	memset(va(pages[1]), 0xee, PAGE);
+	memset(va(pages[0]), 0xee, PAGE_SIZE);
+	memset(va(pages[1]), 0xee, PAGE_SIZE);
 	CHECK(dma_map(&rig.dev[0], pattern, EDU_DMA_MAX, DMA_TO_DEVICE, &src) == 0, "map");
 	CHECK(edu_dma(&rig.edu[0], src, 0, EDU_DMA_MAX, false) == 0, "load the device buffer");
 	CHECK(dma_map_sg(&rig.dev[0], pages, 2, DMA_FROM_DEVICE, &iova) == 0, "map_sg");
 	/* 4095 bytes starting half-way into the first page. */
-	CHECK(edu_dma(&rig.edu[0], iova + PAGE / 2, 0, EDU_DMA_MAX, true) == 0, "DMA");
+	CHECK(edu_dma(&rig.edu[0], iova + PAGE_SIZE / 2, 0, EDU_DMA_MAX, true) == 0, "DMA");
 	const uint8_t *a = va(pages[0]), *b = va(pages[1]);
-	for (unsigned i = 0; i < PAGE / 2; i++)
+	for (unsigned i = 0; i < PAGE_SIZE / 2; i++)
 		CHECK(a[i] == 0xee, "first page written below the transfer at %u", i);
-	CHECK(memcmp(a + PAGE / 2, va(pattern), PAGE / 2) == 0, "first half wrong");
-	CHECK(memcmp(b, (uint8_t *)va(pattern) + PAGE / 2, EDU_DMA_MAX - PAGE / 2) == 0,
+	CHECK(memcmp(a + PAGE_SIZE / 2, va(pattern), PAGE_SIZE / 2) == 0, "first half wrong");
+	CHECK(memcmp(b, (uint8_t *)va(pattern) + PAGE_SIZE / 2, EDU_DMA_MAX - PAGE_SIZE / 2) == 0,
 	      "second half wrong");
-	CHECK(b[EDU_DMA_MAX - PAGE / 2] == 0xee, "second page written past the transfer");
-	CHECK(dma_unmap(&rig.dev[0], iova, 2 * PAGE) == 0 &&
+	CHECK(b[EDU_DMA_MAX - PAGE_SIZE / 2] == 0xee, "second page written past the transfer");
+	CHECK(dma_unmap(&rig.dev[0], iova, 2 * PAGE_SIZE) == 0 &&
 	      dma_unmap(&rig.dev[0], src, EDU_DMA_MAX) == 0, "unmap");
 	page_free(pattern, 1);
 	page_free(pages[0], 1);
@@ -175,7 +174,7 @@ static enum selftest_result expect_write_fault(struct edu *edu, uint64_t iova, u
 	unsigned long before = iommu_faults()->total;
 	uint16_t sid = pci_requester_id(edu->fn->bdf);
 
-	fill(watch, 0x77, PAGE);
+	fill(watch, 0x77, PAGE_SIZE);
 	CHECK(edu_dma(edu, iova, 0, 64, true) == 0, "DMA did not complete");
 	const struct vtd_fault *f = fault_after(before);
 	CHECK(f, "no fault reported");
@@ -183,11 +182,11 @@ static enum selftest_result expect_write_fault(struct edu *edu, uint64_t iova, u
 		      (f->sid >> 3) & 0x1f, f->sid & 7, (unsigned long long)f->address,
 		      f->reason, f->read ? "read" : "write");
 	CHECK(f->sid == sid, "fault names %04x, the device is %04x", f->sid, sid);
-	CHECK(f->address == (iova & ~(PAGE - 1)), "fault address %#llx, expected %#llx",
-	      (unsigned long long)f->address, (unsigned long long)(iova & ~(PAGE - 1)));
+	CHECK(f->address == (iova & ~(PAGE_SIZE - 1)), "fault address %#llx, expected %#llx",
+	      (unsigned long long)f->address, (unsigned long long)(iova & ~(PAGE_SIZE - 1)));
 	CHECK(f->reason == reason && !f->read, "reason %#x, expected write fault %#x",
 	      f->reason, reason);
-	CHECK(filled(watch, 0x77, PAGE), "the blocked DMA wrote memory");
+	CHECK(filled(watch, 0x77, PAGE_SIZE), "the blocked DMA wrote memory");
 	return SELFTEST_PASS;
 }
 
@@ -196,7 +195,7 @@ static enum selftest_result dma_unmapped_iova_faults(struct selftest_ctx *ctx)
 	SELFTEST_REQUIRE(need_rig(ctx));
 	/* An IOVA no mapping uses, whose identity page is RAM we watch: a
 	 * write that bypassed translation would land there. */
-	uint64_t iova = 0x0f000000, watch = page_alloc_zeroed_range(1, 1, iova, iova + PAGE);
+	uint64_t iova = 0x0f000000, watch = page_alloc_zeroed_range(1, 1, iova, iova + PAGE_SIZE);
 
 	CHECK(watch == iova, "page %#llx not available", (unsigned long long)iova);
 	enum selftest_result r = expect_write_fault(&rig.edu[0], iova, watch, REASON_WRITE);
@@ -205,11 +204,11 @@ static enum selftest_result dma_unmapped_iova_faults(struct selftest_ctx *ctx)
 		return r;
 	/* The device still works afterwards. */
 	uint64_t ok_page = high_page(), ok;
-	CHECK(ok_page && dma_map(&rig.dev[0], ok_page, PAGE, DMA_FROM_DEVICE, &ok) == 0, "map");
+	CHECK(ok_page && dma_map(&rig.dev[0], ok_page, PAGE_SIZE, DMA_FROM_DEVICE, &ok) == 0, "map");
 	unsigned long before = iommu_faults()->total;
 	CHECK(edu_dma(&rig.edu[0], ok, 0, 64, true) == 0, "next DMA");
 	CHECK(iommu_faults()->total == before, "the next DMA faulted");
-	dma_unmap(&rig.dev[0], ok, PAGE);
+	dma_unmap(&rig.dev[0], ok, PAGE_SIZE);
 	page_free(ok_page, 1);
 	return SELFTEST_PASS;
 }
@@ -220,11 +219,11 @@ static enum selftest_result dma_unmap_then_fault(struct selftest_ctx *ctx)
 	uint64_t page = high_page(), iova;
 
 	CHECK(page, "out of memory");
-	CHECK(dma_map(&rig.dev[0], page, PAGE, DMA_FROM_DEVICE, &iova) == 0, "map");
+	CHECK(dma_map(&rig.dev[0], page, PAGE_SIZE, DMA_FROM_DEVICE, &iova) == 0, "map");
 	unsigned long before = iommu_faults()->total;
 	CHECK(edu_dma(&rig.edu[0], iova, 0, 64, true) == 0, "DMA while mapped");
 	CHECK(iommu_faults()->total == before, "mapped DMA faulted");
-	CHECK(dma_unmap(&rig.dev[0], iova, PAGE) == 0, "unmap");
+	CHECK(dma_unmap(&rig.dev[0], iova, PAGE_SIZE) == 0, "unmap");
 	/* A missing IOTLB invalidation lets this one through. */
 	enum selftest_result r = expect_write_fault(&rig.edu[0], iova, page, REASON_WRITE);
 	page_free(page, 1);
@@ -236,27 +235,27 @@ static enum selftest_result dma_unmap_then_fault(struct selftest_ctx *ctx)
 static enum selftest_result dma_domains_isolated(struct selftest_ctx *ctx)
 {
 	SELFTEST_REQUIRE(need_rig(ctx));
-	const uint64_t shared = 0x08000000, only_a = shared + PAGE;
+	const uint64_t shared = 0x08000000, only_a = shared + PAGE_SIZE;
 	struct vtd_domain *a = &rig.dev[0].domain, *b = &rig.dev[1].domain;
 	uint64_t pa = high_page(), pb = high_page(), pj = high_page();
 	unsigned long before = iommu_faults()->total;
 
 	CHECK(pa && pb && pj, "out of memory");
-	CHECK(vtd_domain_map(a, shared, pa, PAGE, VTD_SL_W) == 0 &&
-	      vtd_domain_map(a, only_a, pj, PAGE, VTD_SL_W) == 0 &&
-	      vtd_domain_map(b, shared, pb, PAGE, VTD_SL_W) == 0, "map");
-	memset(va(pa), 0, PAGE);
-	memset(va(pb), 0, PAGE);
+	CHECK(vtd_domain_map(a, shared, pa, PAGE_SIZE, VTD_SL_W) == 0 &&
+	      vtd_domain_map(a, only_a, pj, PAGE_SIZE, VTD_SL_W) == 0 &&
+	      vtd_domain_map(b, shared, pb, PAGE_SIZE, VTD_SL_W) == 0, "map");
+	memset(va(pa), 0, PAGE_SIZE);
+	memset(va(pb), 0, PAGE_SIZE);
 	CHECK(load_device(0, 0x21) && load_device(1, 0x42), "load the device buffers");
 	before = iommu_faults()->total;
 	CHECK(edu_dma(&rig.edu[1], shared, 0, 64, true) == 0, "DMA by B");
-	CHECK(filled(pb, 0x42, 64) && zeroed(pa, PAGE), "B's write did not stay in B's buffer");
+	CHECK(filled(pb, 0x42, 64) && zeroed(pa, PAGE_SIZE), "B's write did not stay in B's buffer");
 	CHECK(edu_dma(&rig.edu[0], shared, 0, 64, true) == 0, "DMA by A");
 	CHECK(filled(pa, 0x21, 64) && filled(pb, 0x42, 64), "A's write did not stay in A's buffer");
 	CHECK(iommu_faults()->total == before, "a mapped DMA faulted");
 	enum selftest_result r = expect_write_fault(&rig.edu[1], only_a, pj, REASON_WRITE);
-	vtd_domain_unmap(a, shared, 2 * PAGE);
-	vtd_domain_unmap(b, shared, PAGE);
+	vtd_domain_unmap(a, shared, 2 * PAGE_SIZE);
+	vtd_domain_unmap(b, shared, PAGE_SIZE);
 	page_free(pa, 1);
 	page_free(pb, 1);
 	page_free(pj, 1);
@@ -279,7 +278,7 @@ static enum selftest_result open_stray(struct selftest_ctx *ctx, struct stray *s
 	if (!f)
 		return selftest_skip(ctx, "needs a third edu device");
 	CHECK(edu_open(&s->edu, f) == 0, "edu 2 has no usable BAR");
-	s->watch = page_alloc_zeroed_range(1, 1, stray_target, stray_target + PAGE);
+	s->watch = page_alloc_zeroed_range(1, 1, stray_target, stray_target + PAGE_SIZE);
 	CHECK(s->watch, "page %#llx not available", (unsigned long long)stray_target);
 	return SELFTEST_PASS;
 }
@@ -317,11 +316,11 @@ static enum selftest_result dma_quarantine(struct selftest_ctx *ctx)
 	CHECK(!(pci_read16(d, PCI_COMMAND) & PCI_COMMAND_BUS_MASTER), "bus master still on");
 	/* Even with bus mastering forced back on, fault processing is off. */
 	pci_command_update(d, PCI_COMMAND_BUS_MASTER, 0);
-	fill(s.watch, 0x77, PAGE);
+	fill(s.watch, 0x77, PAGE_SIZE);
 	unsigned long before = iommu_faults()->total;
 	int err = edu_dma(&s.edu, s.watch, 0, 64, true);
 	time_delay_us(FAULT_WAIT_US);
-	bool untouched = filled(s.watch, 0x77, PAGE);
+	bool untouched = filled(s.watch, 0x77, PAGE_SIZE);
 	close_stray(&s);
 	CHECK(!err, "DMA did not complete");
 	CHECK(untouched, "a quarantined device wrote memory");
@@ -338,7 +337,7 @@ static enum selftest_result dma_gib_with_1g_leaves(struct selftest_ctx *ctx)
 
 	if (!(cap_sllps(u->cap) & 2))
 		return selftest_skip(ctx, "the unit has no 1 GiB superpages");
-	uint64_t chunk = page_alloc_zeroed_range(GIB / PAGE, GIB / PAGE, 4 * GIB, UINT64_MAX);
+	uint64_t chunk = page_alloc_zeroed_range(GIB / PAGE_SIZE, GIB / PAGE_SIZE, 4 * GIB, UINT64_MAX);
 	CHECK(chunk, "no 1 GiB-aligned GiB free");
 	CHECK(vtd_domain_create(u, &d) == 0, "domain");
 	CHECK(vtd_domain_map(&d, 0, chunk, GIB, VTD_SL_R | VTD_SL_W) == 0, "map");
@@ -361,7 +360,7 @@ static enum selftest_result dma_gib_with_1g_leaves(struct selftest_ctx *ctx)
 	CHECK(filled(chunk + 0x100000, 0x63, 64), "the DMA did not land in the GiB");
 	vtd_domain_unmap(&d, 0, GIB);
 	vtd_domain_destroy(&d);
-	page_free(chunk, GIB / PAGE);
+	page_free(chunk, GIB / PAGE_SIZE);
 	return SELFTEST_PASS;
 }
 

@@ -20,6 +20,7 @@
 #include "hv/platform.h"
 #include "iommu/irte.h"
 #include "iommu/vtd_ir.h"
+#include "arch/x86/sizes.h"
 
 #include <errno.h>
 #include <string.h>
@@ -32,7 +33,6 @@
  * else would have had to arrive. */
 #define SETTLE_US 20000
 #define EDU_IRQ_BIT 0x1
-#define PAGE 4096ull
 #define DMA_ALL ~0ull
 
 struct irq_rig {
@@ -137,7 +137,7 @@ static enum selftest_result need_rig(struct selftest_ctx *ctx)
 		CHECK(irq_route_alloc(f, 1, IRQ_OWNER_HV, &rig.route[i]) == 0,
 		      "edu %u: no IRTE", i);
 		CHECK((rig.page[i] = page_alloc_zeroed(1, 1)) != 0, "out of memory");
-		CHECK(dma_map(&rig.dev[i], rig.page[i], PAGE, DMA_TO_DEVICE, &rig.iova[i]) == 0,
+		CHECK(dma_map(&rig.dev[i], rig.page[i], PAGE_SIZE, DMA_TO_DEVICE, &rig.iova[i]) == 0,
 		      "edu %u: map", i);
 		/* Parked on the service CPU until a test routes it. */
 		CHECK(irq_route_set(&rig.route[i], 0, smp_apic_id(0), test_vector(7)) == 0,
@@ -361,7 +361,7 @@ static enum selftest_result fault_event_on_service_cpu(struct selftest_ctx *ctx)
 	SELFTEST_REQUIRE(need_rig(ctx));
 	unsigned long before[TEST_CPUS], total = iommu_faults()->total;
 	/* An IOVA edu 1's domain does not map: its DMA faults. */
-	uint64_t unmapped = rig.iova[1] + 64 * PAGE;
+	uint64_t unmapped = rig.iova[1] + 64 * PAGE_SIZE;
 
 	for (unsigned c = 0; c < TEST_CPUS; c++)
 		before[c] = iommu_fault_events(c);

@@ -26,9 +26,8 @@
 
 #include "arch/x86/pt.h"
 #include "iommu/vtd_sl.h"
+#include "arch/x86/sizes.h"
 
-#define KIB (1ull << 10)
-#define GIB (1ull << 30)
 #define RUNS 11
 
 /* ---- the table pool -------------------------------------------------------------- */

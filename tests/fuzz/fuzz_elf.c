@@ -13,10 +13,10 @@
 
 #include "hv/guest/loader/elf.h"
 #include "hv/guest/abi.h"
+#include "arch/x86/sizes.h"
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 
-#define MIB (1ull << 20)
 
 static struct elf_plan plan;
 static uint8_t *ram;

@@ -11,8 +11,8 @@
 #include <stdint.h>
 
 #include "hv/guest/abi.h"
+#include "arch/x86/sizes.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- the CPU ------------------------------------------------------------------------ */
 

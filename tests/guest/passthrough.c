@@ -13,9 +13,6 @@
  * edu tests skip with edu=0. Every wait is bounded. */
 #include "tests/guest/pci.h"
 
-#define KIB (1ull << 10)
-#define MIB (1ull << 20)
-#define PAGE 4096ull
 #define IDENTITY_MAP_END (512ull << 30)
 
 /* edu (FACTS.md; QEMU's hw/misc/edu.c) */
@@ -69,12 +66,12 @@ static bool own_apic_id(uint32_t id)
 
 static uint64_t image_start(void)
 {
-	return (uint64_t)(uintptr_t)__image_start & ~(PAGE - 1);
+	return (uint64_t)(uintptr_t)__image_start & ~(PAGE_SIZE - 1);
 }
 
 static uint64_t image_end(void)
 {
-	return ((uint64_t)(uintptr_t)__image_end + PAGE - 1) & ~(PAGE - 1);
+	return ((uint64_t)(uintptr_t)__image_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 }
 
 static uint64_t gpa(const volatile void *p)
@@ -191,8 +188,8 @@ static size_t not_byte(const volatile uint8_t *p, uint8_t v, size_t n)
 
 /* The DMA buffers: in the image, so well below edu's 28-bit limit; two
  * pages each, for transfers that cross a page boundary. */
-static uint8_t dma_src[2 * PAGE] __attribute__((aligned(4096)));
-static uint8_t dma_dst[2 * PAGE] __attribute__((aligned(4096)));
+static uint8_t dma_src[2 * PAGE_SIZE] __attribute__((aligned(4096)));
+static uint8_t dma_dst[2 * PAGE_SIZE] __attribute__((aligned(4096)));
 #define SENTINEL 0xa5
 
 /* Canaries: a value per quadword, from its address and a salt. */
@@ -235,7 +232,7 @@ static unsigned scan_ram_for(uint64_t tag, uint64_t *first)
 	unsigned found = 0;
 
 	for (unsigned k = 0; k < ARRAY_SIZE(r); k++)
-		for (uint64_t p = r[k].start; p + PAGE <= r[k].end; p += PAGE)
+		for (uint64_t p = r[k].start; p + PAGE_SIZE <= r[k].end; p += PAGE_SIZE)
 			if (*(volatile uint64_t *)(uintptr_t)p == tag && !found++)
 				*first = p;
 	return found;
@@ -853,7 +850,7 @@ static enum result pt_dma_past_ram_faults(void)
 	 * target lands modulo the RAM's size. */
 	const uint64_t m = boot->mem_size, target = m + MIB;
 	unsigned parts = 0;
-	if (target + PAGE <= EDU_DMA_LIMIT) {
+	if (target + PAGE_SIZE <= EDU_DMA_LIMIT) {
 		uint64_t top = m - 64 * KIB > image_end() ? m - 64 * KIB : image_end();
 		dma_to_unmapped(&e, target, "past RAM", tag, top, m - top, HV_GUEST_LEGACY_END,
 				64 * KIB);
@@ -865,8 +862,8 @@ static enum result pt_dma_past_ram_faults(void)
 
 	/* The legacy hole: not mapped for the device either. Canaries: the
 	 * pages either side. */
-	dma_to_unmapped(&e, HV_GUEST_LEGACY_HOLE, "legacy hole", tag, HV_GUEST_LEGACY_HOLE - PAGE,
-			PAGE, HV_GUEST_LEGACY_END, PAGE);
+	dma_to_unmapped(&e, HV_GUEST_LEGACY_HOLE, "legacy hole", tag, HV_GUEST_LEGACY_HOLE - PAGE_SIZE,
+			PAGE_SIZE, HV_GUEST_LEGACY_END, PAGE_SIZE);
 	parts++;
 
 	/* Another guest's RAM, where hv says it lies (test.peer_dma): the
@@ -1049,7 +1046,7 @@ static enum result pt_quarantine(void)
 	if (r != PASS)
 		return r;
 	const uint64_t target = boot->mem_size + MIB;
-	if (target + PAGE > EDU_DMA_LIMIT)
+	if (target + PAGE_SIZE > EDU_DMA_LIMIT)
 		return skip_because("mem_size + 1 MiB is beyond edu's 28-bit reach");
 
 	/* Before: the device's DMA into own memory works. */

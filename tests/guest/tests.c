@@ -4,10 +4,6 @@
  * bounded by a TSC deadline. */
 #include "tests/guest/guest.h"
 
-#define KIB (1ull << 10)
-#define MIB (1ull << 20)
-#define GIB (1ull << 30)
-#define PAGE 4096ull
 
 /* What test 1 found usable in the boot data, for the tests after it. */
 static bool mem_size_ok;
@@ -29,7 +25,7 @@ static bool own_apic_id(uint32_t id)
 
 static uint64_t image_end(void)
 {
-	return ((uint64_t)(uintptr_t)__image_end + PAGE - 1) & ~(PAGE - 1);
+	return ((uint64_t)(uintptr_t)__image_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 }
 
 /* Waits (interrupts as they are) until *counter reaches `target`; false on
@@ -104,7 +100,7 @@ static enum result guest_boot_data(void)
 		return FAIL; /* the rest would be garbage */
 	expect(b->version == 1, "version %u, not 1", b->version);
 	expect(b->cpu_count >= 1 && b->cpu_count <= HV_GUEST_MAX_CPUS, "cpu_count %u", b->cpu_count);
-	mem_size_ok = expect(b->mem_size % PAGE == 0 && b->mem_size <= HV_GUEST_MEM_MAX &&
+	mem_size_ok = expect(b->mem_size % PAGE_SIZE == 0 && b->mem_size <= HV_GUEST_MEM_MAX &&
 				     b->mem_size > image_end(),
 			     "mem_size 0x%llx: not page-aligned, above 0x%llx, or not beyond the "
 			     "image's end 0x%llx",
@@ -155,18 +151,18 @@ static enum result guest_memory_all_there(void)
 	/* Free RAM: above the legacy hole up to the image, and from the end
 	 * of the image (its .bss and stacks included) to mem_size. */
 	const struct { uint64_t start, end; } r[] = {
-		{ HV_GUEST_LEGACY_END, (uint64_t)(uintptr_t)__image_start & ~(PAGE - 1) },
+		{ HV_GUEST_LEGACY_END, (uint64_t)(uintptr_t)__image_start & ~(PAGE_SIZE - 1) },
 		{ image_end(), boot->mem_size },
 	};
 	uint64_t pages = 0, bad = 0;
 
 	for (unsigned k = 0; k < ARRAY_SIZE(r); k++)
-		for (uint64_t p = r[k].start; p < r[k].end; p += PAGE)
+		for (uint64_t p = r[k].start; p < r[k].end; p += PAGE_SIZE)
 			*(volatile uint64_t *)(uintptr_t)probe(p) = pattern(probe(p));
 	/* Read back only after everything is written: two addresses backed
 	 * by the same memory show too. */
 	for (unsigned k = 0; k < ARRAY_SIZE(r); k++) {
-		for (uint64_t p = r[k].start; p < r[k].end; p += PAGE) {
+		for (uint64_t p = r[k].start; p < r[k].end; p += PAGE_SIZE) {
 			uint64_t a = probe(p), v = *(volatile uint64_t *)(uintptr_t)a;
 			pages++;
 			if (v != pattern(a) && bad++ < 4)
@@ -179,7 +175,7 @@ static enum result guest_memory_all_there(void)
 	       (unsigned long long)pages);
 	kprintf("# %llu pages (%llu MiB) written and read back: [0x%llx, 0x%llx) and "
 		"[0x%llx, 0x%llx)\n",
-		(unsigned long long)pages, (unsigned long long)(pages * PAGE / MIB),
+		(unsigned long long)pages, (unsigned long long)(pages * PAGE_SIZE / MIB),
 		(unsigned long long)r[0].start, (unsigned long long)r[0].end,
 		(unsigned long long)r[1].start, (unsigned long long)r[1].end);
 	return PASS;

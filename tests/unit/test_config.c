@@ -15,10 +15,9 @@
 
 #include "hv/guest/config.h"
 #include "tests/unit/log_stub.h"
+#include "arch/x86/sizes.h"
 
 #define FILE_NAME "hv.cfg"
-#define MIB (1ull << 20)
-#define GIB (1ull << 30)
 
 static struct hv_config c;
 static struct config_errors errs;

@@ -19,12 +19,12 @@
 #include "hv/guest/loader/elf.h"
 #include "hv/guest/abi.h"
 #include "tests/unit/watchdog.h"
+#include "arch/x86/sizes.h"
 
 #ifndef GUEST_IMAGE
 #define GUEST_IMAGE "build/guest/test-guest.elf"
 #endif
 
-#define MIB (1ull << 20)
 #define RAM (8 * MIB)
 #define TEXT 0x200000ull
 #define DATA 0x203000ull

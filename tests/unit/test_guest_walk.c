@@ -24,6 +24,7 @@
 
 #include "arch/x86/guest_walk.h"
 #include "arch/x86/pt.h"
+#include "arch/x86/sizes.h"
 
 #define P    (1ull << 0)
 #define RW   (1ull << 1)
@@ -47,9 +48,6 @@
 #define PF_RSVD 0x8u
 #define PF_I    0x10u
 
-#define KIB (1ull << 10)
-#define MIB (1ull << 20)
-#define GIB (1ull << 30)
 
 /* ---- the fake guest memory ------------------------------------------------------ */
 

@@ -19,11 +19,9 @@
 #include "iommu/iova.h"
 #include "tests/unit/log_stub.h"
 #include "tests/unit/watchdog.h"
+#include "arch/x86/sizes.h"
 
 #define PG IOVA_PAGE_SIZE
-#define KIB (1ull << 10)
-#define MIB (1ull << 20)
-#define GIB (1ull << 30)
 #define TIB (1ull << 40)
 #define MASK28 ((1ull << 28) - 1)
 #define MASK48 ((1ull << 48) - 1)

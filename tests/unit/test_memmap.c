@@ -9,9 +9,8 @@
 
 #include "arch/x86/memmap.h"
 #include "tests/unit/log_stub.h"
+#include "arch/x86/sizes.h"
 
-#define MIB (1ull << 20)
-#define GIB (1ull << 30)
 
 static struct memmap map;
 

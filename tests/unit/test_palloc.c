@@ -14,10 +14,8 @@
 
 #include "arch/x86/palloc.h"
 #include "tests/unit/log_stub.h"
+#include "arch/x86/sizes.h"
 
-#define KIB (1ull << 10)
-#define MIB (1ull << 20)
-#define GIB (1ull << 30)
 
 /* Both are large (16 KiB and 12 KiB): static rather than on the stack. */
 static struct palloc pa;

@@ -19,8 +19,8 @@
 #include "iommu/vtd_fault_reason.h"
 #include "iommu/vtd_regs.h"
 #include "tests/unit/log_stub.h"
+#include "arch/x86/sizes.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* QEMU 7.2 intel-iommu defaults (aw-bits=39), read from the running device. */
 #define QEMU_CAP  0x00d2008c22260206ull

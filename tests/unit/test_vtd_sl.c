@@ -28,10 +28,8 @@
 #include "arch/x86/pt.h"
 #include "iommu/vtd_sl.h"
 #include "tests/unit/log_stub.h"
+#include "arch/x86/sizes.h"
 
-#define KIB (1ull << 10)
-#define MIB (1ull << 20)
-#define GIB (1ull << 30)
 #define TIB (1ull << 40)
 #define SZ_4K (4 * KIB)
 #define SZ_2M (2 * MIB)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hv/guest/abi.h"
+#include "arch/x86/sizes.h"
 
 /* The ELF64 file format (System V gABI; the x86-64 psABI for EM_X86_64). */
 #define EI_NIDENT     16
@@ -55,8 +56,6 @@ struct elf64_phdr {
 
 _Static_assert(sizeof(struct elf64_ehdr) == 64, "ELF64 header size");
 _Static_assert(sizeof(struct elf64_phdr) == 56, "ELF64 program header size");
-
-#define PAGE_SIZE 4096ull
 
 __attribute__((format(printf, 2, 3)))
 static int refuse(struct elf_plan *out, const char *fmt, ...)
