@@ -2,6 +2,7 @@
 #include "arch/x86/spinlock.h"
 #include "arch/x86/log.h"
 #include "arch/x86/palloc.h"
+#include "arch/x86/pt.h"
 
 #include <string.h>
 
@@ -52,3 +53,27 @@ void page_free(uint64_t phys, uint64_t pages)
 		log_err("page: freeing %llu pages at %#llx failed (%d)\n",
 			(unsigned long long)pages, (unsigned long long)phys, err);
 }
+
+uint64_t page_table_alloc(void *ctx)
+{
+	(void)ctx;
+	return page_alloc_zeroed(1, 1);
+}
+
+void page_table_free(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	page_free(phys, 1);
+}
+
+static uint64_t *page_table_ptr(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	return (uint64_t *)(uintptr_t)phys;
+}
+
+const struct pt_env page_table_env = {
+	.alloc_table = page_table_alloc,
+	.free_table = page_table_free,
+	.table_ptr = page_table_ptr,
+};

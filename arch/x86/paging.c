@@ -32,31 +32,6 @@ void image_layout_get(struct image_layout *l)
 	};
 }
 
-static uint64_t table_alloc(void *ctx)
-{
-	(void)ctx;
-	return page_alloc_zeroed(1, 1);
-}
-
-static void table_free(void *ctx, uint64_t phys)
-{
-	(void)ctx;
-	page_free(phys, 1);
-}
-
-static uint64_t *table_ptr(void *ctx, uint64_t phys)
-{
-	(void)ctx;
-	return (uint64_t *)(uintptr_t)phys;
-}
-
-/* The CPU walks these tables coherently: no flush. */
-static const struct pt_env hv_pt_env = {
-	.alloc_table = table_alloc,
-	.free_table = table_free,
-	.table_ptr = table_ptr,
-};
-
 /* x86-64 4-level paging, with 1G leaves where the CPU has them. */
 static struct pt_format hv_pt_format;
 
@@ -87,7 +62,7 @@ static int build(const struct memmap *map)
 	hv_pt_format = pt_format_x86_4level;
 	if (cpuid(0x80000001, 0).edx & (1u << 26)) /* Page1GB */
 		hv_pt_format.large_levels |= 1u << 2;
-	if ((err = pt_init(&hv_pt, &hv_pt_format, &hv_pt_env)))
+	if ((err = pt_init(&hv_pt, &hv_pt_format, &page_table_env)))
 		return err;
 
 	uint64_t reach = 1ull << max_phys_addr_bits();

@@ -18,26 +18,6 @@
 #define GDT_CODE64 0x00af9a000000ffffull
 #define GDT_DATA   0x00cf92000000ffffull
 
-static uint64_t npt_alloc(void *ctx)
-{
-	(void)ctx;
-	return page_alloc_zeroed(1, 1);
-}
-
-static void npt_free(void *ctx, uint64_t phys)
-{
-	(void)ctx;
-	page_free(phys, 1);
-}
-
-static uint64_t *npt_ptr(void *ctx, uint64_t phys)
-{
-	(void)ctx;
-	return (uint64_t *)(uintptr_t)phys;
-}
-
-static const struct pt_env npt_env = { npt_alloc, npt_free, npt_ptr, NULL, NULL };
-
 void *guest_ram_ptr(const struct guest *g, uint64_t gpa, uint64_t len)
 {
 	if (gpa >= g->mem_size || len > g->mem_size - gpa)
@@ -64,7 +44,7 @@ static int map_ram(struct guest *g)
 
 	if (!vcpu_npt_format())
 		return -ENODEV; /* no SVM (nor VMX) on this machine */
-	if ((err = pt_init(&g->npt, vcpu_npt_format(), &npt_env)))
+	if ((err = pt_init(&g->npt, vcpu_npt_format(), &page_table_env)))
 		return err;
 	if ((err = pt_map(&g->npt, 0, g->ram, HV_GUEST_LEGACY_HOLE, flags)))
 		return err;

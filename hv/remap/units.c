@@ -66,18 +66,6 @@ static void env_write64(void *ctx, uint64_t base, unsigned off, uint64_t v)
 	*(volatile uint64_t *)(uintptr_t)(base + off) = v;
 }
 
-static uint64_t env_alloc_page(void *ctx)
-{
-	(void)ctx;
-	return page_alloc_zeroed(1, 1);
-}
-
-static void env_free_page(void *ctx, uint64_t phys)
-{
-	(void)ctx;
-	page_free(phys, 1);
-}
-
 static void *env_ptr(void *ctx, uint64_t phys)
 {
 	(void)ctx;
@@ -118,8 +106,8 @@ static const struct vtd_env hv_vtd_env = {
 	.read64 = env_read64,
 	.write32 = env_write32,
 	.write64 = env_write64,
-	.alloc_page = env_alloc_page,
-	.free_page = env_free_page,
+	.alloc_page = page_table_alloc,
+	.free_page = page_table_free,
 	.ptr = env_ptr,
 	.clflush = env_clflush,
 	.now_us = env_now_us,
