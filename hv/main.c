@@ -10,6 +10,8 @@
 #include "arch/x86/smp.h"
 #include "hv/guest/supervisor.h"
 #include "hv/remap/ioapic_route.h"
+#include "hv/remap/faults.h"
+#include "hv/remap/irq_route.h"
 #include "hv/remap/units.h"
 #include "arch/x86/log.h"
 #include "hv/options.h"
@@ -102,7 +104,9 @@ void hv_main(struct boot_info *bi)
 	unsigned armed = ioapic_route_init();
 	log_info("ioapic: %u I/O APIC%s, every pin masked (%u were armed)\n",
 		 platform.madt.ioapic_count, platform.madt.ioapic_count == 1 ? "" : "s", armed);
-	iommu_init(&opts);
+	iommu_faults_init();
+	iommu_init();
+	irq_route_init(&opts);
 	irq_enable(); /* VT-d fault events reach the service CPU */
 
 	bool ok = true;

@@ -12,6 +12,7 @@
 #include "arch/x86/palloc.h"
 #include "hv/platform.h"
 #include "arch/x86/sizes.h"
+#include "hv/remap/faults.h"
 
 #include <errno.h>
 #include <string.h>
@@ -66,7 +67,7 @@ static int give_devices(struct guest *g, const struct config_guest *cg)
 	return 0;
 }
 
-/* A device that keeps faulting (iommu.c counts) is quarantined: blocked,
+/* A device that keeps faulting (hv/remap/faults.c counts) is quarantined: blocked,
  * its faults no longer reported, its guest and every other running on. */
 static void fault_storm(uint16_t sid)
 {

@@ -15,6 +15,7 @@
 #include "arch/x86/log.h"
 #include "hv/platform.h"
 #include "iommu/irte.h"
+#include "hv/remap/faults.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -2,6 +2,8 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/smp.h"
 #include "hv/remap/units.h"
+#include "hv/options.h"
+#include "hv/platform.h"
 #include "arch/x86/log.h"
 #include "arch/x86/page.h"
 #include "iommu/irq_remap_alloc.h"
@@ -23,7 +25,7 @@ struct unit_irqs {
 
 static struct unit_irqs *unit_irqs[IOMMU_MAX_UNITS];
 
-int irq_route_enable_unit(struct vtd_unit *u, unsigned entries, bool x2apic_opt_out)
+static int enable_unit(struct vtd_unit *u, unsigned entries, bool x2apic_opt_out)
 {
 	bool eim = lapic_x2apic_mode();
 	unsigned s = 0;
@@ -62,6 +64,36 @@ int irq_route_enable_unit(struct vtd_unit *u, unsigned entries, bool x2apic_opt_
 		 "compatibility format blocked\n", u->index, entries,
 		 (unsigned long long)table, eim ? "x2APIC" : "xAPIC");
 	return 0;
+}
+
+/* Interrupt remapping as the DMAR allows it: its INTR_REMAP flag set, and
+ * no IOAPIC outside every unit's scope (whose interrupts could not be
+ * remapped). A unit that cannot remap leaves its devices' interrupts
+ * unremapped; nothing else depends on it. */
+static void decide_unit(struct vtd_unit *u, const struct hv_options *o)
+{
+	const struct dmar_table *t = platform.dmar;
+
+	if (!o->intremap)
+		log_info("vt-d unit %u: interrupt remapping off (intremap=off)\n", u->index);
+	else if (!(t->flags & DMAR_FLAG_INTR_REMAP))
+		log_warn("vt-d unit %u: the DMAR does not offer interrupt remapping\n", u->index);
+	else if (t->intr_remap_unsafe)
+		log_warn("vt-d unit %u: an IOAPIC has no DMAR scope; interrupt remapping off\n",
+			 u->index);
+	else if (!ecap_ir(u->ecap))
+		log_warn("vt-d unit %u: no interrupt remapping (ECAP.IR = 0)\n", u->index);
+	else
+		enable_unit(u, o->irt_entries, t->flags & DMAR_FLAG_X2APIC_OPT_OUT);
+}
+
+void irq_route_init(const struct hv_options *o)
+{
+	if (!platform_has_vtd())
+		return;
+	for (unsigned i = 0; i < iommu_unit_count(); i++)
+		if (iommu_unit(i))
+			decide_unit(iommu_unit(i), o);
 }
 
 bool irq_route_unit_enabled(const struct vtd_unit *u)

@@ -24,11 +24,15 @@ struct irq_route {
 	uint32_t owner;
 };
 
-/* Sets up interrupt remapping on `u` with a table of `entries` (a power of
- * two, 2..65536), x2APIC destinations when the LAPIC is in x2APIC mode.
- * Refused (-EOPNOTSUPP, logged) when x2APIC destinations would be needed
- * and the unit lacks EIM or the DMAR opts out of x2APIC. */
-int irq_route_enable_unit(struct vtd_unit *u, unsigned entries, bool x2apic_opt_out);
+struct hv_options;
+
+/* Interrupt remapping on every unit that is up, where the options, the
+ * DMAR (its INTR_REMAP flag, every IOAPIC in some unit's scope) and the
+ * unit (ECAP.IR; EIM when the LAPIC is in x2APIC mode, unless the DMAR
+ * opts out of x2APIC) allow it, with tables of o->irt_entries entries.
+ * A unit that cannot remap says why and leaves its devices' interrupts
+ * unremapped. */
+void irq_route_init(const struct hv_options *o);
 
 /* Whether interrupts of `u` are remapped. */
 bool irq_route_unit_enabled(const struct vtd_unit *u);

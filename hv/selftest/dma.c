@@ -11,6 +11,7 @@
 #include "arch/x86/page.h"
 #include "iommu/vtd_caps.h"
 #include "arch/x86/sizes.h"
+#include "hv/remap/faults.h"
 
 #include <string.h>
 

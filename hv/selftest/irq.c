@@ -21,6 +21,7 @@
 #include "iommu/irte.h"
 #include "iommu/vtd_ir.h"
 #include "arch/x86/sizes.h"
+#include "hv/remap/faults.h"
 
 #include <errno.h>
 #include <string.h>
