@@ -124,12 +124,16 @@ include tests/fuzz/fuzz.mk
 $(BUILD)/no-fpu.results: $(BUILD)/hv.so tests/check-no-fpu.sh
 	$(Q)tests/check-no-fpu.sh $< > $@
 
+$(BUILD)/layers.results: tests/check-layers.sh $(HV_SRCS) $(wildcard arch/x86/*.h arch/x86/*/*.h iommu/*.h)
+	$(Q)tests/check-layers.sh > $@
+
 $(BUILD)/boot.results: $(BUILD)/hv.efi tests/boot/run.py tests/boot/scenarios.py
 	$(Q)rm -f $@
 	$(Q)-tests/boot/run.py --efi $(BUILD)/hv.efi --out $(BUILD)/boot --results $@
 
 # Each suite writes one results file; fragments add theirs to CHECK_RESULTS.
-CHECK_RESULTS += $(BUILD)/unit.results $(BUILD)/no-fpu.results $(BUILD)/boot.results
+CHECK_RESULTS += $(BUILD)/unit.results $(BUILD)/no-fpu.results $(BUILD)/layers.results \
+	$(BUILD)/boot.results
 
 check: deps
 	$(Q)rm -f $(CHECK_RESULTS)
