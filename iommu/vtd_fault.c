@@ -3,35 +3,46 @@
 #include "iommu/vtd_regs.h"
 #include "iommu/vtd_unit.h"
 
+/* The parts of fault record `i` (iommu/vtd_regs.h, VTD_FRCD_*), at an
+ * offset the unit reports. */
+static vtd_reg64_t frcd_address(const struct vtd_unit *u, unsigned i)
+{
+	return vtd_reg64_at(vtd_frcd_offset(u->cap, i));
+}
+
+static vtd_reg32_t frcd_word(const struct vtd_unit *u, unsigned i, unsigned word)
+{
+	return vtd_reg32_at(vtd_frcd_offset(u->cap, i) + word);
+}
+
 unsigned vtd_drain_faults(struct vtd_unit *u, vtd_fault_fn report, void *ctx,
 			  bool *overflowed)
 {
-	const struct vtd_env *env = u->env;
-	uint32_t fsts = env->read32(env->ctx, u->base, VTD_FSTS);
+	uint32_t fsts = vtd_read32(u, VTD_FSTS);
 	unsigned records = cap_nfr(u->cap), drained = 0;
 	unsigned first = VTD_FSTS_FRI(fsts) % records;
 
 	/* Records fill as a ring from the index FSTS names; the first one
 	 * without F set ends the run. */
 	for (unsigned i = 0; (fsts & VTD_FSTS_PPF) && i < records; i++) {
-		unsigned reg = cap_fro(u->cap) + ((first + i) % records) * VTD_FRCD_SIZE;
-		uint32_t w3 = env->read32(env->ctx, u->base, reg + VTD_FRCD_WORD3);
+		unsigned rec = (first + i) % records;
+		uint32_t w3 = vtd_read32(u, frcd_word(u, rec, VTD_FRCD_WORD3));
 		if (!(w3 & VTD_FRCD_F))
 			break;
-		uint32_t w2 = env->read32(env->ctx, u->base, reg + VTD_FRCD_WORD2);
+		uint32_t w2 = vtd_read32(u, frcd_word(u, rec, VTD_FRCD_WORD2));
 		struct vtd_fault f = {
 			.unit = u->index,
 			.sid = VTD_FRCD_SID(w2),
-			.address = env->read64(env->ctx, u->base, reg) & ~0xfffull,
+			.address = vtd_read64(u, frcd_address(u, rec)) & ~0xfffull,
 			.reason = VTD_FRCD_FR(w3),
 			.read = w3 & VTD_FRCD_TYPE_READ,
 		};
-		env->write32(env->ctx, u->base, reg + VTD_FRCD_WORD3, VTD_FRCD_F);
+		vtd_write32(u, frcd_word(u, rec, VTD_FRCD_WORD3), VTD_FRCD_F);
 		drained++;
 		report(&f, ctx);
 	}
 	*overflowed = fsts & VTD_FSTS_PFO;
 	if (*overflowed)
-		env->write32(env->ctx, u->base, VTD_FSTS, VTD_FSTS_PFO);
+		vtd_write32(u, VTD_FSTS, VTD_FSTS_PFO);
 	return drained;
 }

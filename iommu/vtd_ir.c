@@ -32,10 +32,10 @@ int vtd_ir_enable(struct vtd_unit *u, uint64_t table, unsigned irta_s, bool eim)
 	u->eim = eim;
 	vtd_flush_cache(u, env->ptr(env->ctx, table), (uint64_t)u->irt_entries * IRTE_SIZE);
 
-	env->write64(env->ctx, u->base, VTD_IRTA, irta);
+	vtd_write64(u, VTD_IRTA, irta);
 	if ((err = vtd_global_command(u, VTD_GCMD_SIRTP, true, "interrupt table pointer")))
 		return err;
-	uint64_t readback = env->read64(env->ctx, u->base, VTD_IRTA);
+	uint64_t readback = vtd_read64(u, VTD_IRTA);
 	if (readback != irta) {
 		log_err("vt-d unit %u: IRTA reads back %#llx, %#llx was written\n", u->index,
 			(unsigned long long)readback, (unsigned long long)irta);
@@ -46,7 +46,7 @@ int vtd_ir_enable(struct vtd_unit *u, uint64_t table, unsigned irta_s, bool eim)
 		return err;
 	/* CFI = 0 blocks compatibility-format requests once IRE is set
 	 * (5.1.2.1); with EIME they are blocked regardless. */
-	if ((env->read32(env->ctx, u->base, VTD_GSTS) & VTD_GSTS_CFIS) &&
+	if ((vtd_read32(u, VTD_GSTS) & VTD_GSTS_CFIS) &&
 	    (err = vtd_global_command(u, VTD_GCMD_CFI, false, "compatibility format block")))
 		return err;
 	if ((err = vtd_global_command(u, VTD_GCMD_IRE, true, "interrupt remapping enable")))

@@ -1,41 +1,51 @@
 /* VT-d remapping hardware registers (Intel VT-d specification 4.1,
- * chapter 11) and the in-memory structures they point at (chapter 9).
- * 32-bit registers must be accessed 32 bits wide: QEMU aborts on a 64-bit
- * access to one (FACTS.md). */
+ * chapter 11) and the in-memory structures they point at (chapter 9). */
 #ifndef IOMMU_VTD_REGS_H
 #define IOMMU_VTD_REGS_H
 
 #include <stdint.h>
 
+/* A register's offset carries its width in its type, so that the accessors
+ * (vtd_read32() and the rest, iommu/vtd_unit.h) refuse to compile an access
+ * of the wrong width: QEMU, for one, aborts on a 64-bit access to a 32-bit
+ * register. Structs rather than enums, which C converts into each other and
+ * into integers silently. */
+typedef struct { unsigned off; } vtd_reg32_t;
+typedef struct { unsigned off; } vtd_reg64_t;
+
+/* For the registers at offsets the unit reports (CAP.FRO, ECAP.IRO). */
+static inline vtd_reg32_t vtd_reg32_at(unsigned off) { return (vtd_reg32_t){ off }; }
+static inline vtd_reg64_t vtd_reg64_at(unsigned off) { return (vtd_reg64_t){ off }; }
+
 /* Register offsets (11.4). */
-#define VTD_VER      0x000 /* 32 */
-#define VTD_CAP      0x008 /* 64 */
-#define VTD_ECAP     0x010 /* 64 */
-#define VTD_GCMD     0x018 /* 32 */
-#define VTD_GSTS     0x01c /* 32 */
-#define VTD_RTADDR   0x020 /* 64 */
-#define VTD_CCMD     0x028 /* 64 */
-#define VTD_FSTS     0x034 /* 32 */
-#define VTD_FECTL    0x038 /* 32 */
-#define VTD_FEDATA   0x03c /* 32 */
-#define VTD_FEADDR   0x040 /* 32 */
-#define VTD_FEUADDR  0x044 /* 32 */
-#define VTD_AFLOG    0x058 /* 64 */
-#define VTD_PMEN     0x064 /* 32 */
-#define VTD_PLMBASE  0x068 /* 32 */
-#define VTD_PLMLIMIT 0x06c /* 32 */
-#define VTD_PHMBASE  0x070 /* 64 */
-#define VTD_PHMLIMIT 0x078 /* 64 */
-#define VTD_IQH      0x080 /* 64 */
-#define VTD_IQT      0x088 /* 64 */
-#define VTD_IQA      0x090 /* 64 */
-#define VTD_ICS      0x09c /* 32 */
-#define VTD_IECTL    0x0a0 /* 32 */
-#define VTD_IEDATA   0x0a4 /* 32 */
-#define VTD_IEADDR   0x0a8 /* 32 */
-#define VTD_IEUADDR  0x0ac /* 32 */
-#define VTD_IQERCD   0x0b0 /* 64 */
-#define VTD_IRTA     0x0b8 /* 64 */
+#define VTD_VER      ((vtd_reg32_t){ 0x000 })
+#define VTD_CAP      ((vtd_reg64_t){ 0x008 })
+#define VTD_ECAP     ((vtd_reg64_t){ 0x010 })
+#define VTD_GCMD     ((vtd_reg32_t){ 0x018 })
+#define VTD_GSTS     ((vtd_reg32_t){ 0x01c })
+#define VTD_RTADDR   ((vtd_reg64_t){ 0x020 })
+#define VTD_CCMD     ((vtd_reg64_t){ 0x028 })
+#define VTD_FSTS     ((vtd_reg32_t){ 0x034 })
+#define VTD_FECTL    ((vtd_reg32_t){ 0x038 })
+#define VTD_FEDATA   ((vtd_reg32_t){ 0x03c })
+#define VTD_FEADDR   ((vtd_reg32_t){ 0x040 })
+#define VTD_FEUADDR  ((vtd_reg32_t){ 0x044 })
+#define VTD_AFLOG    ((vtd_reg64_t){ 0x058 })
+#define VTD_PMEN     ((vtd_reg32_t){ 0x064 })
+#define VTD_PLMBASE  ((vtd_reg32_t){ 0x068 })
+#define VTD_PLMLIMIT ((vtd_reg32_t){ 0x06c })
+#define VTD_PHMBASE  ((vtd_reg64_t){ 0x070 })
+#define VTD_PHMLIMIT ((vtd_reg64_t){ 0x078 })
+#define VTD_IQH      ((vtd_reg64_t){ 0x080 })
+#define VTD_IQT      ((vtd_reg64_t){ 0x088 })
+#define VTD_IQA      ((vtd_reg64_t){ 0x090 })
+#define VTD_ICS      ((vtd_reg32_t){ 0x09c })
+#define VTD_IECTL    ((vtd_reg32_t){ 0x0a0 })
+#define VTD_IEDATA   ((vtd_reg32_t){ 0x0a4 })
+#define VTD_IEADDR   ((vtd_reg32_t){ 0x0a8 })
+#define VTD_IEUADDR  ((vtd_reg32_t){ 0x0ac })
+#define VTD_IQERCD   ((vtd_reg64_t){ 0x0b0 })
+#define VTD_IRTA     ((vtd_reg64_t){ 0x0b8 })
 
 /* Global command and status (11.4.4, 11.4.5): the same bit positions. */
 #define VTD_GCMD_TE    (1u << 31) /* translation enable */
@@ -95,9 +105,9 @@
 #define VTD_FECTL_IM  (1u << 31) /* interrupt mask */
 #define VTD_FECTL_IP  (1u << 30)
 
-/* Fault recording registers at CAP.FRO * 16, 16 bytes each (11.4.14),
- * read as 32-bit words: the page address in words 0-1, then */
-#define VTD_FRCD_SIZE       16
+/* Fault recording registers at CAP.FRO * 16, 16 bytes each (11.4.14,
+ * vtd_frcd_offset()): the page address read as the qword at 0, then the
+ * 32-bit words */
 #define VTD_FRCD_WORD2      8  /* bits 95:64 */
 #define VTD_FRCD_WORD3      12 /* bits 127:96 */
 #define VTD_FRCD_SID(w2)    ((w2) & 0xffff)

@@ -12,26 +12,6 @@
 /* One page of 16-byte descriptors: IQA.QS = 0. */
 #define QUEUE_ENTRIES 256
 
-static uint32_t rd32(const struct vtd_unit *u, unsigned off)
-{
-	return u->env->read32(u->env->ctx, u->base, off);
-}
-
-static uint64_t rd64(const struct vtd_unit *u, unsigned off)
-{
-	return u->env->read64(u->env->ctx, u->base, off);
-}
-
-static void wr32(const struct vtd_unit *u, unsigned off, uint32_t v)
-{
-	u->env->write32(u->env->ctx, u->base, off, v);
-}
-
-static void wr64(const struct vtd_unit *u, unsigned off, uint64_t v)
-{
-	u->env->write64(u->env->ctx, u->base, off, v);
-}
-
 void vtd_flush_cache(struct vtd_unit *u, const void *p, size_t len)
 {
 	if (!u->coherent)
@@ -69,33 +49,34 @@ static bool wait_expired(struct vtd_unit *u, uint64_t start, const char *step)
 }
 
 /* Polls until (read() & mask) == want. */
-static int wait_reg32(struct vtd_unit *u, unsigned off, uint32_t mask, uint32_t want,
+static int wait_reg32(struct vtd_unit *u, vtd_reg32_t r, uint32_t mask, uint32_t want,
 		      const char *step)
 {
 	uint64_t start = wait_start(u);
 
-	while ((rd32(u, off) & mask) != want)
+	while ((vtd_read32(u, r) & mask) != want)
 		if (wait_expired(u, start, step))
 			return -ETIMEDOUT;
 	return 0;
 }
 
-static int wait_reg64_clear(struct vtd_unit *u, unsigned off, uint64_t mask,
+static int wait_reg64_clear(struct vtd_unit *u, vtd_reg64_t r, uint64_t mask,
 			    const char *step)
 {
 	uint64_t start = wait_start(u);
 
-	while (rd64(u, off) & mask)
+	while (vtd_read64(u, r) & mask)
 		if (wait_expired(u, start, step))
 			return -ETIMEDOUT;
 	return 0;
 }
 
-static int wait_reg64_equal(struct vtd_unit *u, unsigned a, unsigned b, const char *step)
+static int wait_reg64_equal(struct vtd_unit *u, vtd_reg64_t a, vtd_reg64_t b,
+			    const char *step)
 {
 	uint64_t start = wait_start(u);
 
-	while (rd64(u, a) != rd64(u, b))
+	while (vtd_read64(u, a) != vtd_read64(u, b))
 		if (wait_expired(u, start, step))
 			return -ETIMEDOUT;
 	return 0;
@@ -105,9 +86,9 @@ static int wait_reg64_equal(struct vtd_unit *u, unsigned a, unsigned b, const ch
  * being set (SRTP, SIRTP) or cleared (WBF). */
 int vtd_global_command(struct vtd_unit *u, uint32_t bit, bool on, const char *step)
 {
-	uint32_t status = rd32(u, VTD_GSTS) & GCMD_PERSISTENT;
+	uint32_t status = vtd_read32(u, VTD_GSTS) & GCMD_PERSISTENT;
 
-	wr32(u, VTD_GCMD, on ? status | bit : status & ~bit);
+	vtd_write32(u, VTD_GCMD, on ? status | bit : status & ~bit);
 	if (bit == VTD_GCMD_WBF)
 		return wait_reg32(u, VTD_GSTS, VTD_GSTS_WBFS, 0, step);
 	return wait_reg32(u, VTD_GSTS, bit, on ? bit : 0, step);
@@ -134,6 +115,12 @@ static int queue_submit(struct vtd_unit *u, const uint64_t (*desc)[2], unsigned 
 	return err;
 }
 
+/* The slot of the descriptor the unit fetches next. */
+static unsigned queue_head(const struct vtd_unit *u)
+{
+	return (unsigned)(vtd_read64(u, VTD_IQH) >> VTD_IQ_TAIL_SHIFT) % u->queue_entries;
+}
+
 static int queue_submit_locked(struct vtd_unit *u, const uint64_t (*desc)[2], unsigned n,
 			       const char *what)
 {
@@ -142,7 +129,7 @@ static int queue_submit_locked(struct vtd_unit *u, const uint64_t (*desc)[2], un
 	/* The status word is cleared to 0 before each wait: 0 is never a
 	 * sequence number, or a wrapped counter would not wait at all. */
 	uint32_t seq = ++u->wait_seq ? u->wait_seq : ++u->wait_seq;
-	unsigned head = (unsigned)(rd64(u, VTD_IQH) >> VTD_IQ_TAIL_SHIFT) % u->queue_entries;
+	unsigned head = queue_head(u);
 	unsigned free_slots = (head + u->queue_entries - u->queue_tail - 1) % u->queue_entries;
 
 	/* Every submission waits for its completion, so the queue is empty
@@ -169,23 +156,22 @@ static int queue_submit_locked(struct vtd_unit *u, const uint64_t (*desc)[2], un
 	}
 	*status = 0;
 	vtd_flush_cache(u, (const void *)status, sizeof(*status));
-	wr64(u, VTD_IQT, (uint64_t)u->queue_tail << VTD_IQ_TAIL_SHIFT);
+	vtd_write64(u, VTD_IQT, (uint64_t)u->queue_tail << VTD_IQ_TAIL_SHIFT);
 
 	uint64_t start = wait_start(u);
 	while (*status != seq) {
-		uint32_t fsts = rd32(u, VTD_FSTS);
+		uint32_t fsts = vtd_read32(u, VTD_FSTS);
 		if (fsts & VTD_FSTS_IQE) {
 			/* The unit stops at the bad descriptor and fetches it again
 			 * once IQE is cleared: put our wait there instead (as Linux's
 			 * qi_check_fault does) so the queue moves on. */
-			unsigned head = (unsigned)(rd64(u, VTD_IQH) >> VTD_IQ_TAIL_SHIFT) %
-					u->queue_entries;
+			unsigned head = queue_head(u);
 			log_err("vt-d unit %u: invalidation queue error at descriptor %u during %s\n",
 				u->index, head, what);
 			queue[2 * head] = VTD_QI_WAIT | VTD_QI_WAIT_SW | VTD_QI_WAIT_DATA(seq);
 			queue[2 * head + 1] = u->wait_page;
 			vtd_flush_cache(u, &queue[2 * head], VTD_IQ_DESC_SIZE);
-			wr32(u, VTD_FSTS, VTD_FSTS_IQE);
+			vtd_write32(u, VTD_FSTS, VTD_FSTS_IQE);
 			return -EIO;
 		}
 		if (wait_expired(u, start, what))
@@ -198,24 +184,32 @@ static int queue_submit_locked(struct vtd_unit *u, const uint64_t (*desc)[2], un
 
 static int context_command(struct vtd_unit *u, uint64_t cmd)
 {
-	wr64(u, VTD_CCMD, VTD_CCMD_ICC | cmd);
+	vtd_write64(u, VTD_CCMD, VTD_CCMD_ICC | cmd);
 	return wait_reg64_clear(u, VTD_CCMD, VTD_CCMD_ICC, "context-cache invalidation");
+}
+
+/* The IOTLB registers sit where the unit says, at ECAP.IRO (11.4.8). */
+static vtd_reg64_t iva_reg(const struct vtd_unit *u)
+{
+	return vtd_reg64_at(ecap_iro(u->ecap) + VTD_IOTLB_IVA_OFFSET);
+}
+
+static vtd_reg64_t iotlb_reg(const struct vtd_unit *u)
+{
+	return vtd_reg64_at(ecap_iro(u->ecap) + VTD_IOTLB_REG_OFFSET);
 }
 
 static int iotlb_command(struct vtd_unit *u, uint64_t cmd, uint64_t iva, bool page_selective)
 {
-	unsigned reg = ecap_iro(u->ecap);
-
 	if (page_selective)
-		wr64(u, reg + VTD_IOTLB_IVA_OFFSET, iva);
+		vtd_write64(u, iva_reg(u), iva);
 	/* Drain reads and writes when the unit offers it (CAP.DRD, CAP.DWD). */
 	if (cap_drd(u->cap))
 		cmd |= VTD_IOTLB_DR;
 	if (cap_dwd(u->cap))
 		cmd |= VTD_IOTLB_DW;
-	wr64(u, reg + VTD_IOTLB_REG_OFFSET, VTD_IOTLB_IVT | cmd);
-	return wait_reg64_clear(u, reg + VTD_IOTLB_REG_OFFSET, VTD_IOTLB_IVT,
-				"IOTLB invalidation");
+	vtd_write64(u, iotlb_reg(u), VTD_IOTLB_IVT | cmd);
+	return wait_reg64_clear(u, iotlb_reg(u), VTD_IOTLB_IVT, "IOTLB invalidation");
 }
 
 /* ---- the invalidations the rest of the code asks for --------------------- */
@@ -314,7 +308,7 @@ int vtd_invalidate_iec_index(struct vtd_unit *u, uint16_t index, unsigned index_
  * protection): everything goes off before the hypervisor's tables go in. */
 static int take_over(struct vtd_unit *u)
 {
-	uint32_t status = rd32(u, VTD_GSTS);
+	uint32_t status = vtd_read32(u, VTD_GSTS);
 	int err = 0;
 
 	if (status & VTD_GSTS_TES) {
@@ -328,8 +322,8 @@ static int take_over(struct vtd_unit *u)
 	    !(err = wait_reg64_equal(u, VTD_IQH, VTD_IQT, "firmware's invalidation queue")))
 		err = vtd_global_command(u, VTD_GCMD_QIE, false, "queued invalidation disable");
 	if (!err && (cap_plmr(u->cap) || cap_phmr(u->cap)) &&
-	    (rd32(u, VTD_PMEN) & VTD_PMEN_EPM)) {
-		wr32(u, VTD_PMEN, 0);
+	    (vtd_read32(u, VTD_PMEN) & VTD_PMEN_EPM)) {
+		vtd_write32(u, VTD_PMEN, 0);
 		err = wait_reg32(u, VTD_PMEN, VTD_PMEN_PRS, 0, "protected memory disable");
 	}
 	return err;
@@ -340,7 +334,7 @@ static int set_root_table(struct vtd_unit *u)
 	if (!(u->root = u->env->alloc_page(u->env->ctx)))
 		return -ENOMEM;
 	vtd_flush_cache(u, u->env->ptr(u->env->ctx, u->root), 4096);
-	wr64(u, VTD_RTADDR, u->root | VTD_RTADDR_TTM_LEGACY);
+	vtd_write64(u, VTD_RTADDR, u->root | VTD_RTADDR_TTM_LEGACY);
 	return vtd_global_command(u, VTD_GCMD_SRTP, true, "root table pointer");
 }
 
@@ -352,8 +346,8 @@ static int enable_queue(struct vtd_unit *u)
 	u->queue_entries = QUEUE_ENTRIES;
 	u->queue_tail = 0;
 	vtd_flush_cache(u, u->env->ptr(u->env->ctx, u->queue), 4096);
-	wr64(u, VTD_IQT, 0);
-	wr64(u, VTD_IQA, u->queue | VTD_IQA_QS(0));
+	vtd_write64(u, VTD_IQT, 0);
+	vtd_write64(u, VTD_IQA, u->queue | VTD_IQA_QS(0));
 	int err = vtd_global_command(u, VTD_GCMD_QIE, true, "queued invalidation enable");
 	if (!err)
 		u->queued = true;
@@ -370,9 +364,9 @@ int vtd_unit_init(struct vtd_unit *u, const struct vtd_env *env, unsigned index,
 	u->index = index;
 	u->base = base;
 	u->segment = segment;
-	u->version = rd32(u, VTD_VER);
-	u->cap = rd64(u, VTD_CAP);
-	u->ecap = rd64(u, VTD_ECAP);
+	u->version = vtd_read32(u, VTD_VER);
+	u->cap = vtd_read64(u, VTD_CAP);
+	u->ecap = vtd_read64(u, VTD_ECAP);
 	u->coherent = ecap_c(u->ecap);
 	if ((err = vtd_choose_levels(u->cap, haw_bits, &u->levels, &u->aw_bits))) {
 		log_err("vt-d unit %u: no supported second-level table depth (SAGAW %#x)\n",
@@ -394,11 +388,11 @@ void vtd_unit_setup_fault_event(struct vtd_unit *u, uint8_t vector, uint32_t api
 {
 	/* MSI address and data as for any interrupt to a fixed destination
 	 * (VT-d 5.1.1; SDM 11.11): the unit's own events are never remapped. */
-	wr32(u, VTD_FECTL, VTD_FECTL_IM);
-	wr32(u, VTD_FEDATA, vector);
-	wr32(u, VTD_FEADDR, 0xfee00000u | (apic_id & 0xff) << 12);
-	wr32(u, VTD_FEUADDR, apic_id & 0xffffff00u);
-	wr32(u, VTD_FECTL, 0);
+	vtd_write32(u, VTD_FECTL, VTD_FECTL_IM);
+	vtd_write32(u, VTD_FEDATA, vector);
+	vtd_write32(u, VTD_FEADDR, 0xfee00000u | (apic_id & 0xff) << 12);
+	vtd_write32(u, VTD_FEUADDR, apic_id & 0xffffff00u);
+	vtd_write32(u, VTD_FECTL, 0);
 }
 
 int vtd_unit_enable_translation(struct vtd_unit *u)

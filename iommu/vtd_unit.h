@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "iommu/domain_id.h"
+#include "iommu/vtd_regs.h"
 
 struct vtd_unit;
 
@@ -63,6 +64,28 @@ struct vtd_unit {
 	/* Counters for the boot log and the tests. */
 	unsigned long context_invalidations, iotlb_invalidations, iec_invalidations, timeouts;
 };
+
+/* Register access, the width in the register's type (iommu/vtd_regs.h);
+ * the env gets the byte offset. */
+static inline uint32_t vtd_read32(const struct vtd_unit *u, vtd_reg32_t r)
+{
+	return u->env->read32(u->env->ctx, u->base, r.off);
+}
+
+static inline uint64_t vtd_read64(const struct vtd_unit *u, vtd_reg64_t r)
+{
+	return u->env->read64(u->env->ctx, u->base, r.off);
+}
+
+static inline void vtd_write32(const struct vtd_unit *u, vtd_reg32_t r, uint32_t v)
+{
+	u->env->write32(u->env->ctx, u->base, r.off, v);
+}
+
+static inline void vtd_write64(const struct vtd_unit *u, vtd_reg64_t r, uint64_t v)
+{
+	u->env->write64(u->env->ctx, u->base, r.off, v);
+}
 
 /* Reads the capabilities, disables what firmware left on, sets up the root
  * table and the invalidation interface and flushes every cache. Does not

@@ -251,14 +251,14 @@ static const struct fake_event *only_iec(struct fx *x)
 	return e;
 }
 
-static void raw_w32(struct fake_vtd *f, unsigned off, uint32_t v)
+static void raw_w32(struct fake_vtd *f, vtd_reg32_t r, uint32_t v)
 {
-	f->env.write32(f->env.ctx, FAKE_VTD_BASE, off, v);
+	f->env.write32(f->env.ctx, FAKE_VTD_BASE, r.off, v);
 }
 
-static void raw_w64(struct fake_vtd *f, unsigned off, uint64_t v)
+static void raw_w64(struct fake_vtd *f, vtd_reg64_t r, uint64_t v)
 {
-	f->env.write64(f->env.ctx, FAKE_VTD_BASE, off, v);
+	f->env.write64(f->env.ctx, FAKE_VTD_BASE, r.off, v);
 }
 
 /* A GCMD write that changes `bit` alone, carrying GSTS's persistent bits. */
@@ -301,7 +301,7 @@ static void enable_sequence(void **state)
 
 	uint64_t irta = x->table | IRTA_S | (x->v->eim ? VTD_IRTA_EIME : 0);
 	assert_int_equal(f->irta_latched, irta);
-	assert_int_equal(f->env.read64(f->env.ctx, FAKE_VTD_BASE, VTD_IRTA), irta);
+	assert_int_equal(vtd_read64(&x->u, VTD_IRTA), irta);
 	assert_true(f->gsts & VTD_GSTS_IRES);
 	assert_true(f->gsts & VTD_GSTS_IRTPS);
 	assert_false(f->gsts & VTD_GSTS_CFIS);
@@ -653,7 +653,7 @@ static void fault_recording(void **state)
 	assert_int_equal(f->log[ev].sid, dev);
 	assert_int_equal(f->frcd[0][0] >> 48, 3); /* FI: the interrupt index */
 	assert_int_equal((f->frcd[0][1] >> 32) & 0xff, FR_NOT_PRESENT);
-	raw_w32(f, fro + 12, 1u << 31); /* F: write 1 to clear */
+	raw_w32(f, vtd_reg32_at(fro + VTD_FRCD_WORD3), VTD_FRCD_F); /* write 1 to clear */
 
 	struct irte_fields fl = entry(x, apic_a(x), 0x90, dev, IRTE_SVT_SID, IRTE_SQ_ALL);
 	fl.fpd = true;
@@ -667,7 +667,7 @@ static void fault_recording(void **state)
 	assert_int_equal((f->frcd[0][1] >> 32) & 0xff, FR_SID);
 	assert_int_equal(f->frcd[0][1] & 0xffff, stranger);
 	assert_int_equal(f->frcd[0][0] >> 48, 4);
-	raw_w32(f, fro + 12, 1u << 31);
+	raw_w32(f, vtd_reg32_at(fro + VTD_FRCD_WORD3), VTD_FRCD_F);
 	DELIVERS(x, dev, msi_addr(4, false), 0, 4, apic_a(x), 0x90);
 	OK(x);
 }
