@@ -1,7 +1,8 @@
 # hv: build/hv.efi, the host tools and tests.
 #   make        build build/hv.efi
 #   make run    boot the demo under QEMU (serial on this terminal)
-#   make check  every test: host unit tests, the no-FPU check, boot tests
+#   make check  every test: host unit tests, the no-FPU check, the must-not-compile
+#               checks, boot tests
 # Each target installs the Debian packages it lacks (tests/install-deps.sh).
 
 BUILD := build
@@ -131,9 +132,21 @@ $(BUILD)/boot.results: $(BUILD)/hv.efi tests/boot/run.py tests/boot/scenarios.py
 	$(Q)rm -f $@
 	$(Q)-tests/boot/run.py --efi $(BUILD)/hv.efi --out $(BUILD)/boot --results $@
 
+# Misuses that must not compile (tests/compile_fail/), under both compilers
+# and the flags the code they misuse is built with.
+COMPILE_FAIL_SNIPPETS := $(wildcard tests/compile_fail/*.c)
+$(BUILD)/compile-fail.results: $(COMPILE_FAIL_SNIPPETS) tests/check-compile-fail.sh \
+		$(wildcard iommu/*.h) $(NEWLIB_LIBC)
+	$(Q)rm -f $@.tmp
+	$(Q)for s in $(COMPILE_FAIL_SNIPPETS); do \
+		tests/check-compile-fail.sh $$s gcc $(filter-out -MMD -MP,$(HV_CFLAGS)) >>$@.tmp; \
+		tests/check-compile-fail.sh $$s $(HOST_CC) $(HOST_CFLAGS) >>$@.tmp; \
+	done
+	$(Q)mv $@.tmp $@
+
 # Each suite writes one results file; fragments add theirs to CHECK_RESULTS.
 CHECK_RESULTS += $(BUILD)/unit.results $(BUILD)/no-fpu.results $(BUILD)/layers.results \
-	$(BUILD)/boot.results
+	$(BUILD)/compile-fail.results $(BUILD)/boot.results
 
 check: deps
 	$(Q)rm -f $(CHECK_RESULTS)
