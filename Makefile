@@ -92,6 +92,7 @@ $(UNIT_DIR)/test_vtd_hw: tests/unit/fake_vtd.c tests/unit/fake_vtd.h iommu/vtd_u
 $(UNIT_DIR)/test_vtd_ir: tests/unit/fake_vtd.c tests/unit/fake_vtd.h iommu/vtd_ir.c iommu/irte.c \
 	iommu/vtd_unit.c iommu/vtd_caps.c iommu/vtd_fault_reason.c iommu/domain_id.c
 $(UNIT_DIR)/test_pci_groups: arch/x86/pci_enum.c iommu/group.c iommu/dmar_match.c iommu/dmar.c iommu/dmar_checks.c
+$(UNIT_DIR)/test_pci_id: arch/x86/pci_id.c arch/x86/pci_id.h
 $(UNIT_DIR)/test_pci_msi: arch/x86/pci_msi.c arch/x86/pci_msi.h arch/x86/mmio32.h arch/x86/pci_regs.h
 $(UNIT_DIR)/test_ioapic: arch/x86/ioapic.c arch/x86/ioapic.h arch/x86/mmio32.h
 $(UNIT_DIR)/test_insn_decode: arch/x86/insn_decode.c arch/x86/insn_decode.h

@@ -5,14 +5,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/pci_id.h"
 #include "arch/x86/pci_regs.h"
 
 struct mcfg_info;
-
-struct pci_bdf {
-	uint16_t segment;
-	uint8_t bus, dev, fn;
-};
 
 void pci_init(const struct mcfg_info *mcfg);
 bool pci_available(void);
