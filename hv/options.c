@@ -53,30 +53,14 @@ static bool lookup(const char *s, const char *const names[], unsigned n,
 	return false;
 }
 
-/* "BB:DD.F" or "SSSS:BB:DD.F", hexadecimal. */
-static bool parse_sbdf(const char *s, const char **end, pci_sbdf_t *out)
+/* A function as pci_bdf_parse() reads it; *s moves past it. */
+static bool parse_function(const char **s, pci_sbdf_t *out)
 {
-	unsigned long part[4];
-	unsigned n = 0;
-	char *e;
+	struct pci_bdf d;
 
-	for (;;) {
-		if (!isxdigit((unsigned char)*s) || n == 4)
-			return false;
-		part[n++] = strtoul(s, &e, 16);
-		s = e;
-		if (*s != ':' || n == 3)
-			break;
-		s++;
-	}
-	if (n < 2 || *s != '.' || !isdigit((unsigned char)s[1]))
+	if (!pci_bdf_parse(*s, s, &d))
 		return false;
-	unsigned long fn = (unsigned long)(s[1] - '0');
-	unsigned long seg = n == 3 ? part[0] : 0, bus = part[n - 2], dev = part[n - 1];
-	if (seg > 0xffff || bus > 0xff || dev > 0x1f || fn > 7)
-		return false;
-	*out = (pci_sbdf_t)(seg << 16 | bus << 8 | dev << 3 | fn);
-	*end = s + 2;
+	*out = pci_bdf_pack(d);
 	return true;
 }
 
@@ -87,7 +71,7 @@ static bool parse_group(struct expectations *e, const char *s)
 	typeof(e->group[0]) *g = &e->group[e->group_count];
 	g->count = 0;
 	for (;;) {
-		if (g->count == EXPECT_GROUP_MAX || !parse_sbdf(s, &s, &g->member[g->count++]))
+		if (g->count == EXPECT_GROUP_MAX || !parse_function(&s, &g->member[g->count++]))
 			return false;
 		if (!*s)
 			break;
@@ -103,8 +87,8 @@ static bool parse_alias(struct expectations *e, const char *s)
 	if (e->alias_count == EXPECT_LIST_MAX)
 		return false;
 	typeof(e->alias[0]) *a = &e->alias[e->alias_count];
-	if (!parse_sbdf(s, &s, &a->function) || *s++ != '>' ||
-	    !parse_sbdf(s, &s, &a->requester) || *s)
+	if (!parse_function(&s, &a->function) || *s++ != '>' ||
+	    !parse_function(&s, &a->requester) || *s)
 		return false;
 	e->alias_count++;
 	return true;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "arch/x86/log.h"
+#include "arch/x86/pci_id.h"
 
 enum exit_mode {
 	EXIT_HALT,     /* stop the CPUs and wait (default) */
@@ -24,9 +25,6 @@ enum exit_mode {
 #define EXPECT_GROUP_MAX 8
 #define OPTIONS_NAME_MAX 32
 #define OPTIONS_PATH_MAX 256
-
-/* A PCI function as segment << 16 | bus << 8 | device << 3 | function. */
-typedef uint32_t pci_sbdf_t;
 
 /* What the boot test knows about the machine it built, for self-tests that
  * compare firmware's description with reality. Unset ones skip. */

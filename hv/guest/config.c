@@ -58,17 +58,6 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static int hex_value(char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static const char *skip_blanks(const char *s)
 {
 	while (is_blank(*s))
@@ -104,61 +93,6 @@ static bool read_decimal(const char **s, uint64_t cap, uint64_t *out)
 	*out = v > cap ? cap + 1 : v;
 	*s = p;
 	return true;
-}
-
-/* 1 to `digits` hexadecimal digits at *s. */
-static bool read_hex(const char **s, unsigned digits, unsigned *out)
-{
-	const char *p = *s;
-	unsigned v = 0, n = 0;
-
-	for (; hex_value(*p) >= 0; p++, n++)
-		v = v << 4 | (unsigned)hex_value(*p);
-	if (!n || n > digits)
-		return false;
-	*out = v;
-	*s = p;
-	return true;
-}
-
-/* "BB:DD.F" or "SSSS:BB:DD.F", hexadecimal, as lspci prints them. */
-static bool read_sbdf(const char **s, pci_sbdf_t *out)
-{
-	unsigned part[3], n = 0, fn;
-	const char *p = *s;
-
-	for (;;) {
-		if (!read_hex(&p, 4, &part[n++]))
-			return false;
-		if (*p != ':' || n == 3)
-			break;
-		p++;
-	}
-	if (n < 2 || *p++ != '.' || !read_hex(&p, 1, &fn))
-		return false;
-	unsigned seg = n == 3 ? part[0] : 0, bus = part[n - 2], dev = part[n - 1];
-	if (bus > 0xff || dev > 0x1f || fn > 7)
-		return false;
-	*out = (pci_sbdf_t)(seg << 16 | bus << 8 | dev << 3 | fn);
-	*s = p;
-	return true;
-}
-
-struct sbdf_text {
-	char s[16];
-};
-
-/* The short form unless the segment is not 0. */
-static struct sbdf_text sbdf_str(pci_sbdf_t f)
-{
-	struct sbdf_text t;
-	unsigned seg = f >> 16, bus = f >> 8 & 0xff, dev = f >> 3 & 0x1f, fn = f & 7;
-
-	if (seg)
-		snprintf(t.s, sizeof(t.s), "%04x:%02x:%02x.%u", seg, bus, dev, fn);
-	else
-		snprintf(t.s, sizeof(t.s), "%02x:%02x.%u", bus, dev, fn);
-	return t;
 }
 
 static bool valid_name(const char *s)
@@ -286,19 +220,20 @@ static void parse_pci(struct parser *p, struct config_guest *g, const char *valu
 	const char *s = value;
 
 	for (;;) {
-		pci_sbdf_t x;
+		struct pci_bdf d;
 
 		s = skip_blanks(s);
-		if (!read_sbdf(&s, &x))
+		if (!pci_bdf_parse(s, &s, &d))
 			goto syntax;
 		s = skip_blanks(s);
+		pci_sbdf_t x = pci_bdf_pack(d);
 		if (n == CONFIG_GUEST_PCI_MAX) {
 			ERR(p, "pci: more than %u functions for one guest", CONFIG_GUEST_PCI_MAX);
 			return;
 		}
 		for (unsigned i = 0; i < n; i++) {
 			if (f[i] == x) {
-				ERR(p, "pci: %s listed twice", sbdf_str(x).s);
+				ERR(p, "pci: %s listed twice", pci_sbdf_format(x).s);
 				return;
 			}
 		}
@@ -703,11 +638,12 @@ static void validate_group(const struct hv_config *c, const struct config_platfo
 	if (missing == 1)
 		config_error_at(e, c->file, g->pci_line,
 			 "%s splits IOMMU group %u: %s is not given to guest '%s'",
-			 sbdf_str(g->pci[i]).s, group, sbdf_str(first).s, g->name);
+			 pci_sbdf_format(g->pci[i]).s, group, pci_sbdf_format(first).s, g->name);
 	else if (missing)
 		config_error_at(e, c->file, g->pci_line,
 			 "%s splits IOMMU group %u: %s and %u more are not given to guest '%s'",
-			 sbdf_str(g->pci[i]).s, group, sbdf_str(first).s, missing - 1, g->name);
+			 pci_sbdf_format(g->pci[i]).s, group, pci_sbdf_format(first).s, missing - 1,
+			 g->name);
 }
 
 static void validate_pci(const struct hv_config *c, const struct config_platform *p,
@@ -720,13 +656,13 @@ static void validate_pci(const struct hv_config *c, const struct config_platform
 		int k = find_function(p, f);
 		if (k < 0) {
 			config_error_at(e, c->file, g->pci_line, "no PCI function %s on this machine",
-				 sbdf_str(f).s);
+				 pci_sbdf_format(f).s);
 			continue;
 		}
 		if (p->pci[k].class_code >> 8 == CLASS_HOST_BRIDGE) {
 			config_error_at(e, c->file, g->pci_line,
 				 "%s is a host bridge: it cannot be given to a guest",
-				 sbdf_str(f).s);
+				 pci_sbdf_format(f).s);
 			continue;
 		}
 		for (unsigned gj = 0; gj < gi; gj++) {
@@ -734,7 +670,7 @@ static void validate_pci(const struct hv_config *c, const struct config_platform
 			if (guest_has_function(o, f))
 				config_error_at(e, c->file, g->pci_line,
 					 "%s is given to both guest '%s' (line %u) and guest '%s'",
-					 sbdf_str(f).s, o->name, o->pci_line, g->name);
+					 pci_sbdf_format(f).s, o->name, o->pci_line, g->name);
 		}
 		validate_group(c, p, e, g, i, p->pci[k].group);
 	}

@@ -19,6 +19,7 @@
 
 #include "hv/guest/abi.h"
 #include "arch/x86/log.h"
+#include "arch/x86/pci_id.h"
 #include "hv/options.h"
 
 #define CONFIG_FILE_DEFAULT "hv.cfg"

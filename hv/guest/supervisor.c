@@ -43,8 +43,7 @@ static int validate(const struct boot_info *bi)
 	for (unsigned i = 0; i < p.pci_count; i++) {
 		const struct pci_function *f = &t->fn[i];
 		pci_view[i] = (struct config_pci_function){
-			.sbdf = (pci_sbdf_t)f->bdf.segment << 16 | f->bdf.bus << 8 |
-				f->bdf.dev << 3 | f->bdf.fn,
+			.sbdf = pci_bdf_pack(f->bdf),
 			.group = f->group,
 			.class_code = f->class_code,
 		};

@@ -266,9 +266,7 @@ int passthrough_assign(struct passthrough *pt, struct guest *g, const pci_sbdf_t
 					  .msix_control = view_msix_control, .ctx = g };
 	vpci_init(&pt->view, &pt->view_ops, g->name);
 	for (unsigned i = 0; i < n; i++) {
-		struct pci_bdf bdf = { (uint16_t)(list[i] >> 16), (uint8_t)(list[i] >> 8),
-				       (uint8_t)((list[i] >> 3) & 0x1f), (uint8_t)(list[i] & 7) };
-		int k = platform.pci ? pci_find(platform.pci, bdf) : -1;
+		int k = platform.pci ? pci_find(platform.pci, pci_bdf_unpack(list[i])) : -1;
 		if (k < 0)
 			return -ENODEV; /* config_validate() said it exists */
 		const struct pci_function *f = &platform.pci->fn[k];

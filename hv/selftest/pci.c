@@ -5,25 +5,22 @@
 
 #include <stdio.h>
 
-static struct pci_bdf bdf_of(pci_sbdf_t s)
-{
-	return (struct pci_bdf){ s >> 16, (s >> 8) & 0xff, (s >> 3) & 0x1f, s & 7 };
-}
-
+/* Always with the segment, unlike pci_bdf_format(): the self-tests' reports
+ * have named functions so from the start. */
 static const char *name(pci_sbdf_t s)
 {
 	static char buf[4][16];
 	static unsigned next;
 	char *b = buf[next++ % 4];
+	struct pci_bdf d = pci_bdf_unpack(s);
 
-	snprintf(b, sizeof(buf[0]), "%04x:%02x:%02x.%u", s >> 16, (s >> 8) & 0xff,
-		 (s >> 3) & 0x1f, s & 7);
+	snprintf(b, sizeof(buf[0]), "%04x:%02x:%02x.%u", d.segment, d.bus, d.dev, d.fn);
 	return b;
 }
 
 static const struct pci_function *find(pci_sbdf_t s)
 {
-	int i = pci_find(platform.pci, bdf_of(s));
+	int i = pci_find(platform.pci, pci_bdf_unpack(s));
 	return i < 0 ? NULL : &platform.pci->fn[i];
 }
 
