@@ -2,10 +2,10 @@
  * hv.efi (CONFIG_FILE_DEFAULT), one [guest NAME] section per guest and an
  * optional [hv] section of hypervisor options. The format is in README.md.
  *
- * config_parse() checks everything the text alone decides; config_validate()
- * checks the result against the machine (CPUs, free RAM, PCI functions and
- * IOMMU groups), described by a plain struct so host tests can fabricate
- * one. Both collect every error they find as "FILE:LINE: reason" instead of
+ * config_parse() (config_parse.c) checks everything the text alone decides;
+ * config_validate() (config_check.c) checks the result against the machine
+ * (CPUs, free RAM, PCI functions and IOMMU groups), described by a plain
+ * struct so host tests can fabricate one. Both collect every error they find as "FILE:LINE: reason" instead of
  * stopping at the first, so one boot shows all that is wrong with the file;
  * nothing may start unless both return 0.
  *

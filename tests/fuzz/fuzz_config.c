@@ -1,8 +1,9 @@
-/* libFuzzer target: hv/guest/config.c's config_parse() on arbitrary bytes, then
- * config_validate() of whatever it parsed on a fixed machine, as hv does
- * to print every error at once. The input is not NUL-terminated (libFuzzer
- * gives exactly `size` bytes), so a read past `len` is a read past the
- * buffer, which ASan reports. Checks the invariants a caller relies on. */
+/* libFuzzer target: hv/guest/config_parse.c's config_parse() on arbitrary
+ * bytes, then config_check.c's config_validate() of whatever it parsed on a
+ * fixed machine, as hv does to print every error at once. The input is not
+ * NUL-terminated (libFuzzer gives exactly `size` bytes), so a read past
+ * `len` is a read past the buffer, which ASan reports. Checks the
+ * invariants a caller relies on. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>

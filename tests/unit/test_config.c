@@ -1,7 +1,8 @@
-/* hv/guest/config.c: the guest configuration file, parsed from text and validated
- * against a fabricated machine. Configurations are written as arrays of
- * lines (PARSE("...", "...")) so that line N of the file is the Nth string,
- * and each refusal is checked with its exact line number. */
+/* hv/guest/config_parse.c and config_check.c: the guest configuration file,
+ * parsed from text and validated against a fabricated machine.
+ * Configurations are written as arrays of lines (PARSE("...", "...")) so
+ * that line N of the file is the Nth string, and each refusal is checked
+ * with its exact line number. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
