@@ -1,8 +1,9 @@
 /* A guest: a static partition of dedicated physical CPUs (one per vCPU,
  * never the service CPU), RAM from GPA 0 backed by one contiguous, 2M/1G
  * aligned host range, a nested page table mapping exactly that RAM, a
- * virtual UART and a guarded LAPIC. hv/guest/partition.c builds it; hv/guest/vcpu_loop.c
- * runs its vCPUs and handles their exits. */
+ * virtual UART (hv/guest/vuart.h) and a guarded LAPIC (hv/guest/vlapic.h).
+ * hv/guest/partition.c builds it; hv/guest/vcpu_loop.c runs its vCPUs and
+ * handles their exits. */
 #ifndef HV_GUEST_PARTITION_H
 #define HV_GUEST_PARTITION_H
 
@@ -14,10 +15,10 @@
 #include "arch/x86/spinlock.h"
 #include "arch/x86/vcpu.h"
 #include "hv/guest/abi.h"
+#include "hv/guest/vuart.h"
 #include "hv/pci/passthrough.h"
 
 #define GUEST_MAX 8
-#define VUART_LINE_MAX 160
 #define GUEST_UNCLAIMED_LOG_PAGES 16
 
 /* STOPPING: a stop won the race and is filling in why; STOPPED: done. */
@@ -40,12 +41,6 @@ struct guest_vcpu {
 	uint32_t icr_high;       /* the guest's last ICR high word */
 	uint32_t ldr, dfr;       /* its xAPIC LDR/DFR when the LAPIC is x2APIC */
 	unsigned long exits[VCPU_EXIT_ERROR + 1];
-};
-
-struct vuart {
-	char line[VUART_LINE_MAX];
-	unsigned len;
-	uint8_t scratch, ier, lcr, mcr;
 };
 
 struct guest {
@@ -108,18 +103,5 @@ void guest_vcpu_main(void *gv);
 
 /* Host pointer to guest-physical [gpa, gpa + len) when it is RAM, else NULL. */
 void *guest_ram_ptr(const struct guest *g, uint64_t gpa, uint64_t len);
-
-/* ---- devices the hypervisor emulates ---------------------------------- */
-
-/* Port I/O to the UART at 0x3F8-0x3FF; false for other ports. */
-bool vuart_io(struct guest *g, uint16_t port, bool in, unsigned size, uint32_t *value);
-
-#define XAPIC_BASE 0xfee00000ull
-#define XAPIC_SIZE 0x1000ull
-
-/* A guest access to its LAPIC page at offset `reg`: forwarded, ICR writes
- * filtered (DESIGN.md decision 1), INIT/SIPI to its own vCPUs emulated. */
-uint32_t vlapic_read(struct guest_vcpu *gv, unsigned reg);
-void vlapic_write(struct guest_vcpu *gv, unsigned reg, uint32_t value);
 
 #endif

@@ -3,6 +3,8 @@
  * interrupts held off (vcpu_hold_interrupts): the CPU's interrupts are the
  * guest's (DESIGN.md decision 1). */
 #include "hv/guest/partition.h"
+#include "hv/guest/vlapic.h"
+#include "hv/guest/vuart.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/guest_walk.h"
 #include "arch/x86/insn_decode.h"

@@ -10,6 +10,7 @@
  *  - with the physical LAPIC in x2APIC mode (real hardware), the guest
  *    still sees an xAPIC: the ID in bits 31:24, LDR and DFR kept here,
  *    EOI and ESR written as 0. */
+#include "hv/guest/vlapic.h"
 #include "hv/guest/partition.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/smp.h"

@@ -2,6 +2,7 @@
  * transmitter that is always empty, its output line-buffered onto the
  * physical console as "NAME| line", so the boot tests can tell each
  * guest's KTAP apart. Receiving is not emulated: nothing ever arrives. */
+#include "hv/guest/vuart.h"
 #include "hv/guest/partition.h"
 #include "arch/x86/spinlock.h"
 #include "arch/x86/log.h"
