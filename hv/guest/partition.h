@@ -3,7 +3,7 @@
  * aligned host range, a nested page table mapping exactly that RAM, a
  * virtual UART (hv/guest/vuart.h) and a guarded LAPIC (hv/guest/vlapic.h).
  * hv/guest/partition.c builds it; hv/guest/vcpu_loop.c runs its vCPUs and
- * handles their exits. */
+ * hands their exits to the handlers hv/guest/exits.h lists. */
 #ifndef HV_GUEST_PARTITION_H
 #define HV_GUEST_PARTITION_H
 
@@ -94,6 +94,10 @@ int guest_start(struct guest *g);
  * the others are kicked out of guest mode and park. The first stop's
  * reason wins. */
 void guest_stop(struct guest *g, int status, bool failed, const char *reason);
+
+/* Stops the guest of `gv` as failed, from that vCPU: `reason` logged with
+ * its registers. */
+void guest_vcpu_stop_with_error(struct guest_vcpu *gv, const char *reason);
 
 /* The vCPU of `g` on APIC ID `apic_id`, or NULL. */
 struct guest_vcpu *guest_vcpu_of_apic_id(struct guest *g, uint32_t apic_id);

@@ -1,0 +1,33 @@
+/* The hypercalls of hv/guest/abi.h (HV_HC_*): how a test guest reports its
+ * result and reads its exit count. Only its kernel may make them. */
+#include "hv/guest/exits.h"
+#include "arch/x86/exception.h"
+
+#define HC_UNKNOWN ((uint64_t)-38) /* -ENOSYS */
+
+void guest_hypercall_exit(struct guest_vcpu *gv)
+{
+	struct vcpu_regs *r = &gv->vcpu.regs;
+	struct vcpu_state s;
+
+	/* The guest's kernel talks to hv, not its user space. */
+	vcpu_get_state(&gv->vcpu, &s);
+	if (s.cpl != 0) {
+		vcpu_inject_exception(&gv->vcpu, VEC_UD, false, 0);
+		return;
+	}
+	r->rip += vcpu_hypercall_len(&gv->vcpu);
+	switch (r->gpr[GPR_RAX]) {
+	case HV_HC_SHUTDOWN:
+		guest_stop(gv->guest, r->gpr[GPR_RBX] ? 1 : 0, false,
+			   r->gpr[GPR_RBX] ? "shut down, its tests failed" :
+					     "shut down, its tests passed");
+		return;
+	case HV_HC_EXITS:
+		r->gpr[GPR_RAX] = gv->vcpu.exits;
+		return;
+	default:
+		r->gpr[GPR_RAX] = HC_UNKNOWN;
+		return;
+	}
+}

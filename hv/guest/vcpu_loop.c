@@ -1,0 +1,123 @@
+/* A vCPU's life on its dedicated CPU: wait to be started, then run the
+ * guest and hand each exit to its handler (hv/guest/exits.h) until the
+ * guest stops. Exits are handled with interrupts held off
+ * (vcpu_hold_interrupts): the CPU's interrupts are the guest's. */
+#include "hv/guest/exits.h"
+#include "arch/x86/exception.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/smp.h"
+#include "arch/x86/log.h"
+
+#include <stdio.h>
+
+#define INVD_LEN 2
+
+static void log_regs(const struct guest_vcpu *gv)
+{
+	const struct vcpu_regs *r = &gv->vcpu.regs;
+	struct vcpu_state s;
+
+	vcpu_get_state(&gv->vcpu, &s);
+	log_raw("  %s vCPU %u: rip %016llx rsp %016llx rflags %016llx\n", gv->guest->name,
+		gv->index, (unsigned long long)r->rip, (unsigned long long)r->gpr[GPR_RSP],
+		(unsigned long long)r->rflags);
+	log_raw("  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n",
+		(unsigned long long)r->gpr[GPR_RAX], (unsigned long long)r->gpr[GPR_RBX],
+		(unsigned long long)r->gpr[GPR_RCX], (unsigned long long)r->gpr[GPR_RDX]);
+	log_raw("  rsi %016llx rdi %016llx rbp %016llx\n", (unsigned long long)r->gpr[GPR_RSI],
+		(unsigned long long)r->gpr[GPR_RDI], (unsigned long long)r->gpr[GPR_RBP]);
+	log_raw("  cr0 %016llx cr3 %016llx cr4 %016llx efer %016llx\n",
+		(unsigned long long)s.cr0, (unsigned long long)s.cr3, (unsigned long long)s.cr4,
+		(unsigned long long)s.efer);
+}
+
+void guest_vcpu_stop_with_error(struct guest_vcpu *gv, const char *reason)
+{
+	log_err("guest %s: vCPU %u: %s\n", gv->guest->name, gv->index, reason);
+	log_regs(gv);
+	guest_stop(gv->guest, 1, true, reason);
+}
+
+static void handle_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
+{
+	char why[96];
+
+	gv->exits[e->kind]++;
+	switch (e->kind) {
+	case VCPU_EXIT_IO: guest_io_exit(gv, e); return;
+	case VCPU_EXIT_MMIO: guest_mmio_exit(gv, e); return;
+	case VCPU_EXIT_MSR: guest_msr_exit(gv, e); return;
+	case VCPU_EXIT_CPUID: guest_cpuid_exit(gv); return;
+	case VCPU_EXIT_HYPERCALL: guest_hypercall_exit(gv); return;
+	case VCPU_EXIT_KICK: return; /* the loop looks at the guest's state */
+	case VCPU_EXIT_HLT: return;
+	case VCPU_EXIT_UD:
+		vcpu_inject_exception(&gv->vcpu, VEC_UD, false, 0);
+		return;
+	case VCPU_EXIT_INVD:
+		/* Caches stay coherent (WBINVD's effect, nothing dropped). */
+		gv->vcpu.regs.rip += INVD_LEN;
+		return;
+	case VCPU_EXIT_SHUTDOWN:
+		guest_vcpu_stop_with_error(gv, "triple fault");
+		return;
+	case VCPU_EXIT_ERROR:
+		snprintf(why, sizeof(why), "unhandled exit %#llx (info %#llx, %#llx)",
+			 (unsigned long long)e->error.code, (unsigned long long)e->error.info1,
+			 (unsigned long long)e->error.info2);
+		guest_vcpu_stop_with_error(gv, why);
+		return;
+	}
+}
+
+/* A vCPU other than the first waits (interrupts on, halted) for INIT and
+ * a start-up IPI from its guest. false when the guest stopped first. */
+static bool wait_for_startup(struct guest_vcpu *gv)
+{
+	for (;;) {
+		__asm__ volatile("cli" ::: "memory");
+		if (__atomic_load_n(&gv->guest->state, __ATOMIC_ACQUIRE) != GUEST_RUNNING)
+			return false;
+		if (__atomic_load_n(&gv->state, __ATOMIC_ACQUIRE) == GVCPU_RUNNING &&
+		    gv->sipi_vector >= 0)
+			return true;
+		__asm__ volatile("sti; hlt" ::: "memory");
+	}
+}
+
+void guest_vcpu_main(void *arg)
+{
+	struct guest_vcpu *gv = arg;
+	struct guest *g = gv->guest;
+	struct vcpu *v = &gv->vcpu;
+	struct vcpu_exit exit;
+	int err;
+
+	if ((err = vcpu_cpu_init()) || (err = vcpu_create(v, g->npt.root, g->index + 1))) {
+		/* No vCPU state to log. */
+		log_err("guest %s: vCPU %u: no virtualisation on CPU %u (%d)\n", g->name, gv->index,
+			gv->cpu, err);
+		guest_stop(g, 1, true, "no virtualisation on one of its CPUs");
+		goto stopped;
+	}
+	if (gv->index == 0) {
+		vcpu_reset_long_mode(v, g->entry, HV_GUEST_TABLES, HV_GUEST_GDT, 3 * 8 - 1,
+				     HV_GUEST_SEL_CODE64, HV_GUEST_SEL_DATA);
+		v->regs.gpr[GPR_RDI] = HV_GUEST_BOOT;
+	} else {
+		if (!wait_for_startup(gv))
+			goto stopped;
+		vcpu_reset_startup(v, (uint8_t)gv->sipi_vector);
+	}
+	vcpu_hold_interrupts();
+	while (__atomic_load_n(&g->state, __ATOMIC_ACQUIRE) == GUEST_RUNNING) {
+		vcpu_run(v, &exit);
+		handle_exit(gv, &exit);
+	}
+	/* What the guest left armed in this CPU's LAPIC stays quiet. */
+	lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED);
+	vcpu_release_interrupts();
+stopped:
+	__atomic_store_n(&gv->state, GVCPU_STOPPED, __ATOMIC_RELEASE);
+	smp_wake_service_cpu();
+}
