@@ -1,13 +1,11 @@
-/* Port I/O and MMIO exits: the access is handed to the emulated device
- * that claims it (the UART, the PCI view, the LAPIC), or reads all-ones
- * and drops writes. MMIO arrives as a nested page fault, so the faulting
- * instruction is fetched, decoded and emulated here. */
+/* Port I/O and MMIO exits: the access goes to the emulated device whose
+ * range in the guest's I/O table (hv/guest/io_table.h) holds it, or reads
+ * all-ones and drops writes. MMIO arrives as a nested page fault, so the
+ * faulting instruction is fetched, decoded and emulated here. */
 #include "hv/guest/exits.h"
 #include "arch/x86/guest_walk.h"
 #include "arch/x86/insn_decode.h"
 #include "arch/x86/log.h"
-#include "hv/guest/vlapic.h"
-#include "hv/guest/vuart.h"
 
 #include <string.h>
 
@@ -16,17 +14,19 @@
 void guest_io_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
 {
 	struct vcpu_regs *r = &gv->vcpu.regs;
-	uint32_t value = (uint32_t)r->gpr[GPR_RAX];
+	uint64_t value = (uint32_t)r->gpr[GPR_RAX];
 	uint32_t mask = e->io.size == 4 ? 0xffffffffu : (1u << (8 * e->io.size)) - 1;
 
 	if (e->io.string) {
 		guest_vcpu_stop_with_error(gv, "string port I/O is not emulated");
 		return;
 	}
-	struct guest *g = gv->guest;
-	if (!vuart_io(g, e->io.port, e->io.in, e->io.size, &value) &&
-	    !(g->pt.count && passthrough_port_access(g, e->io.port, e->io.in, e->io.size, &value)))
+	const struct guest_io_range *range = guest_port_lookup(&gv->guest->io, e->io.port);
+	if (!range)
 		value = 0xffffffffu; /* nothing there: reads float high */
+	else if (range->fn(gv, range->ctx, e->io.port - range->first, !e->io.in, e->io.size,
+			   &value) < 0)
+		return; /* refused: the device stopped the guest */
 	if (e->io.in)
 		r->gpr[GPR_RAX] = (r->gpr[GPR_RAX] & ~(uint64_t)mask) | (value & mask);
 	r->rip = e->io.next_rip;
@@ -34,73 +34,37 @@ void guest_io_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
 
 /* ---- MMIO --------------------------------------------------------------- */
 
-enum mmio_region { MMIO_UNCLAIMED, MMIO_LAPIC, MMIO_PCI_ECAM, MMIO_MSIX };
-
+/* One instruction's accesses, all at the GPA that exited. */
 struct mmio_access {
 	struct guest_vcpu *gv;
 	uint64_t gpa;
-	enum mmio_region region;
-	bool bad; /* an access the device model cannot take */
+	const struct guest_io_range *range; /* NULL: unclaimed */
+	bool refused;                       /* by the device: the guest stops */
 };
 
-static enum mmio_region region_of(struct guest *g, uint64_t gpa)
+/* What no device claims, or a device refused, reads all-ones and drops
+ * writes; after a refusal nothing more of the instruction reaches it. */
+static uint64_t device_access(struct mmio_access *a, bool write, unsigned size, uint64_t value)
 {
-	if (gpa >= XAPIC_BASE && gpa < XAPIC_BASE + XAPIC_SIZE)
-		return MMIO_LAPIC;
-	if (g->pt.count && gpa >= GUEST_PCI_ECAM && gpa < GUEST_PCI_ECAM + GUEST_PCI_ECAM_SIZE)
-		return MMIO_PCI_ECAM;
-	if (g->pt.count && passthrough_msix_owns(g, gpa))
-		return MMIO_MSIX;
-	return MMIO_UNCLAIMED;
+	const struct guest_io_range *range = a->range;
+
+	if (!range || a->refused)
+		return ~0ull;
+	if (range->fn(a->gv, range->ctx, a->gpa - range->first, write, size, &value) < 0) {
+		a->refused = true;
+		return ~0ull;
+	}
+	return value;
 }
 
 static uint64_t mmio_read(void *ctx, unsigned size)
 {
-	struct mmio_access *a = ctx;
-	uint32_t v = ~0u;
-
-	if (a->region == MMIO_MSIX) {
-		uint64_t v64 = ~0ull;
-		passthrough_msix_access(a->gv->guest, a->gpa, false, size, &v64);
-		return v64;
-	}
-	if (a->region == MMIO_PCI_ECAM) {
-		if (size > 4)
-			return ~0ull; /* config space is 1, 2 or 4 bytes at a time */
-		passthrough_ecam_access(a->gv->guest, a->gpa - GUEST_PCI_ECAM, false, size, &v);
-		return v;
-	}
-	if (a->region != MMIO_LAPIC)
-		return ~0ull;
-	unsigned reg = (unsigned)(a->gpa - XAPIC_BASE);
-	if (size != 4 || (reg & 0xf)) {
-		a->bad = true;
-		return ~0ull;
-	}
-	return vlapic_read(a->gv, reg);
+	return device_access(ctx, false, size, ~0ull);
 }
 
 static void mmio_write(void *ctx, unsigned size, uint64_t v)
 {
-	struct mmio_access *a = ctx;
-	uint32_t v32 = (uint32_t)v;
-
-	if (a->region == MMIO_MSIX) {
-		passthrough_msix_access(a->gv->guest, a->gpa, true, size, &v);
-		return;
-	}
-	if (a->region == MMIO_PCI_ECAM) {
-		passthrough_ecam_access(a->gv->guest, a->gpa - GUEST_PCI_ECAM, true, size, &v32);
-		return;
-	}
-	if (a->region != MMIO_LAPIC)
-		return;
-	unsigned reg = (unsigned)(a->gpa - XAPIC_BASE);
-	if (size != 4 || (reg & 0xf)) {
-		a->bad = true;
-		return;
-	}
-	vlapic_write(a->gv, reg, (uint32_t)v);
+	device_access(ctx, true, size, v);
 }
 
 static void note_unclaimed(struct guest *g, uint64_t gpa, bool write)
@@ -165,16 +129,18 @@ void guest_mmio_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
 		guest_vcpu_stop_with_error(gv, "MOVS between MMIO and memory is not emulated");
 		return;
 	}
-	struct mmio_access a = { gv, e->mmio.gpa, region_of(g, e->mmio.gpa), false };
-	if (a.region == MMIO_UNCLAIMED)
+	struct mmio_access a = { gv, e->mmio.gpa, guest_mmio_lookup(&g->io, e->mmio.gpa), false };
+	if (!a.range)
 		note_unclaimed(g, e->mmio.gpa, insn.access & INSN_ACCESS_WRITE);
 	memcpy(ir.gpr, r->gpr, sizeof(ir.gpr));
 	ir.rflags = r->rflags;
 	int more = insn_mmio_emulate(&insn, &ir, mmio_read, mmio_write, &a);
-	if (more < 0 || a.bad) {
-		guest_vcpu_stop_with_error(gv, "LAPIC access that is not an aligned 32-bit one");
+	if (more < 0) {
+		guest_vcpu_stop_with_error(gv, "MMIO access by an instruction hv does not emulate");
 		return;
 	}
+	if (a.refused)
+		return; /* the device stopped the guest: the instruction stays undone */
 	memcpy(r->gpr, ir.gpr, sizeof(ir.gpr));
 	r->rflags = ir.rflags;
 	/* A REP string instruction with elements left runs again. */

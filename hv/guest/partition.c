@@ -1,6 +1,8 @@
 /* Building a guest: its RAM, the nested table that maps exactly that RAM,
  * its image, and the state hv/guest/abi.h promises at entry. */
 #include "hv/guest/partition.h"
+#include "hv/guest/vlapic.h"
+#include "hv/guest/vuart.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/smp.h"
 #include "hv/guest/loader/elf.h"
@@ -80,6 +82,15 @@ static void write_entry_state(struct guest *g, const struct guest_config_view *c
 		pdpt[i] = (uint64_t)i * GIB | GPTE_P | GPTE_W | GPTE_PS;
 }
 
+/* The devices every guest has; its PCI view registers its own
+ * (hv/pci/passthrough.c) when functions are assigned to it. */
+static int attach_devices(struct guest *g)
+{
+	int err = vlapic_attach(g);
+
+	return err ? err : vuart_attach(g);
+}
+
 static int check_config(const struct guest_config_view *cfg)
 {
 	if (!cfg->cpu_count || cfg->cpu_count > HV_GUEST_MAX_CPUS)
@@ -118,6 +129,10 @@ int guest_create(struct guest *g, unsigned index, const struct guest_config_view
 	}
 	if ((err = map_ram(g))) {
 		log_err("guest %s: nested page table (%d)\n", g->name, err);
+		return err;
+	}
+	if ((err = attach_devices(g))) {
+		log_err("guest %s: its LAPIC and UART cannot be registered (%d)\n", g->name, err);
 		return err;
 	}
 	g->vcpu_count = cfg->cpu_count;

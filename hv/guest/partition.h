@@ -15,6 +15,7 @@
 #include "arch/x86/spinlock.h"
 #include "arch/x86/vcpu.h"
 #include "hv/guest/abi.h"
+#include "hv/guest/io_table.h"
 #include "hv/guest/vuart.h"
 #include "hv/pci/passthrough.h"
 
@@ -56,6 +57,7 @@ struct guest {
 	int status;              /* from its shutdown hypercall: 0 = its tests passed */
 	bool failed;             /* stopped by an error (triple fault, bad exit) */
 	char stop_reason[96];
+	struct guest_io_table io; /* its emulated devices' ports and MMIO */
 	struct vuart uart;
 	struct spinlock uart_lock;
 	/* Pages of unclaimed GPAs already logged (logged once each). */

@@ -16,6 +16,8 @@
 #include "arch/x86/smp.h"
 #include "arch/x86/log.h"
 
+#include <errno.h>
+
 #define REG_ID        0x020
 #define REG_TPR       0x080
 #define REG_PPR       0x0a0
@@ -209,4 +211,29 @@ void vlapic_write(struct guest_vcpu *gv, unsigned reg, uint32_t value)
 		value &= ~(7u << 8);
 	}
 	lapic_write(reg, value);
+}
+
+/* The page holds 32-bit registers on 16-byte boundaries, which the SDM
+ * lets software reach with aligned 32-bit loads and stores only: anything
+ * else has no meaning to pass on, and the guest stops. */
+static int lapic_page_access(struct guest_vcpu *gv, void *ctx, uint64_t offset, bool write,
+			     unsigned size, uint64_t *value)
+{
+	unsigned reg = (unsigned)offset;
+
+	(void)ctx;
+	if (size != 4 || (reg & 0xf)) {
+		guest_vcpu_stop_with_error(gv, "LAPIC access that is not an aligned 32-bit one");
+		return -EINVAL;
+	}
+	if (write)
+		vlapic_write(gv, reg, (uint32_t)*value);
+	else
+		*value = vlapic_read(gv, reg);
+	return 0;
+}
+
+int vlapic_attach(struct guest *g)
+{
+	return guest_mmio_register(&g->io, XAPIC_BASE, XAPIC_SIZE, lapic_page_access, NULL);
 }

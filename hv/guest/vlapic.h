@@ -8,7 +8,11 @@
 #define XAPIC_BASE 0xfee00000ull
 #define XAPIC_SIZE 0x1000ull
 
+struct guest;
 struct guest_vcpu;
+
+/* Claims the xAPIC page in g's MMIO table: 0, or its negative errno. */
+int vlapic_attach(struct guest *g);
 
 /* A guest access to its LAPIC page at offset `reg`: forwarded, ICR writes
  * filtered, INIT/SIPI to its own vCPUs emulated. */

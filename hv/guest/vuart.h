@@ -18,7 +18,7 @@ struct vuart {
 	uint8_t scratch, ier, lcr, mcr;
 };
 
-/* Port I/O to the UART at 0x3F8-0x3FF; false for other ports. */
-bool vuart_io(struct guest *g, uint16_t port, bool in, unsigned size, uint32_t *value);
+/* Claims ports 0x3F8-0x3FF in g's port table: 0, or its negative errno. */
+int vuart_attach(struct guest *g);
 
 #endif

@@ -213,6 +213,8 @@ static int assign_one(struct passthrough *pt, struct guest *g, const struct pci_
 	}
 	if ((err = map_bars(g, dev, &pt->view.dev[slot])))
 		return err;
+	if (dev->has_msix && (err = passthrough_msix_trap(g, dev)))
+		return err;
 	iommu_set_owner(f->alias[f->alias_count - 1], g->name);
 	if (f->msi_cap) {
 		uint16_t ctrl = pci_read16(f->bdf, f->msi_cap + 2);
@@ -230,6 +232,74 @@ static int assign_one(struct passthrough *pt, struct guest *g, const struct pci_
 		 f->msi_cap && !dev->has_route ? " (not remapped)" : "",
 		 dev->has_msix ? dev->msix.table_size : 0);
 	return 0;
+}
+
+/* ---- the guest's accesses to its view ------------------------------------ */
+
+/* Configuration space is 1, 2 or 4 bytes at a time: a wider read gets
+ * all-ones (vpci drops a wider write). */
+static int ecam_access(struct guest_vcpu *gv, void *ctx, uint64_t offset, bool write,
+		       unsigned size, uint64_t *value)
+{
+	struct passthrough *pt = ctx;
+	uint32_t v = write ? (uint32_t)*value : ~0u;
+
+	(void)gv;
+	if (!write && size > 4) {
+		*value = ~0ull;
+		return 0;
+	}
+	uint64_t flags = spin_lock(&pt->view_lock);
+	if (write)
+		vpci_ecam_write(&pt->view, offset, size, v);
+	else
+		vpci_ecam_read(&pt->view, offset, size, &v);
+	spin_unlock(&pt->view_lock, flags);
+	if (!write)
+		*value = v;
+	return 0;
+}
+
+static void view_port_io(struct passthrough *pt, uint16_t port, bool write, unsigned size,
+			 uint64_t *value)
+{
+	uint32_t v = (uint32_t)*value;
+
+	uint64_t flags = spin_lock(&pt->view_lock);
+	vpci_io(&pt->view, port, !write, size, &v);
+	spin_unlock(&pt->view_lock, flags);
+	*value = v;
+}
+
+static int config_address_io(struct guest_vcpu *gv, void *ctx, uint64_t offset, bool write,
+			     unsigned size, uint64_t *value)
+{
+	(void)gv;
+	view_port_io(ctx, (uint16_t)(VPCI_PORT_ADDRESS + offset), write, size, value);
+	return 0;
+}
+
+static int config_data_io(struct guest_vcpu *gv, void *ctx, uint64_t offset, bool write,
+			  unsigned size, uint64_t *value)
+{
+	(void)gv;
+	view_port_io(ctx, (uint16_t)(VPCI_PORT_DATA + offset), write, size, value);
+	return 0;
+}
+
+/* 0xCF9-0xCFB are not the view's: 0xCF9 is a chipset's reset control. */
+static int claim_view(struct passthrough *pt, struct guest *g)
+{
+	int err;
+
+	if ((err = guest_port_register(&g->io, VPCI_PORT_ADDRESS, 1, config_address_io, pt)) ||
+	    (err = guest_port_register(&g->io, VPCI_PORT_DATA,
+				       VPCI_PORT_LAST - VPCI_PORT_DATA + 1, config_data_io, pt)) ||
+	    (err = guest_mmio_register(&g->io, GUEST_PCI_ECAM, GUEST_PCI_ECAM_SIZE, ecam_access,
+				       pt)))
+		log_err("passthrough: guest %s: its PCI view's ports or ECAM window cannot be "
+			"claimed (%d)\n", g->name, err);
+	return err;
 }
 
 static int msi_update(struct guest *g, struct pt_device *dev, bool enabled, uint64_t addr,
@@ -284,7 +354,8 @@ int passthrough_assign(struct passthrough *pt, struct guest *g, const pci_sbdf_t
 		if (err)
 			return err;
 	}
-	return 0;
+	/* Only bridges given: the guest sees no PCI at all. */
+	return pt->count ? claim_view(pt, g) : 0;
 }
 
 /* The guest's MSI, as it wrote it in its view of the capability, becomes an
@@ -355,29 +426,6 @@ static int msi_update(struct guest *g, struct pt_device *dev, bool enabled, uint
 		dev->msi_vectors_on = vectors;
 	}
 	return 0;
-}
-
-void passthrough_ecam_access(struct guest *g, uint64_t offset, bool write, unsigned size,
-			     uint32_t *value)
-{
-	uint64_t flags = spin_lock(&g->pt.view_lock);
-
-	if (write)
-		vpci_ecam_write(&g->pt.view, offset, size, *value);
-	else
-		vpci_ecam_read(&g->pt.view, offset, size, value);
-	spin_unlock(&g->pt.view_lock, flags);
-}
-
-bool passthrough_port_access(struct guest *g, uint16_t port, bool in, unsigned size,
-			     uint32_t *value)
-{
-	if (port < VPCI_PORT_ADDRESS || port > VPCI_PORT_LAST)
-		return false;
-	uint64_t flags = spin_lock(&g->pt.view_lock);
-	vpci_io(&g->pt.view, port, in, size, value);
-	spin_unlock(&g->pt.view_lock, flags);
-	return true;
 }
 
 void passthrough_release(struct passthrough *pt, struct guest *g)

@@ -16,6 +16,15 @@
 #include "iommu/vtd_domain.h"
 
 struct guest;
+struct pt_device;
+
+/* One page-aligned range of a device's BAR that traps for its MSI-X table
+ * or PBA: the context of its range in the guest's MMIO table. */
+struct pt_msix_trap {
+	struct pt_device *dev;
+	unsigned bar;
+	uint64_t offset;            /* of the range in the BAR */
+};
 
 struct pt_device {
 	const struct pci_function *fn;
@@ -34,6 +43,7 @@ struct pt_device {
 	struct pci_msix msix_hw;
 	struct irq_route msix_route;
 	uint32_t msix_programmed;
+	struct pt_msix_trap msix_trap[VMSIX_TRAP_RANGES_MAX];
 };
 
 struct passthrough {
@@ -49,16 +59,12 @@ struct passthrough {
 
 /* Takes the functions `list` (validated: whole IOMMU groups) from the host:
  * bus mastering and MSI off, function-level reset where offered, attached
- * to a domain mapping exactly g's RAM, IRTEs reserved for their MSIs. */
+ * to a domain mapping exactly g's RAM, IRTEs reserved for their MSIs. The
+ * guest's view of them claims, in g's I/O table, ports 0xCF8 and
+ * 0xCFC-0xCFF, the ECAM window at GUEST_PCI_ECAM and the pages of each
+ * MSI-X table and PBA. */
 int passthrough_assign(struct passthrough *pt, struct guest *g, const pci_sbdf_t *list,
 		       unsigned n);
-
-/* A guest access to its PCI view: the ECAM window (offset within it) or
- * ports 0xCF8-0xCFF (false for other ports). */
-void passthrough_ecam_access(struct guest *g, uint64_t offset, bool write, unsigned size,
-			     uint32_t *value);
-bool passthrough_port_access(struct guest *g, uint16_t port, bool in, unsigned size,
-			     uint32_t *value);
 
 /* The vCPU a guest's compatibility-format message (`vectors` of them from
  * `vector`) may go to: one of its own, fixed or lowest-priority delivery,
@@ -72,11 +78,9 @@ struct guest_vcpu *passthrough_msi_target(struct guest *g, const struct pt_devic
 int passthrough_msix_setup(struct guest *g, struct pt_device *dev, const struct vpci_dev *vd);
 /* The guest's MSI-X Enable and Function Mask (from its view). */
 int passthrough_msix_control(struct pt_device *dev, bool enable, bool function_mask);
-/* Whether gpa is on a trapped MSI-X table or PBA page of g's devices. */
-bool passthrough_msix_owns(struct guest *g, uint64_t gpa);
-/* A guest access to such a page; -ENOENT when gpa is on none. */
-int passthrough_msix_access(struct guest *g, uint64_t gpa, bool write, unsigned size,
-			    uint64_t *value);
+/* Claims the pages of dev's MSI-X table and PBA (those that trap) in g's
+ * MMIO table: 0, or a negative errno (logged). */
+int passthrough_msix_trap(struct guest *g, struct pt_device *dev);
 void passthrough_msix_release(struct pt_device *dev);
 
 /* After the guest stopped: MSIs off, bus mastering off, parked in the

@@ -143,39 +143,49 @@ void passthrough_msix_release(struct pt_device *dev)
 		dev->has_msix = false;
 }
 
-static struct pt_device *owner_of(struct guest *g, uint64_t gpa, int *bar, uint64_t *off)
+/* Under the view's lock: its MSI-X control calls into the same table. An
+ * access the table refuses (size, alignment) reads all-ones. After the
+ * guest's release its vCPUs should be gone; one that is not finds the
+ * pages dead. */
+static int msix_page_access(struct guest_vcpu *gv, void *ctx, uint64_t offset, bool write,
+			    unsigned size, uint64_t *value)
 {
-	for (unsigned i = 0; i < g->pt.count; i++) {
-		struct pt_device *dev = &g->pt.dev[i];
-		if (dev->has_msix && (*bar = vmsix_bar_of(&dev->msix, gpa, off)) >= 0 &&
-		    vmsix_page_traps(&dev->msix, (unsigned)*bar, *off))
-			return dev;
+	const struct pt_msix_trap *trap = ctx;
+	struct pt_device *dev = trap->dev;
+	struct guest *g = gv->guest;
+
+	if (!dev->has_msix) {
+		if (!write)
+			*value = ~0ull;
+		return 0;
 	}
-	return NULL;
-}
-
-bool passthrough_msix_owns(struct guest *g, uint64_t gpa)
-{
-	uint64_t off;
-	int bar;
-
-	return owner_of(g, gpa, &bar, &off) != NULL;
-}
-
-int passthrough_msix_access(struct guest *g, uint64_t gpa, bool write, unsigned size,
-			    uint64_t *value)
-{
-	uint64_t off;
-	int bar;
-	struct pt_device *dev = owner_of(g, gpa, &bar, &off);
-
-	if (!dev)
-		return -ENOENT;
-	/* The view's lock: its MSI-X control calls into the same table. */
 	uint64_t flags = spin_lock(&g->pt.view_lock);
-	int err = vmsix_access(&dev->msix, (unsigned)bar, off, write, size, value);
+	int err = vmsix_access(&dev->msix, trap->bar, trap->offset + offset, write, size, value);
 	spin_unlock(&g->pt.view_lock, flags);
 	if (err == -EINVAL && !write)
 		*value = ~0ull;
+	return 0;
+}
+
+int passthrough_msix_trap(struct guest *g, struct pt_device *dev)
+{
+	struct vmsix_range r[VMSIX_TRAP_RANGES_MAX];
+	unsigned n = vmsix_trap_ranges(&dev->msix, r);
+
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t base = dev->msix.bar_addr[r[i].bar] + r[i].offset;
+		/* As map_bars() does: a BAR firmware left unassigned (at 0)
+		 * is not the guest's, and its pages would lie in its RAM. */
+		if (!dev->msix.bar_addr[r[i].bar])
+			continue;
+		dev->msix_trap[i] = (struct pt_msix_trap){ dev, r[i].bar, r[i].offset };
+		int err = guest_mmio_register(&g->io, base, r[i].size, msix_page_access,
+					      &dev->msix_trap[i]);
+		if (err) {
+			log_err("passthrough: guest %s: MSI-X pages at %#llx cannot be claimed "
+				"(%d)\n", g->name, (unsigned long long)base, err);
+			return err;
+		}
+	}
 	return 0;
 }
