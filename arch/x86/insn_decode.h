@@ -7,7 +7,9 @@
  * instruction's length, operands or size: the hypervisor fetches the bytes
  * at the guest's RIP (arch/x86/guest_walk.h), decodes them here, performs
  * the access on its device model, applies the effect on the guest's
- * registers (insn_mmio_emulate) and advances RIP by the length.
+ * registers (insn_mmio_emulate) and advances RIP by the length. This
+ * header serves both halves: insn_decode.c decodes, insn_emulate.c
+ * emulates what it decoded.
  *
  * The decoder works on untrusted bytes: it never reads beyond len (nor
  * beyond 15 bytes, the architectural maximum), and it does not compute
@@ -37,6 +39,21 @@
 #include <stdint.h>
 
 #define INSN_MAX_LEN 15
+
+/* Operand-size arithmetic both the decoder (immediates) and the emulator
+ * (registers, MOVSX) do: size is 1, 2, 4 or 8 bytes. */
+static inline uint64_t insn_size_mask(unsigned size)
+{
+	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
+static inline uint64_t insn_sign_extend(uint64_t v, unsigned size)
+{
+	uint64_t m = 1ull << (8 * size - 1);
+
+	v &= insn_size_mask(size);
+	return (v ^ m) - m;
+}
 
 /* The code segment's default sizes: 64-bit mode (EFER.LMA and CS.L),
  * 32-bit code (CS.D) or 16-bit code (CS.D clear: real mode, VM86, 16-bit

@@ -19,7 +19,7 @@ $(FUZZ_DIR)/fuzz_madt: arch/x86/madt.c arch/x86/madt.h arch/x86/acpi.h arch/x86/
 $(FUZZ_DIR)/fuzz_config: hv/guest/config_parse.c hv/guest/config_check.c hv/guest/config.h \
 	hv/options.h hv/guest/abi.h arch/x86/log.h arch/x86/pci_id.c arch/x86/pci_id.h
 $(FUZZ_DIR)/fuzz_elf: hv/guest/loader/elf.c hv/guest/loader/elf.h hv/guest/abi.h
-$(FUZZ_DIR)/fuzz_insn_decode: arch/x86/insn_decode.c arch/x86/insn_decode.h
+$(FUZZ_DIR)/fuzz_insn_decode: arch/x86/insn_decode.c arch/x86/insn_emulate.c arch/x86/insn_decode.h
 $(FUZZ_TARGETS): $(FUZZ_DIR)/%: tests/fuzz/%.c tests/unit/log_stub.c | deps
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"

@@ -1,8 +1,8 @@
-/* libFuzzer target: arch/x86/insn_decode.c. Each input is decoded in all
- * three modes from an exact-size heap copy (a read beyond len is a
- * heap-buffer-overflow ASan reports); whatever decodes must have a length
- * within len and 15, decode identically from exactly its own bytes, be
- * truncated one byte short, and emulate (dummy device, random registers)
+/* libFuzzer target: arch/x86/insn_decode.c and insn_emulate.c. Each input
+ * is decoded in all three modes from an exact-size heap copy (a read beyond
+ * len is a heap-buffer-overflow ASan reports); whatever decodes must have a
+ * length within len and 15, decode identically from exactly its own bytes,
+ * be truncated one byte short, and emulate (dummy device, random registers)
  * without touching anything but its operands. */
 #include <errno.h>
 #include <stddef.h>

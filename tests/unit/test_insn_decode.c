@@ -1,4 +1,5 @@
-/* arch/x86/insn_decode.c: the MMIO instruction decoder and its emulator.
+/* arch/x86/insn_decode.c and insn_emulate.c: the MMIO instruction decoder
+ * and its emulator.
  *
  * The encodings table below was produced by GNU as from the AT&T text in
  * each entry (.code64/.code32/.code16), or written as raw bytes where as
