@@ -26,7 +26,7 @@ int vtd_choose_levels(uint64_t cap, unsigned haw_bits, unsigned *levels,
 			break;
 	}
 	if (!chosen)
-		return -ENOTSUP;
+		return -EOPNOTSUPP;
 	*levels = chosen;
 	*aw_bits = vtd_levels_width(chosen) < mgaw ? vtd_levels_width(chosen) : mgaw;
 	return 0;

@@ -250,7 +250,7 @@ static inline unsigned vtd_levels_to_ctx_aw(unsigned levels)
  * aw_bits may exceed haw_bits (QEMU: MGAW 48, HAW 39, 3 levels give 39;
  * HAW 36 with 3 levels gives 39).
  *
- * Returns 0, -ENOTSUP when SAGAW offers none of 3, 4 or 5 levels, or
+ * Returns 0, -EOPNOTSUPP when SAGAW offers none of 3, 4 or 5 levels, or
  * -EINVAL when haw_bits is 0. */
 int vtd_choose_levels(uint64_t cap, unsigned haw_bits, unsigned *levels,
 		      unsigned *aw_bits);

@@ -49,7 +49,7 @@ int acpi_tables_init(struct acpi_tables *t, const void *rsdp_ptr)
 	t->rsdp_revision = rsdp->revision;
 	if (rsdp->revision < RSDP_MIN_REVISION) {
 		log_err("acpi: RSDP revision %u has no XSDT\n", rsdp->revision);
-		return -ENOTSUP;
+		return -EOPNOTSUPP;
 	}
 	/* The extended checksum covers the 36 bytes ACPI 2.0 defines, not the
 	 * length field's claim, which a corrupt RSDP could make huge. */

@@ -103,7 +103,7 @@ int dma_map_sg(struct dma_device *dev, const uint64_t *pages, unsigned n,
 		if (pages[i] & (PAGE_SIZE - 1))
 			return -EINVAL;
 	if (!dev->remapped)
-		return -ENOTSUP; /* scattered pages cannot look contiguous */
+		return -EOPNOTSUPP; /* scattered pages cannot look contiguous */
 	if ((err = iova_alloc(&dev->iova, n * PAGE_SIZE, PAGE_SIZE, &at)))
 		return err;
 	for (unsigned i = 0; i < n && !err; i++)

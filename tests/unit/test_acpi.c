@@ -251,14 +251,14 @@ static void rsdp_revision_0_or_1(void **state)
 	r[15] = 0;
 	put_u32(r, 16, 0xdead0000);
 	fix_sum(r, 20, 8);
-	assert_int_equal(acpi_tables_init(&tables, r), -ENOTSUP);
+	assert_int_equal(acpi_tables_init(&tables, r), -EOPNOTSUPP);
 	assert_int_equal(tables.rsdp_revision, 0);
 	assert_null(tables.xsdt);
 	assert_int_equal(tables.count, 0);
 	assert_int_equal(log_stub_last_level, LOG_ERR);
 	assert_non_null(strstr(log_stub_last, "revision 0"));
 	r = make_rsdp_at(addr_of(x), 1, 0);
-	assert_int_equal(acpi_tables_init(&tables, r), -ENOTSUP);
+	assert_int_equal(acpi_tables_init(&tables, r), -EOPNOTSUPP);
 }
 
 static void rsdp_bad_checksums_flagged(void **state)

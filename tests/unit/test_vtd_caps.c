@@ -233,12 +233,12 @@ static void unsupported_sagaw(void **state)
 {
 	(void)state;
 	/* 2-level only: hv does not build 30-bit tables. */
-	choose_fails(cap_with(VTD_SAGAW_2LVL_30BIT, 39), 39, -ENOTSUP);
-	choose_fails(cap_with(VTD_SAGAW_2LVL_30BIT, 30), 30, -ENOTSUP);
+	choose_fails(cap_with(VTD_SAGAW_2LVL_30BIT, 39), 39, -EOPNOTSUPP);
+	choose_fails(cap_with(VTD_SAGAW_2LVL_30BIT, 30), 30, -EOPNOTSUPP);
 	/* Nothing, or only the reserved bit 4. */
-	choose_fails(cap_with(0, 48), 48, -ENOTSUP);
-	choose_fails(cap_with(1u << 4, 57), 48, -ENOTSUP);
-	choose_fails(cap_with((1u << 4) | VTD_SAGAW_2LVL_30BIT, 57), 48, -ENOTSUP);
+	choose_fails(cap_with(0, 48), 48, -EOPNOTSUPP);
+	choose_fails(cap_with(1u << 4, 57), 48, -EOPNOTSUPP);
+	choose_fails(cap_with((1u << 4) | VTD_SAGAW_2LVL_30BIT, 57), 48, -EOPNOTSUPP);
 	/* HAW 0 is a caller bug. */
 	choose_fails(QEMU_CAP, 0, -EINVAL);
 }
@@ -343,7 +343,7 @@ static void levels_table(void **state)
 	/* No bit of 1-3: refused at every HAW and MGAW. */
 	for (unsigned mgaw = 39; mgaw <= 57; mgaw += 9)
 		for (unsigned h = 0; h < ARRAY_SIZE(table_haw); h++)
-			choose_fails(cap_with(0, mgaw), table_haw[h], -ENOTSUP);
+			choose_fails(cap_with(0, mgaw), table_haw[h], -EOPNOTSUPP);
 }
 
 /* ---- field extraction -------------------------------------------------------- */
