@@ -1,5 +1,5 @@
-/* The system calls newlib's x86_64-elf build expects (plain names, see
- * FACTS.md): output goes to the hypervisor console, memory comes from a
+/* The system calls newlib's x86_64-elf build expects (plain names: write,
+ * not _write): output goes to the hypervisor console, memory comes from a
  * fixed arena, everything else fails cleanly. */
 #include "boot/heap.h"
 #include "arch/x86/console.h"

@@ -1,7 +1,7 @@
 /* Domain-ID allocation for one VT-d remapping unit. A domain ID tags the
  * unit's cached context entries and IOTLB entries (6.2); each unit has
  * its own ID space of CAP.ND IDs (2^(4 + 2 * ND), 16 to 65536; 11.4.2),
- * so IDs are allocated per unit (DESIGN.md, decision 2).
+ * so IDs are allocated per unit.
  *
  * With CAP.CM = 1, "the domain-id value of zero is architecturally
  * reserved. Software must not use domain-id value of zero when CM is

@@ -36,7 +36,7 @@
  * caller must flush the entry's cache line when the unit is not coherent
  * (ECAP.C = 0) and invalidate the interrupt entry cache for the index
  * (QEMU does not cache IRTEs, so a missing invalidation does not show
- * there: FACTS.md). */
+ * there). */
 #ifndef IOMMU_IRTE_H
 #define IOMMU_IRTE_H
 

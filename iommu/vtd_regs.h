@@ -1,5 +1,7 @@
 /* VT-d remapping hardware registers (Intel VT-d specification 4.1,
- * chapter 11) and the in-memory structures they point at (chapter 9). */
+ * chapter 11) and the in-memory structures they point at (chapter 9).
+ * Each register's width is in its type: QEMU aborts on a 64-bit access to
+ * a 32-bit register. */
 #ifndef IOMMU_VTD_REGS_H
 #define IOMMU_VTD_REGS_H
 

@@ -147,7 +147,7 @@ static int queue_submit_locked(struct vtd_unit *u, const uint64_t (*desc)[2], un
 			slot[1] = desc[i][1];
 		} else {
 			/* Status write only: with the interrupt flag too QEMU aborts,
-			 * with neither the queue stalls (FACTS.md). */
+			 * with neither the queue stalls (QEMU 7.2). */
 			slot[0] = VTD_QI_WAIT | VTD_QI_WAIT_SW | VTD_QI_WAIT_DATA(seq);
 			slot[1] = u->wait_page;
 		}

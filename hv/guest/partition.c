@@ -13,7 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
-/* Entry-state tables (guest_abi.h): 1 GiB leaves over the first 512 GiB. */
+/* Entry-state tables (hv/guest/abi.h): 1 GiB leaves over the first 512 GiB. */
 #define GPTE_P  (1ull << 0)
 #define GPTE_W  (1ull << 1)
 #define GPTE_PS (1ull << 7)
@@ -54,7 +54,7 @@ static int map_ram(struct guest *g)
 		      g->mem_size - HV_GUEST_LEGACY_END, flags);
 }
 
-/* What guest_abi.h promises: boot data, a GDT and an identity map. */
+/* What hv/guest/abi.h promises: boot data, a GDT and an identity map. */
 static void write_entry_state(struct guest *g, const struct guest_config_view *cfg)
 {
 	struct hv_guest_boot *boot = guest_ram_ptr(g, HV_GUEST_BOOT, sizeof(*boot));

@@ -66,8 +66,9 @@ static int give_devices(struct guest *g, const struct config_guest *cg)
 	return 0;
 }
 
-/* A device that keeps faulting (hv/remap/faults.c counts) is quarantined: blocked,
- * its faults no longer reported, its guest and every other running on. */
+/* A device that keeps faulting (hv/remap/faults.c counts) is quarantined:
+ * blocked, its faults no longer reported, its guest and every other running
+ * on. */
 static void fault_storm(uint16_t sid)
 {
 	for (unsigned i = 0; i < GUEST_MAX; i++) {

@@ -1,7 +1,8 @@
 /* A vCPU's life on its dedicated CPU: wait to be started, then run the
  * guest and hand each exit to its handler (hv/guest/exits.h) until the
  * guest stops. Exits are handled with interrupts held off
- * (vcpu_hold_interrupts): the CPU's interrupts are the guest's. */
+ * (vcpu_hold_interrupts): the CPU's interrupts are the guest's, and its
+ * device vectors must not land in the hypervisor's IDT. */
 #include "hv/guest/exits.h"
 #include "arch/x86/exception.h"
 #include "arch/x86/lapic.h"

@@ -1,5 +1,6 @@
-/* The guest's LAPIC is the physical one, guarded (DESIGN.md decision 1):
- * its xAPIC page is not mapped, so every access exits and lands here.
+/* The guest's LAPIC is the physical one, guarded (the guest owns its CPUs
+ * but must not reach others): its xAPIC page is not mapped, so every access
+ * exits and lands here.
  * Reads and writes go to the physical LAPIC except
  *  - ICR: a guest may send fixed IPIs to its own CPUs only; INIT and
  *    start-up IPIs to its own vCPUs are emulated (they would reset a

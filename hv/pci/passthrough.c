@@ -1,7 +1,7 @@
-/* Passthrough of PCI functions to a guest (DESIGN.md decision 2): each
- * device (functions sharing a requester ID count as one) gets a domain of
- * its own mapping exactly its guest's RAM, GPA to HPA; its MSIs go through
- * IRTEs the guest's MSI writes decide (hv/pci/vpci.c gives the writes). When
+/* Passthrough of PCI functions to a guest: each device (functions sharing
+ * a requester ID count as one) gets a domain of its own mapping exactly its
+ * guest's RAM, GPA to HPA; its MSIs go through IRTEs the guest's MSI writes
+ * decide (hv/pci/vpci.c gives the writes). When
  * the guest stops, its devices are quiesced, parked in the blocking domain
  * and their IRTEs freed. */
 #include "hv/pci/passthrough.h"
@@ -79,7 +79,7 @@ static struct vtd_domain *domain_for(struct passthrough *pt, struct guest *g,
 	struct vtd_domain *d = &pt->domain[pt->domain_count];
 	if ((*err = vtd_domain_create(u, d)))
 		return NULL;
-	/* Exactly the guest's RAM (guest_abi.h): not the legacy hole, not
+	/* Exactly the guest's RAM (hv/guest/abi.h): not the legacy hole, not
 	 * the interrupt range, nothing of the hypervisor's or another's. */
 	uint64_t rw = VTD_SL_R | VTD_SL_W;
 	if ((*err = vtd_domain_map(d, 0, g->ram, HV_GUEST_LEGACY_HOLE, rw)) ||
@@ -90,9 +90,9 @@ static struct vtd_domain *domain_for(struct passthrough *pt, struct guest *g,
 	return d;
 }
 
-/* Memory BARs appear at their physical addresses (DESIGN.md decision 8),
- * as the view sized them: mapped GPA = HPA in the guest's nested table, so
- * device MMIO runs without exits. I/O BARs are not passed through: every
+/* Memory BARs appear at their physical addresses, as the view sized them:
+ * mapped GPA = HPA in the guest's nested table, so device MMIO runs
+ * without exits. I/O BARs are not passed through: every
  * port exits, and the guest's reads of them float high. */
 static int map_range(struct guest *g, uint64_t start, uint64_t size)
 {

@@ -1,7 +1,7 @@
-/* A passthrough device's MSI-X table as its guest sees it (DESIGN.md
- * decision 8; PCIe 6.0, 6.1.4 and 7.7.2): the guest's BARs are mapped at
- * their physical addresses except the pages holding the MSI-X table and the
- * Pending Bit Array, which trap and come here.
+/* A passthrough device's MSI-X table as its guest sees it (PCIe 6.0,
+ * 6.1.4 and 7.7.2): the guest's BARs are mapped at their physical
+ * addresses except the pages holding the MSI-X table and the Pending Bit
+ * Array, which trap and come here.
  *
  * What the guest sees on those pages:
  *  - the table: a virtual one. Each entry (Message Address low/high,

@@ -518,7 +518,7 @@ static void bar_write(struct vpci *v, struct vpci_dev *d, unsigned i, uint32_t v
 		b->sizing = true;
 	} else {
 		/* Anything but all-ones ends sizing; only the physical address is
-		 * accepted: the BAR never moves (DESIGN.md 8). */
+		 * accepted: the BAR never moves (it is mapped GPA = HPA). */
 		b->sizing = false;
 		if ((merged & addr_bits) != (b->reg & addr_bits)) {
 			v->stats.bar_refused++;

@@ -1,6 +1,6 @@
-/* One guest's PCI view (DESIGN.md decision 8): a virtual host bridge on bus
- * 0 whose configuration space, reached through an ECAM window or ports
- * 0xCF8/0xCFC, shows only the physical functions the guest owns.
+/* One guest's PCI view: a virtual host bridge on bus 0 whose configuration
+ * space, reached through an ECAM window or ports 0xCF8/0xCFC, shows only
+ * the physical functions the guest owns.
  *
  * Layout seen by the guest: 00:00.0 a read-only host bridge (8086:29c0,
  * class 06 00 00), and the guest's device in slot s at 00:(s+1).0. Every

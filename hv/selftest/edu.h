@@ -1,4 +1,4 @@
-/* QEMU's edu device (docs/specs/edu.rst; FACTS.md): a DMA engine with a
+/* QEMU's edu device (docs/specs/edu.rst, hw/misc/edu.c): a DMA engine with a
  * 4 KiB buffer at device address 0x40000 and a 28-bit address window. The
  * hypervisor's test device for DMA and interrupt remapping. */
 #ifndef HV_SELFTEST_EDU_H
@@ -28,8 +28,8 @@ const struct pci_function *edu_find(unsigned index);
 int edu_open(struct edu *e, const struct pci_function *f);
 void edu_close(struct edu *e);
 
-/* Raises the interrupt status bits `bits`: one MSI per call when MSI is
- * enabled (FACTS.md). */
+/* Raises the interrupt status bits `bits`: one MSI per call when MSI and
+ * bus mastering are enabled. */
 void edu_raise(struct edu *e, uint32_t bits);
 /* Acknowledges (clears) interrupt status bits. */
 void edu_ack(struct edu *e, uint32_t bits);

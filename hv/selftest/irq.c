@@ -352,7 +352,7 @@ static enum selftest_result compat_format_blocked(struct selftest_ctx *ctx)
 	CHECK(dma_interrupt_request(0, addr, data), "DMA failed");
 	if (total_arrivals() && platform_is_qemu())
 		return selftest_skip(ctx, "QEMU 7.2 delivers compatibility-format interrupts "
-					  "although they are blocked (FACTS.md)");
+					  "although they are blocked");
 	CHECK(arrived_only(-1, -1), "compatibility-format request %#x/%#x", addr, data);
 	return SELFTEST_PASS;
 }

@@ -6,7 +6,8 @@ Declarative only: one dict per QEMU boot of hv.efi.  Keys:
   smp, mem  -smp and -m of the virtual machine
   iommu     True: add "-device intel-iommu,<iommu_opts>"; False: no IOMMU
   iommu_opts  optional, default "intremap=on"
-  devices   list of "-device" values (pin PCI slots with addr=, see FACTS.md)
+  devices   list of "-device" values (pin PCI slots with addr=; q35 itself holds
+            00:00.0 and 00:1f.0/2/3)
   cmdline   hypervisor command line, written to EFI/BOOT/hv.cmdline on the ESP
   via_shell optional: boot through OVMF's UEFI shell (startup.nsh), which passes
             cmdline as UEFI load options to EFI/hv/hv.efi
@@ -126,9 +127,9 @@ SCENARIOS += [
         "cmdline": "selftest=irq exit=qemu irt.entries=256",
         "timeout": 90,
         "expect_pass": IRQ_TESTS,
-        # QEMU 7.2 delivers compatibility-format requests (FACTS.md), and its
-        # device DMA carries no requester ID, so a request written by DMA
-        # cannot be source-validated.
+        # QEMU 7.2 delivers compatibility-format requests even when they
+        # should be blocked, and its device DMA carries no requester ID, so
+        # a request written by DMA cannot be source-validated.
         "expect_skip": ["irq_compat_format_blocked", "irq_forged_handle_dma_not_delivered"],
     },
 ]

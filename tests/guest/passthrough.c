@@ -1,7 +1,7 @@
 /* The passthrough tests: run after those of tests.c when the boot data
  * gives the guest a PCI view (boot->pci_ecam). hv's virtual host bridge
  * shows on bus 0 a host bridge at 00:00.0 and the guest's devices at
- * 00:01.0, 00:02.0, ...; here they are QEMU's edu (FACTS.md), as many as the
+ * 00:01.0, 00:02.0, ...; here they are QEMU's edu (1234:11e8), as many as the
  * command line's "edu=N" says (default 1), then, with "e1000e" on the
  * command line, one QEMU e1000e. They check the PCI view (the
  * configuration space, BAR0 at its physical address, sized but not moved),
@@ -15,7 +15,7 @@
 
 #define IDENTITY_MAP_END (512ull << 30)
 
-/* edu (FACTS.md; QEMU's hw/misc/edu.c) */
+/* edu (QEMU's hw/misc/edu.c) */
 #define EDU_VENDOR_DEVICE  0x11e81234u /* the dword at offset 0 */
 #define EDU_REG_ID         0x00
 #define EDU_ID_VALUE       0x010000edu

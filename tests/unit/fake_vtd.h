@@ -15,8 +15,9 @@
  * IOTLB registers at ECAP.IRO, IQA/IQH/IQT/ICS with descriptors fetched when
  * IQT is written, FSTS/FECTL/FEDATA/FEADDR/FEUADDR, PMEN, IRTA and the fault
  * recording registers at CAP.FRO. Wrong widths, reserved commands and
- * sequences the specification (or QEMU, FACTS.md) forbids are recorded as
- * errors: a test fails on any (fake_vtd.errors, error_text).
+ * sequences the specification (or QEMU 7.2, which aborts or stalls on
+ * some) forbids are recorded as errors: a test fails on any
+ * (fake_vtd.errors, error_text).
  *
  * Caches: a context cache keyed by source-id (not-present entries too,
  * under domain 0, when CAP.CM=1) and an IOTLB keyed by (domain, level,
@@ -79,7 +80,7 @@
  *    page may not be freed while IRE is on.
  *  - Not modelled: posted-format entries (an error with CAP.PI), scalable
  *    mode, IOAPIC requests. The model follows the specification, not QEMU
- *    7.2's known gaps (FACTS.md: compatibility format never blocked, SVT 2
+ *    7.2's known gaps (compatibility format never blocked, SVT 2
  *    bytes swapped, no IR fault records). */
 #ifndef TESTS_UNIT_FAKE_VTD_H
 #define TESTS_UNIT_FAKE_VTD_H
@@ -92,7 +93,7 @@
 
 #define FAKE_VTD_BASE 0xfed90000ull
 
-/* QEMU 7.2 intel-iommu defaults (FACTS.md). */
+/* QEMU 7.2 intel-iommu's CAP and ECAP with its default properties. */
 #define FAKE_CAP_QEMU  0x00d2008c22260206ull
 #define FAKE_ECAP_QEMU 0x0000000000f00f4aull
 

@@ -286,7 +286,7 @@ static void msi_program_64(void **state)
 }
 
 /* The layout follows 64-bit Address Capable alone, masking or not: edu's
- * capability (64-bit, one vector, no masking, FACTS.md) and a 32-bit
+ * capability (64-bit, one vector, no masking) and a 32-bit
  * maskable one. */
 static void msi_program_layouts(void **state)
 {

@@ -1,7 +1,7 @@
 /* iommu/vtd_caps.c and iommu/vtd_fault_reason.c: CAP/ECAP decoding checked
  * against values whose meaning is known independently (QEMU 7.2's
- * intel-iommu, whose CAP/ECAP FACTS.md decodes and whose register layout
- * is in hw/i386/intel_iommu_internal.h; a Skylake client unit as Linux
+ * intel-iommu, whose CAP/ECAP bits and register layout are defined in
+ * hw/i386/intel_iommu_internal.h; a Skylake client unit as Linux
  * prints it), the table-depth choice against a hand-written table, the
  * boot summary, and the fault-reason table. */
 #include <errno.h>
@@ -586,7 +586,7 @@ static void log_one_message_per_line(void **state)
 static void fault_reasons_known(void **state)
 {
 	(void)state;
-	/* What QEMU records (FACTS.md) and the rest of the legacy table. */
+	/* What QEMU records (reasons 2, 4, 5, 6) and the rest of the legacy table. */
 	assert_string_equal(vtd_fault_reason(0x01), "root entry not present");
 	assert_string_equal(vtd_fault_reason(0x02), "context entry not present");
 	assert_contains(vtd_fault_reason(0x03), "invalid context entry");

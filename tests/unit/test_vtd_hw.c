@@ -1,8 +1,9 @@
 /* iommu/vtd_unit.c, vtd_domain.c, vtd_fault.c against a recording fake of
  * the VT-d hardware (tests/unit/fake_vtd.h): bring-up order, invalidation
- * discipline (DESIGN.md decisions 3 and 4), translations checked by the
- * fake's own reference walker, fault draining and bounded waits, on the
- * capability sets QEMU offers and the variants real units have.
+ * discipline (every change invalidated at once; queued or register-based,
+ * never both), translations checked by the fake's own reference walker,
+ * fault draining and bounded waits, on the capability sets QEMU offers and
+ * the variants real units have.
  *
  * After every operation of the code under test the fake's checker runs:
  * every cached context/IOTLB/paging-structure entry must equal a fresh walk

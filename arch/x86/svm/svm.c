@@ -1,8 +1,9 @@
 /* The SVM vCPU backend (AMD64 APM Vol. 2, chapter 15): a VMCB per vCPU with
  * nested paging, every port and MSR intercepted unless listed below, and
- * external interrupts left to the guest (DESIGN.md decision 1). Under QEMU
- * TCG there is no next-RIP save and no decode assist (FACTS.md): exits
- * that skip an instruction advance RIP by its known length. */
+ * external interrupts left to the guest, which owns its CPU: a device MSI
+ * reaches the guest's IDT without an exit. Under QEMU TCG there is no
+ * next-RIP save and no decode assist: exits that skip an instruction
+ * advance RIP by its known length. */
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
@@ -107,7 +108,7 @@ static void msrpm_allow(uint8_t *map, uint32_t msr, bool writes_too)
 }
 
 /* Nested page tables are long-mode tables walked as user accesses: every
- * entry needs U/S (FACTS.md). 1G leaves only where the CPU has them
+ * entry needs U/S. 1G leaves only where the CPU has them
  * (CPUID 8000_0001h EDX[26], Page1GB): svm_global_init() adds them. */
 static struct pt_format npt_format = {
 	.levels = 4,

@@ -45,7 +45,8 @@
 #define SVM_EXIT_CLGI     0x085
 #define SVM_EXIT_SKINIT   0x086
 #define SVM_EXIT_NPF      0x400
-#define SVM_EXIT_INVALID  0xffffffffu /* compared on the low 32 bits (FACTS.md) */
+/* Compared on the low 32 bits: QEMU TCG reads it back as 0x00000000ffffffff. */
+#define SVM_EXIT_INVALID  0xffffffffu
 
 /* IOIO EXITINFO1 (15.10.2). */
 #define SVM_IOIO_IN       (1u << 0)
