@@ -27,13 +27,6 @@ static void console_write_locked(const char *buf, size_t n)
 		__atomic_store_n(&console_lock, 0, __ATOMIC_RELEASE);
 }
 
-static const char *const level_tag[] = {
-	[LOG_ERR] = "error: ",
-	[LOG_WARN] = "warning: ",
-	[LOG_INFO] = "",
-	[LOG_DEBUG] = "debug: ",
-};
-
 static void log_vwrite(const char *prefix, const char *fmt, va_list ap)
 {
 	char buf[512];
@@ -61,10 +54,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		uint64_t us = time_ns() / 1000;
 		snprintf(prefix, sizeof(prefix), "[%5llu.%06llu] %s",
 			 (unsigned long long)(us / 1000000),
-			 (unsigned long long)(us % 1000000), level_tag[level]);
+			 (unsigned long long)(us % 1000000), log_level_tag(level));
 	} else {
 		snprintf(prefix, sizeof(prefix), "[    ?.??????] %s",
-			 level_tag[level]);
+			 log_level_tag(level));
 	}
 	va_start(ap, fmt);
 	log_vwrite(prefix, fmt, ap);

@@ -2,12 +2,12 @@
  * what the text alone cannot tell, such as CPUs and PCI functions that
  * exist and IOMMU groups that stay whole. */
 #include "hv/guest/config.h"
+#include "arch/x86/sizes.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#define MIB (1ull << 20)
 #define CLASS_HOST_BRIDGE 0x0600
 
 static int find_function(const struct config_platform *p, pci_sbdf_t f)

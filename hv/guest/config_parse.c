@@ -2,6 +2,7 @@
  * checks against the machine are config_check.c's. The error list both
  * report into lives here, beside its first user. */
 #include "hv/guest/config.h"
+#include "arch/x86/sizes.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -9,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MIB (1ull << 20)
 #define MEMORY_ALIGN (2 * MIB) /* guests are mapped with 2 MiB pages */
 
 /* ---- errors ------------------------------------------------------------------ */

@@ -7,20 +7,13 @@
 
 enum log_level log_threshold = LOG_WARN;
 
-static const char *const level_tag[] = {
-	[LOG_ERR] = "error: ",
-	[LOG_WARN] = "warning: ",
-	[LOG_INFO] = "",
-	[LOG_DEBUG] = "debug: ",
-};
-
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (level > log_threshold)
 		return;
-	fputs(level_tag[level], stderr);
+	fputs(log_level_tag(level), stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
