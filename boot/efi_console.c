@@ -2,8 +2,8 @@
  * where ConOut already drives the serial port (OVMF does), the hypervisor's
  * own COM1 output is held back until ExitBootServices, or every line would
  * arrive twice. */
-#include "boot/efi_boot.h"
 #include "arch/x86/console.h"
+#include "boot/efi_boot.h"
 
 #define CONOUT_CHUNK 128
 

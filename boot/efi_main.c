@@ -1,14 +1,14 @@
 /* Entry from UEFI firmware: gather what only boot services can give, quiesce
  * firmware DMA, leave boot services, and enter the hypervisor proper. */
-#include "boot/efi_boot.h"
-#include "boot/heap.h"
+#include "arch/x86/console.h"
+#include "arch/x86/log.h"
 #include "arch/x86/pci.h"
 #include "arch/x86/stack.h"
 #include "arch/x86/time.h"
 #include "arch/x86/trampoline.h"
+#include "boot/efi_boot.h"
+#include "boot/heap.h"
 #include "hv/guest/config.h"
-#include "arch/x86/console.h"
-#include "arch/x86/log.h"
 #include "hv/options.h"
 #include "hv/platform.h"
 

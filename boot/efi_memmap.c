@@ -1,5 +1,5 @@
-#include "boot/efi_boot.h"
 #include "arch/x86/log.h"
+#include "boot/efi_boot.h"
 
 /* UEFI 2.5 added it; gnu-efi 3.0.15 does not name it. */
 #define EFI_PERSISTENT_MEMORY 14

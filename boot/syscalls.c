@@ -1,8 +1,8 @@
 /* The system calls newlib's x86_64-elf build expects (plain names: write,
  * not _write): output goes to the hypervisor console, memory comes from a
  * fixed arena, everything else fails cleanly. */
-#include "boot/heap.h"
 #include "arch/x86/console.h"
+#include "boot/heap.h"
 
 #include <errno.h>
 #include <stdint.h>

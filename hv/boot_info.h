@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hv/guest/config.h"
 #include "arch/x86/memmap.h"
+#include "hv/guest/config.h"
 
 #define CMDLINE_MAX 512
 

@@ -1,6 +1,6 @@
 #include "hv/pci_tree.h"
-#include "arch/x86/pci_enum.h"
 #include "arch/x86/log.h"
+#include "arch/x86/pci_enum.h"
 
 #include <stdio.h>
 

@@ -11,8 +11,8 @@
  * remapping unsafe. The parser itself neither logs nor allocates, so the
  * hypervisor, the host tool dmar-dump, the unit tests and the fuzzer all
  * run exactly this code. x86 only: fields are little-endian like the host. */
-#include "iommu/dmar_parser.h"
 #include "arch/x86/sizes.h"
+#include "iommu/dmar_parser.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,8 +1,8 @@
 #include "iommu/vtd_domain.h"
+#include "arch/x86/log.h"
 #include "iommu/vtd_caps.h"
 #include "iommu/vtd_regs.h"
 #include "iommu/vtd_sl.h"
-#include "arch/x86/log.h"
 
 #include <errno.h>
 #include <string.h>

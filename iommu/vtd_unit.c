@@ -1,7 +1,7 @@
 #include "iommu/vtd_unit.h"
+#include "arch/x86/log.h"
 #include "iommu/vtd_caps.h"
 #include "iommu/vtd_regs.h"
-#include "arch/x86/log.h"
 
 #include <errno.h>
 #include <string.h>

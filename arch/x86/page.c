@@ -1,8 +1,8 @@
 #include "arch/x86/page.h"
-#include "arch/x86/spinlock.h"
 #include "arch/x86/log.h"
 #include "arch/x86/palloc.h"
 #include "arch/x86/pt.h"
+#include "arch/x86/spinlock.h"
 
 #include <string.h>
 

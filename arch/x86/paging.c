@@ -1,9 +1,9 @@
 #include "arch/x86/paging.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/pt.h"
 #include "arch/x86/log.h"
 #include "arch/x86/memmap.h"
 #include "arch/x86/page.h"
+#include "arch/x86/pt.h"
 
 #include <errno.h>
 

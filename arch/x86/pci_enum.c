@@ -1,6 +1,6 @@
 #include "arch/x86/pci_enum.h"
-#include "arch/x86/mcfg.h"
 #include "arch/x86/log.h"
+#include "arch/x86/mcfg.h"
 
 #include <string.h>
 

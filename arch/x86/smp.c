@@ -7,14 +7,14 @@
 #include "arch/x86/desc.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
+#include "arch/x86/log.h"
 #include "arch/x86/madt.h"
+#include "arch/x86/memmap.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/pt.h"
 #include "arch/x86/time.h"
 #include "arch/x86/trampoline.h"
-#include "arch/x86/log.h"
-#include "arch/x86/memmap.h"
 
 #include <errno.h>
 #include <string.h>

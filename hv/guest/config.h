@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hv/guest/abi.h"
 #include "arch/x86/log.h"
 #include "arch/x86/pci_id.h"
+#include "hv/guest/abi.h"
 #include "hv/options.h"
 
 #define CONFIG_FILE_DEFAULT "hv.cfg"

@@ -1,8 +1,8 @@
 /* A parsed configuration against the machine (config_validate(), config.h):
  * what the text alone cannot tell, such as CPUs and PCI functions that
  * exist and IOMMU groups that stay whole. */
-#include "hv/guest/config.h"
 #include "arch/x86/sizes.h"
+#include "hv/guest/config.h"
 
 #include <errno.h>
 #include <stdbool.h>

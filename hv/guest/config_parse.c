@@ -1,8 +1,8 @@
 /* The guest configuration file, text to struct hv_config (config.h); the
  * checks against the machine are config_check.c's. The error list both
  * report into lives here, beside its first user. */
-#include "hv/guest/config.h"
 #include "arch/x86/sizes.h"
+#include "hv/guest/config.h"
 
 #include <errno.h>
 #include <stdarg.h>

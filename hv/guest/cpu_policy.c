@@ -2,9 +2,9 @@
  * features the hypervisor does not give it hidden (VMX/SVM, MONITOR,
  * x2APIC: the guarded LAPIC is an xAPIC page), its own CPU count, the
  * xAPIC fixed where it is. An MSR not handled here raises #GP. */
-#include "hv/guest/exits.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/exception.h"
+#include "hv/guest/exits.h"
 #include "hv/guest/vlapic.h"
 
 #define MSR_APIC_BASE 0x0000001bu

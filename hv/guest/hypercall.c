@@ -1,7 +1,7 @@
 /* The hypercalls of hv/guest/abi.h (HV_HC_*): how a test guest reports its
  * result and reads its exit count. Only its kernel may make them. */
-#include "hv/guest/exits.h"
 #include "arch/x86/exception.h"
+#include "hv/guest/exits.h"
 
 #define HC_UNKNOWN ((uint64_t)-38) /* -ENOSYS */
 

@@ -2,10 +2,10 @@
  * range in the guest's I/O table (hv/guest/io_table.h) holds it, or reads
  * all-ones and drops writes. MMIO arrives as a nested page fault, so the
  * faulting instruction is fetched, decoded and emulated here. */
-#include "hv/guest/exits.h"
 #include "arch/x86/guest_walk.h"
 #include "arch/x86/insn_decode.h"
 #include "arch/x86/log.h"
+#include "hv/guest/exits.h"
 
 #include <string.h>
 

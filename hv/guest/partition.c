@@ -1,14 +1,14 @@
 /* Building a guest: its RAM, the nested table that maps exactly that RAM,
  * its image, and the state hv/guest/abi.h promises at entry. */
 #include "hv/guest/partition.h"
-#include "hv/guest/vlapic.h"
-#include "hv/guest/vuart.h"
-#include "arch/x86/percpu.h"
-#include "arch/x86/smp.h"
-#include "hv/guest/loader/elf.h"
 #include "arch/x86/log.h"
 #include "arch/x86/page.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/sizes.h"
+#include "arch/x86/smp.h"
+#include "hv/guest/loader/elf.h"
+#include "hv/guest/vlapic.h"
+#include "hv/guest/vuart.h"
 
 #include <errno.h>
 #include <string.h>

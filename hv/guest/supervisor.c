@@ -3,16 +3,16 @@
  * CPUs, and waited for on the service CPU, which reports how each ended. */
 #include "hv/guest/supervisor.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/smp.h"
-#include "arch/x86/time.h"
-#include "hv/guest/partition.h"
-#include "hv/remap/units.h"
 #include "arch/x86/log.h"
 #include "arch/x86/page.h"
 #include "arch/x86/palloc.h"
-#include "hv/platform.h"
 #include "arch/x86/sizes.h"
+#include "arch/x86/smp.h"
+#include "arch/x86/time.h"
+#include "hv/guest/partition.h"
+#include "hv/platform.h"
 #include "hv/remap/faults.h"
+#include "hv/remap/units.h"
 
 #include <errno.h>
 #include <string.h>

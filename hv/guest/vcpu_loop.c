@@ -3,11 +3,11 @@
  * guest stops. Exits are handled with interrupts held off
  * (vcpu_hold_interrupts): the CPU's interrupts are the guest's, and its
  * device vectors must not land in the hypervisor's IDT. */
-#include "hv/guest/exits.h"
 #include "arch/x86/exception.h"
 #include "arch/x86/lapic.h"
-#include "arch/x86/smp.h"
 #include "arch/x86/log.h"
+#include "arch/x86/smp.h"
+#include "hv/guest/exits.h"
 
 #include <stdio.h>
 

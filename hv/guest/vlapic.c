@@ -12,10 +12,10 @@
  *    still sees an xAPIC: the ID in bits 31:24, LDR and DFR kept here,
  *    EOI and ESR written as 0. */
 #include "hv/guest/vlapic.h"
-#include "hv/guest/partition.h"
 #include "arch/x86/lapic.h"
-#include "arch/x86/smp.h"
 #include "arch/x86/log.h"
+#include "arch/x86/smp.h"
+#include "hv/guest/partition.h"
 
 #include <errno.h>
 

@@ -3,9 +3,9 @@
  * physical console as "NAME| line", so the boot tests can tell each
  * guest's KTAP apart. Receiving is not emulated: nothing ever arrives. */
 #include "hv/guest/vuart.h"
-#include "hv/guest/partition.h"
-#include "arch/x86/spinlock.h"
 #include "arch/x86/log.h"
+#include "arch/x86/spinlock.h"
+#include "hv/guest/partition.h"
 
 #define UART_BASE 0x3f8
 #define UART_PORTS 8

@@ -5,17 +5,17 @@
  * the guest stops, its devices are quiesced, parked in the blocking domain
  * and their IRTEs freed. */
 #include "hv/pci/passthrough.h"
+#include "arch/x86/log.h"
 #include "arch/x86/pci.h"
 #include "arch/x86/pci_regs.h"
 #include "arch/x86/time.h"
 #include "arch/x86/vcpu.h"
-#include "hv/remap/device_irq.h"
 #include "hv/guest/partition.h"
-#include "hv/remap/units.h"
-#include "arch/x86/log.h"
 #include "hv/platform.h"
-#include "iommu/irte.h"
+#include "hv/remap/device_irq.h"
 #include "hv/remap/faults.h"
+#include "hv/remap/units.h"
+#include "iommu/irte.h"
 
 #include <errno.h>
 #include <stdio.h>

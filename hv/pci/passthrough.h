@@ -8,11 +8,11 @@
 
 #include "arch/x86/pci_enum.h"
 #include "arch/x86/pci_msi.h"
-#include "hv/guest/config.h"
 #include "arch/x86/spinlock.h"
-#include "hv/remap/irq_route.h"
+#include "hv/guest/config.h"
 #include "hv/pci/vmsix.h"
 #include "hv/pci/vpci.h"
+#include "hv/remap/irq_route.h"
 #include "iommu/vtd_domain.h"
 
 struct guest;

@@ -3,15 +3,15 @@
  * vector, its CPU, the device's source ID) and a remappable message in the
  * physical entry, which stays masked otherwise. The physical Function Mask
  * is held while entries change. */
-#include "hv/pci/passthrough.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/pci.h"
-#include "hv/remap/device_irq.h"
-#include "hv/guest/partition.h"
 #include "arch/x86/log.h"
 #include "arch/x86/page.h"
-#include "iommu/irte.h"
+#include "arch/x86/pci.h"
 #include "arch/x86/sizes.h"
+#include "hv/guest/partition.h"
+#include "hv/pci/passthrough.h"
+#include "hv/remap/device_irq.h"
+#include "iommu/irte.h"
 
 #include <errno.h>
 #include <string.h>

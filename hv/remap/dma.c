@@ -1,7 +1,7 @@
 #include "hv/remap/dma.h"
-#include "hv/remap/units.h"
 #include "arch/x86/log.h"
 #include "arch/x86/sizes.h"
+#include "hv/remap/units.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 #include "hv/remap/ioapic_route.h"
 #include "arch/x86/ioapic.h"
-#include "hv/remap/units.h"
 #include "arch/x86/log.h"
 #include "hv/platform.h"
+#include "hv/remap/units.h"
 #include "iommu/dmar_match.h"
 
 #include <errno.h>

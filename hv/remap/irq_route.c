@@ -1,15 +1,15 @@
 #include "hv/remap/irq_route.h"
 #include "arch/x86/lapic.h"
-#include "arch/x86/smp.h"
-#include "hv/remap/units.h"
-#include "hv/options.h"
-#include "hv/platform.h"
 #include "arch/x86/log.h"
 #include "arch/x86/page.h"
+#include "arch/x86/sizes.h"
+#include "arch/x86/smp.h"
+#include "hv/options.h"
+#include "hv/platform.h"
+#include "hv/remap/units.h"
 #include "iommu/irq_remap_alloc.h"
 #include "iommu/vtd_caps.h"
 #include "iommu/vtd_ir.h"
-#include "arch/x86/sizes.h"
 
 #include <errno.h>
 #include <stdlib.h>

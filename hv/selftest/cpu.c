@@ -1,6 +1,5 @@
 /* Self-tests of exception handling, the time source, and the application
  * processors. */
-#include "hv/selftest/selftest.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/exception.h"
 #include "arch/x86/hpet.h"
@@ -10,6 +9,7 @@
 #include "arch/x86/smp.h"
 #include "arch/x86/time.h"
 #include "hv/platform.h"
+#include "hv/selftest/selftest.h"
 
 #include <string.h>
 

@@ -1,17 +1,17 @@
 /* Boot self-tests of DMA remapping with QEMU's edu devices (issue: "VT-d
  * DMA remapping"): edu 0 and 1 are driven through the DMA API, each in its
  * own domain; edu 2, if present, is owned by nobody. */
-#include "hv/selftest/selftest.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/page.h"
 #include "arch/x86/pt.h"
+#include "arch/x86/sizes.h"
 #include "arch/x86/time.h"
 #include "hv/remap/dma.h"
-#include "hv/selftest/edu.h"
-#include "hv/remap/units.h"
-#include "arch/x86/page.h"
-#include "iommu/vtd_caps.h"
-#include "arch/x86/sizes.h"
 #include "hv/remap/faults.h"
+#include "hv/remap/units.h"
+#include "hv/selftest/edu.h"
+#include "hv/selftest/selftest.h"
+#include "iommu/vtd_caps.h"
 
 #include <string.h>
 

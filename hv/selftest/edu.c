@@ -1,7 +1,7 @@
 #include "hv/selftest/edu.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/time.h"
 #include "arch/x86/log.h"
+#include "arch/x86/time.h"
 #include "hv/platform.h"
 
 #include <errno.h>

@@ -4,24 +4,24 @@
  * source validation; edu's MSI capability is programmed in remappable
  * format. Every delivery is counted per CPU and vector, so "arrived there
  * and nowhere else" is checked, not assumed. */
-#include "hv/selftest/selftest.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/irq.h"
+#include "arch/x86/page.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/sizes.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/time.h"
+#include "hv/platform.h"
 #include "hv/remap/device_irq.h"
 #include "hv/remap/dma.h"
-#include "hv/selftest/edu.h"
+#include "hv/remap/faults.h"
 #include "hv/remap/ioapic_route.h"
-#include "hv/remap/units.h"
 #include "hv/remap/irq_route.h"
-#include "arch/x86/page.h"
-#include "hv/platform.h"
+#include "hv/remap/units.h"
+#include "hv/selftest/edu.h"
+#include "hv/selftest/selftest.h"
 #include "iommu/irte.h"
 #include "iommu/vtd_ir.h"
-#include "arch/x86/sizes.h"
-#include "hv/remap/faults.h"
 
 #include <errno.h>
 #include <string.h>

@@ -8,15 +8,15 @@
  * robin, so the figure would be its scheduling slice.) Reported as KTAP
  * diagnostics "bench irq_latency ..."; the test fails only when samples
  * could not be taken. */
-#include "hv/selftest/selftest.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/time.h"
 #include "hv/remap/device_irq.h"
-#include "hv/selftest/edu.h"
-#include "hv/remap/units.h"
 #include "hv/remap/irq_route.h"
+#include "hv/remap/units.h"
+#include "hv/selftest/edu.h"
+#include "hv/selftest/selftest.h"
 #include "iommu/irte.h"
 
 #define BENCH_VECTOR 0x50

@@ -1,10 +1,10 @@
 /* Self-tests of the page allocator and the hypervisor's page tables. */
-#include "hv/selftest/selftest.h"
 #include "arch/x86/exception.h"
-#include "arch/x86/paging.h"
-#include "arch/x86/pt.h"
 #include "arch/x86/page.h"
+#include "arch/x86/paging.h"
 #include "arch/x86/palloc.h"
+#include "arch/x86/pt.h"
+#include "hv/selftest/selftest.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* Self-tests of PCI enumeration, DMA aliases, IOMMU groups and remapping
  * units against the topology the boot test built (expect.* options). */
-#include "hv/selftest/selftest.h"
 #include "hv/platform.h"
+#include "hv/selftest/selftest.h"
 
 #include <stdio.h>
 

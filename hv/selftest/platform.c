@@ -1,10 +1,10 @@
 /* Self-tests that compare firmware's description of the machine with the
  * machine the boot test built (expect.* options) and with the hardware. */
-#include "hv/selftest/selftest.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/pci.h"
 #include "hv/platform.h"
+#include "hv/selftest/selftest.h"
 
 static enum selftest_result acpi_checksums(struct selftest_ctx *ctx)
 {

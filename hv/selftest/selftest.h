@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
-#include "hv/boot_info.h"
 #include "arch/x86/log.h"
+#include "hv/boot_info.h"
 #include "hv/options.h"
 
 enum selftest_result { SELFTEST_PASS, SELFTEST_FAIL, SELFTEST_SKIP };

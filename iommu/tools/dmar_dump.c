@@ -5,9 +5,9 @@
  *
  * Exit status: 0 parsed (warnings allowed), 1 the table is refused, 2 usage
  * or file error. Any input is fine: the parser never trusts a length. */
-#include "iommu/dmar_model.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/madt.h"
+#include "iommu/dmar_model.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -25,8 +25,8 @@
 #include <unistd.h>
 
 #include "arch/x86/pt.h"
-#include "iommu/vtd_sl.h"
 #include "arch/x86/sizes.h"
+#include "iommu/vtd_sl.h"
 
 #define RUNS 11
 

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hv/guest/loader/elf.h"
-#include "hv/guest/abi.h"
 #include "arch/x86/sizes.h"
+#include "hv/guest/abi.h"
+#include "hv/guest/loader/elf.h"
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 

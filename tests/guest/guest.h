@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hv/guest/abi.h"
 #include "arch/x86/sizes.h"
+#include "hv/guest/abi.h"
 
 
 /* ---- the CPU ------------------------------------------------------------------------ */

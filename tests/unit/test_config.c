@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
+#include "arch/x86/sizes.h"
 #include "hv/guest/config.h"
 #include "tests/unit/log_stub.h"
-#include "arch/x86/sizes.h"
 
 #define FILE_NAME "hv.cfg"
 

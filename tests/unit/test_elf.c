@@ -16,10 +16,10 @@
 
 #include <cmocka.h>
 
-#include "hv/guest/loader/elf.h"
-#include "hv/guest/abi.h"
-#include "tests/unit/watchdog.h"
 #include "arch/x86/sizes.h"
+#include "hv/guest/abi.h"
+#include "hv/guest/loader/elf.h"
+#include "tests/unit/watchdog.h"
 
 #ifndef GUEST_IMAGE
 #define GUEST_IMAGE "build/guest/test-guest.elf"

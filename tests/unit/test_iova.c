@@ -16,10 +16,10 @@
 
 #include <cmocka.h>
 
+#include "arch/x86/sizes.h"
 #include "iommu/iova.h"
 #include "tests/unit/log_stub.h"
 #include "tests/unit/watchdog.h"
-#include "arch/x86/sizes.h"
 
 #define PG IOVA_PAGE_SIZE
 #define TIB (1ull << 40)

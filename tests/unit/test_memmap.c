@@ -8,8 +8,8 @@
 #include <cmocka.h>
 
 #include "arch/x86/memmap.h"
-#include "tests/unit/log_stub.h"
 #include "arch/x86/sizes.h"
+#include "tests/unit/log_stub.h"
 
 
 static struct memmap map;

@@ -13,8 +13,8 @@
 #include <cmocka.h>
 
 #include "arch/x86/palloc.h"
-#include "tests/unit/log_stub.h"
 #include "arch/x86/sizes.h"
+#include "tests/unit/log_stub.h"
 
 
 /* Both are large (16 KiB and 12 KiB): static rather than on the stack. */

@@ -19,8 +19,8 @@
 #include <cmocka.h>
 
 #include "arch/x86/pt.h"
-#include "tests/unit/log_stub.h"
 #include "arch/x86/sizes.h"
+#include "tests/unit/log_stub.h"
 
 #define SZ_4K (4 * KIB)
 #define SZ_2M (2 * MIB)

@@ -15,11 +15,11 @@
 
 #include <cmocka.h>
 
+#include "arch/x86/sizes.h"
 #include "iommu/vtd_caps.h"
 #include "iommu/vtd_fault_reason.h"
 #include "iommu/vtd_regs.h"
 #include "tests/unit/log_stub.h"
-#include "arch/x86/sizes.h"
 
 
 /* QEMU 7.2 intel-iommu defaults (aw-bits=39), read from the running device. */

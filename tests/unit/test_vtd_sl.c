@@ -26,9 +26,9 @@
 #include <cmocka.h>
 
 #include "arch/x86/pt.h"
+#include "arch/x86/sizes.h"
 #include "iommu/vtd_sl.h"
 #include "tests/unit/log_stub.h"
-#include "arch/x86/sizes.h"
 
 #define TIB (1ull << 40)
 #define SZ_4K (4 * KIB)

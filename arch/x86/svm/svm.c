@@ -6,10 +6,10 @@
  * advance RIP by its known length. */
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/page.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/vcpu_backend.h"
-#include "arch/x86/page.h"
 
 #include <errno.h>
 #include <string.h>

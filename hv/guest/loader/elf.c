@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hv/guest/abi.h"
 #include "arch/x86/sizes.h"
+#include "hv/guest/abi.h"
 
 /* The ELF64 file format (System V gABI; the x86-64 psABI for EM_X86_64). */
 #define EI_NIDENT     16
