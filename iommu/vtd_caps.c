@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "arch/x86/log.h"
+#include "arch/x86/sizes.h"
 
 int vtd_choose_levels(uint64_t cap, unsigned haw_bits, unsigned *levels,
 		      unsigned *aw_bits)
@@ -83,7 +84,7 @@ static void line_widths(struct out *o, uint64_t cap, uint64_t ecap)
 	put(o, "address widths: MGAW %u bits; SAGAW 0x%x:", cap_mgaw(cap), sagaw);
 	if (!sagaw)
 		put(o, " none");
-	for (unsigned i = 0; i < sizeof(sagaw_name) / sizeof(sagaw_name[0]); i++)
+	for (unsigned i = 0; i < ARRAY_SIZE(sagaw_name); i++)
 		if (sagaw & (1u << i))
 			put(o, " %s", sagaw_name[i]);
 	put(o, "; zero-length reads: %s", yn(cap_zlr(cap)));
@@ -152,7 +153,7 @@ static void (*const describe_line[])(struct out *, uint64_t, uint64_t) = {
 	line_memory, line_invalidation, line_interrupts, line_translation,
 };
 
-#define DESCRIBE_LINES (sizeof(describe_line) / sizeof(describe_line[0]))
+#define DESCRIBE_LINES (ARRAY_SIZE(describe_line))
 
 size_t vtd_caps_describe(uint64_t cap, uint64_t ecap, char *buf, size_t size)
 {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arch/x86/guest_walk.h"
+#include "arch/x86/sizes.h"
 
 #define E_P    (1ull << 0)
 #define E_RW   (1ull << 1)
@@ -278,7 +279,7 @@ int guest_fetch(const struct guest_paging *pg, uint64_t la, unsigned access, uin
 
 	while (done < len) {
 		uint64_t a = (la + done) & wrap;
-		size_t n = 4096 - (a & 4095);
+		size_t n = PAGE_SIZE - (a & (PAGE_SIZE - 1));
 		struct guest_xlate x;
 
 		rc = guest_walk(pg, a, access, &x);

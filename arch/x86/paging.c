@@ -4,11 +4,12 @@
 #include "arch/x86/memmap.h"
 #include "arch/x86/page.h"
 #include "arch/x86/pt.h"
+#include "arch/x86/sizes.h"
 
 #include <errno.h>
 
 /* Below this much the identity map is never cut: the 32-bit MMIO hole. */
-#define IDENTITY_MIN (4ull << 30)
+#define IDENTITY_MIN (4 * GIB)
 /* Covers 64-bit BARs that firmware places high without a huge table cost. */
 #define IDENTITY_MMIO_REACH (1ull << 40)
 

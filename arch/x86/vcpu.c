@@ -1,5 +1,6 @@
 #include "arch/x86/vcpu.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/sizes.h"
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/vcpu_backend.h"
 
@@ -15,7 +16,7 @@ static const struct vcpu_backend *backend;
 static const struct vcpu_backend *pick(void)
 {
 	if (!backend)
-		for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(backends); i++)
 			if (backends[i]->available() && backends[i]->global_init() == 0) {
 				backend = backends[i];
 				break;

@@ -20,7 +20,7 @@
 /* From a guest's stop until its vCPUs must have left guest mode. */
 #define VCPU_STOP_TIMEOUT_US 1000000
 /* Kept for the hypervisor's own needs (tables, vCPU state) after guests. */
-#define RESERVE_BYTES (64ull << 20)
+#define RESERVE_BYTES (64 * MIB)
 
 static struct guest guests[GUEST_MAX];
 static struct config_pci_function pci_view[PCI_MAX_FUNCTIONS];
@@ -95,7 +95,7 @@ static void fault_storm(uint16_t sid)
  * a 28-bit device's reach (QEMU's edu), so its isolation test can aim DMA
  * there. A test hook only: it tells a guest something about the host. */
 #define PEER_DMA_LIMIT (1ull << 28)
-#define PEER_DMA_OFFSET (1ull << 20)
+#define PEER_DMA_OFFSET MIB
 
 static void tell_peer_ram(unsigned n)
 {
@@ -165,7 +165,7 @@ static void print_exits(const struct guest *g)
 {
 	static const char *const names[] = { "io", "mmio", "msr", "cpuid", "hlt", "hypercall",
 					     "shutdown", "kick", "ud", "invd", "error" };
-	_Static_assert(sizeof(names) / sizeof(names[0]) == VCPU_EXIT_ERROR + 1, "exit names");
+	_Static_assert(ARRAY_SIZE(names) == VCPU_EXIT_ERROR + 1, "exit names");
 
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
 		const struct guest_vcpu *gv = &g->vcpu[i];

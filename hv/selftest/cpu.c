@@ -6,6 +6,7 @@
 #include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/sizes.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/time.h"
 #include "hv/platform.h"
@@ -182,4 +183,4 @@ static const struct selftest tests[] = {
 };
 
 const struct selftest_suite selftest_suite_cpu = { "cpu", tests,
-						       sizeof(tests) / sizeof(tests[0]) };
+						       ARRAY_SIZE(tests) };

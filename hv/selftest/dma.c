@@ -123,7 +123,7 @@ static enum selftest_result dma_no_bounce_buffer(struct selftest_ctx *ctx)
 	selftest_diag("buffers at %#llx and %#llx seen as IOVA %#llx and %#llx",
 		      (unsigned long long)src, (unsigned long long)dst,
 		      (unsigned long long)in, (unsigned long long)out);
-	CHECK(in < (256u << 20) && out < (256u << 20), "IOVAs outside the 28-bit window");
+	CHECK(in < 256 * MIB && out < 256 * MIB, "IOVAs outside the 28-bit window");
 	CHECK(edu_dma(&rig.edu[0], in, 0, EDU_DMA_MAX, false) == 0, "DMA to the device");
 	CHECK(edu_dma(&rig.edu[0], out, 0, EDU_DMA_MAX, true) == 0, "DMA to RAM");
 	CHECK(filled(dst, 0x11, EDU_DMA_MAX), "data did not round-trip");
@@ -377,4 +377,4 @@ static const struct selftest tests[] = {
 };
 
 const struct selftest_suite selftest_suite_dma = { "dma", tests,
-						       sizeof(tests) / sizeof(tests[0]) };
+						       ARRAY_SIZE(tests) };

@@ -435,4 +435,4 @@ static const struct selftest tests[] = {
 };
 
 const struct selftest_suite selftest_suite_irq = { "irq", tests,
-						   sizeof(tests) / sizeof(tests[0]) };
+						   ARRAY_SIZE(tests) };

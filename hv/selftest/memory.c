@@ -4,6 +4,7 @@
 #include "arch/x86/paging.h"
 #include "arch/x86/palloc.h"
 #include "arch/x86/pt.h"
+#include "arch/x86/sizes.h"
 #include "hv/selftest/selftest.h"
 
 #include <string.h>
@@ -155,4 +156,4 @@ static const struct selftest tests[] = {
 };
 
 const struct selftest_suite selftest_suite_memory = { "memory", tests,
-						       sizeof(tests) / sizeof(tests[0]) };
+						       ARRAY_SIZE(tests) };

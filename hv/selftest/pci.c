@@ -1,5 +1,6 @@
 /* Self-tests of PCI enumeration, DMA aliases, IOMMU groups and remapping
  * units against the topology the boot test built (expect.* options). */
+#include "arch/x86/sizes.h"
 #include "hv/platform.h"
 #include "hv/selftest/selftest.h"
 
@@ -91,4 +92,4 @@ static const struct selftest tests[] = {
 };
 
 const struct selftest_suite selftest_suite_pci = { "pci", tests,
-						       sizeof(tests) / sizeof(tests[0]) };
+						       ARRAY_SIZE(tests) };

@@ -3,6 +3,7 @@
 #include "arch/x86/acpi.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/pci.h"
+#include "arch/x86/sizes.h"
 #include "hv/platform.h"
 #include "hv/selftest/selftest.h"
 
@@ -119,4 +120,4 @@ static const struct selftest tests[] = {
 };
 
 const struct selftest_suite selftest_suite_platform = { "platform", tests,
-						       sizeof(tests) / sizeof(tests[0]) };
+						       ARRAY_SIZE(tests) };

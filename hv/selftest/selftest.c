@@ -1,4 +1,5 @@
 #include "hv/selftest/selftest.h"
+#include "arch/x86/sizes.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +14,7 @@ static const struct selftest_suite *const suites[] = {
 	&selftest_suite_irqbench,
 };
 
-#define SUITE_COUNT (sizeof(suites) / sizeof(suites[0]))
+#define SUITE_COUNT (ARRAY_SIZE(suites))
 
 enum selftest_result selftest_skip(struct selftest_ctx *ctx, const char *reason)
 {

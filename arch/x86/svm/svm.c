@@ -8,6 +8,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/page.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/sizes.h"
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/vcpu_backend.h"
 
@@ -128,13 +129,13 @@ static int svm_global_init(void)
 {
 	if (cpuid(0x80000001u, 0).edx & (1u << 26))
 		npt_format.large_levels |= 1u << 2;
-	uint64_t io = page_alloc_zeroed(SVM_IOPM_BYTES / 4096, 1);
-	uint64_t msr = page_alloc_zeroed(SVM_MSRPM_BYTES / 4096, 1);
+	uint64_t io = page_alloc_zeroed(SVM_IOPM_BYTES / PAGE_SIZE, 1);
+	uint64_t msr = page_alloc_zeroed(SVM_MSRPM_BYTES / PAGE_SIZE, 1);
 	if (!io || !msr)
 		return -ENOMEM;
 	memset(va(io), 0xff, SVM_IOPM_BYTES);
 	memset(va(msr), 0xff, SVM_MSRPM_BYTES);
-	for (size_t i = 0; i < sizeof(passthrough_msrs) / sizeof(passthrough_msrs[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
 		msrpm_allow(va(msr), passthrough_msrs[i], true);
 	msrpm_allow(va(msr), MSR_TSC, false);
 	msrpm_pa = msr;
@@ -146,7 +147,7 @@ static int svm_cpu_init(unsigned cpu)
 {
 	struct svm_cpu *c = &cpu_state[cpu];
 
-	if (cpu >= sizeof(cpu_state) / sizeof(cpu_state[0]) || !iopm_pa)
+	if (cpu >= ARRAY_SIZE(cpu_state) || !iopm_pa)
 		return -EINVAL;
 	if (!c->hsave_pa) {
 		c->hsave_pa = page_alloc_zeroed(1, 1);
@@ -171,7 +172,7 @@ static int svm_create(struct vcpu *v, uint64_t npt_root, unsigned tag)
 
 	/* The vCPUs of all guests are created at once, each on its CPU. */
 	unsigned slot = __atomic_fetch_add(&used, 1, __ATOMIC_RELAXED);
-	if (slot >= sizeof(pool) / sizeof(pool[0]) || tag == 0)
+	if (slot >= ARRAY_SIZE(pool) || tag == 0)
 		return -ENOMEM;
 	uint64_t pa = page_alloc_zeroed(1, 1);
 	if (!pa)
