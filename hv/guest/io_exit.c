@@ -27,7 +27,11 @@ void guest_io_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
 	else if (range->fn(gv, range->ctx, e->io.port - range->first, !e->io.in, e->io.size,
 			   &value) < 0)
 		return; /* refused: the device stopped the guest */
-	if (e->io.in)
+	/* A 32-bit result zero-extends into RAX, as every 32-bit register
+	 * write does; 8- and 16-bit ones keep the bits above them. */
+	if (e->io.in && e->io.size == 4)
+		r->gpr[GPR_RAX] = value & mask;
+	else if (e->io.in)
 		r->gpr[GPR_RAX] = (r->gpr[GPR_RAX] & ~(uint64_t)mask) | (value & mask);
 	r->rip = e->io.next_rip;
 }
