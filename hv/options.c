@@ -110,6 +110,8 @@ static bool apply(struct hv_options *o, const char *key, const char *value)
 	}
 	if (!strcmp(key, "test.peer_dma") && !value)
 		return (o->test_peer_dma = true);
+	if (!strcmp(key, "test.exit_fault") && !value)
+		return (o->test_exit_fault = true);
 	if (!value)
 		return false;
 	if (!strcmp(key, "exit") && lookup(value, exit_names, 3, &idx)) {

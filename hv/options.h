@@ -61,6 +61,7 @@ struct hv_options {
 	unsigned irt_entries;   /* irt.entries=N: per unit, a power of two 2..65536 */
 	char config[OPTIONS_PATH_MAX]; /* config=PATH: the guest configuration file */
 	bool test_peer_dma;     /* test.peer_dma: tell guests where another's RAM is */
+	bool test_exit_fault;   /* test.exit_fault: HV_HC_TEST_FAULT faults in hv */
 	struct expectations expect;
 };
 

@@ -3,6 +3,8 @@
 #include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/log.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/sizes.h"
 
 #include <stddef.h>
 
@@ -19,6 +21,38 @@ static const char *const vector_names[32] = {
 };
 
 static struct fault_expectation *expected;
+
+extern const char rdmsr_safe_insn[], rdmsr_safe_fault[], wrmsr_safe_insn[],
+	wrmsr_safe_fault[];
+extern void recovery_resume(const struct recovery_point *p) __attribute__((noreturn));
+
+/* Instructions whose #GP is an answer, not an error: where each resumes. */
+static const struct {
+	const char *insn, *resume;
+} gp_fixups[] = {
+	{ rdmsr_safe_insn, rdmsr_safe_fault },
+	{ wrmsr_safe_insn, wrmsr_safe_fault },
+};
+
+static bool fix_up_gp(struct exception_frame *f)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(gp_fixups); i++)
+		if (f->rip == (uintptr_t)gp_fixups[i].insn) {
+			f->rip = (uintptr_t)gp_fixups[i].resume;
+			return true;
+		}
+	return false;
+}
+
+void exception_recovery_arm(struct exception_recovery *r)
+{
+	this_cpu()->recovery = r;
+}
+
+void exception_recovery_disarm(void)
+{
+	this_cpu()->recovery = NULL;
+}
 static unsigned long nmis_in_hypervisor;
 
 void exception_expect(struct fault_expectation *e)
@@ -75,6 +109,8 @@ void exception_dispatch(struct exception_frame *f)
 		__atomic_add_fetch(&nmis_in_hypervisor, 1, __ATOMIC_RELAXED);
 		return;
 	}
+	if (f->vector == VEC_GP && fix_up_gp(f))
+		return;
 	if (e && e->vector == f->vector) {
 		dump(f, "# expected ");
 		e->taken = true;
@@ -85,8 +121,14 @@ void exception_dispatch(struct exception_frame *f)
 		expected = NULL;
 		return;
 	}
+	struct exception_recovery *r = this_cpu()->recovery;
 	log_err("unexpected exception on APIC ID %u\n", lapic_id());
 	dump(f, "  ");
+	if (r) {
+		exception_recovery_disarm();
+		r->report(r->ctx, f);
+		recovery_resume(&r->point);
+	}
 	log_err("halting this CPU\n");
 	cpu_halt_forever();
 }

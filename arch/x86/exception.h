@@ -38,6 +38,27 @@ struct fault_expectation {
 void exception_expect(struct fault_expectation *e);
 void exception_expect_clear(void);
 
+/* Where an unexpected exception goes instead of halting the CPU, while
+ * the CPU works for someone it can give up on (a guest's exit): the
+ * exception is reported through `report`, then recovery_save() returns
+ * again, with 1. Armed per CPU; disarmed before `report` runs, so an
+ * exception in the report itself halts. */
+struct recovery_point {
+	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
+};
+
+struct exception_recovery {
+	struct recovery_point point;
+	void (*report)(void *ctx, const struct exception_frame *f);
+	void *ctx;
+};
+
+/* Returns 0 when called, 1 when an exception resumed here; `point` must
+ * stay valid and its caller's frame live while armed. */
+int recovery_save(struct recovery_point *point) __attribute__((returns_twice));
+void exception_recovery_arm(struct exception_recovery *r);
+void exception_recovery_disarm(void);
+
 void exception_dispatch(struct exception_frame *f);
 
 /* Probes in arch/x86/fault_probe.S; each has a resume label for
@@ -48,5 +69,10 @@ void fault_probe_exec(uintptr_t addr);
 void fault_probe_ud(void);
 extern const char fault_probe_read_resume[], fault_probe_write_resume[],
 	fault_probe_exec_resume[], fault_probe_ud_resume[];
+
+/* RDMSR/WRMSR that give -EFAULT where the instruction raises #GP (an MSR
+ * the CPU lacks, reserved bits set), for MSRs and values a guest chose. */
+int rdmsr_safe(uint32_t msr, uint64_t *value);
+int wrmsr_safe(uint32_t msr, uint64_t value);
 
 #endif

@@ -1,29 +1,137 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/exception.h"
+#include "arch/x86/sizes.h"
 #include "arch/x86/time.h"
 
 #include <errno.h>
 
 #define CPUID_1_ECX_X2APIC (1u << 21)
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+#define MSR_TSC_DEADLINE 0x6e0u
+#define VERSION_MAX_LVT(v) (((v) >> 16) & 0xff)
+#define LAPIC_VECTORS 256
+#define FLAT_MODEL 0xffffffffu
 /* Linux waits as long for a stuck delivery status before giving up. */
 #define ICR_IDLE_TIMEOUT_US 100000
 
 static uintptr_t xapic_base;
 static bool x2apic;
 
+static uint32_t x2apic_msr(uint32_t reg)
+{
+	return X2APIC_MSR_BASE + reg / 16;
+}
+
 uint32_t lapic_read(uint32_t reg)
 {
 	if (x2apic)
-		return (uint32_t)rdmsr(X2APIC_MSR_BASE + reg / 16);
+		return (uint32_t)rdmsr(x2apic_msr(reg));
 	return mmio_read32(xapic_base + reg);
 }
 
 void lapic_write(uint32_t reg, uint32_t value)
 {
 	if (x2apic)
-		wrmsr(X2APIC_MSR_BASE + reg / 16, value);
+		wrmsr(x2apic_msr(reg), value);
 	else
 		mmio_write32(xapic_base + reg, value);
+}
+
+int lapic_read_checked(uint32_t reg, uint32_t *value)
+{
+	uint64_t v;
+
+	if (!x2apic) {
+		*value = mmio_read32(xapic_base + reg);
+		return 0;
+	}
+	int err = rdmsr_safe(x2apic_msr(reg), &v);
+	*value = err ? 0 : (uint32_t)v;
+	return err;
+}
+
+int lapic_write_checked(uint32_t reg, uint32_t value)
+{
+	if (!x2apic) {
+		mmio_write32(xapic_base + reg, value);
+		return 0;
+	}
+	return wrmsr_safe(x2apic_msr(reg), value);
+}
+
+/* Max LVT counts entries in this order: timer, LINT0, LINT1 and error
+ * always, then performance (4), thermal (5) and CMCI (6). */
+bool lapic_has_lvt(uint32_t reg)
+{
+	unsigned max_lvt = VERSION_MAX_LVT(lapic_read(LAPIC_VERSION));
+
+	switch (reg) {
+	case LAPIC_LVT_TIMER: case LAPIC_LVT_LINT0: case LAPIC_LVT_LINT1: case LAPIC_LVT_ERROR:
+		return true;
+	case LAPIC_LVT_PERF: return max_lvt >= 4;
+	case LAPIC_LVT_THERMAL: return max_lvt >= 5;
+	case LAPIC_LVT_CMCI: return max_lvt >= 6;
+	default: return false;
+	}
+}
+
+bool lapic_has_tsc_deadline(void)
+{
+	return (cpuid(1, 0).ecx & CPUID_1_ECX_TSC_DEADLINE) != 0;
+}
+
+static bool any_vector_set(uint32_t block_base)
+{
+	for (unsigned i = 0; i < LAPIC_VECTORS / 32; i++)
+		if (lapic_read(block_base + 0x10 * i))
+			return true;
+	return false;
+}
+
+void lapic_quiesce(void)
+{
+	static const uint32_t lvts[] = { LAPIC_LVT_TIMER, LAPIC_LVT_THERMAL, LAPIC_LVT_PERF,
+					 LAPIC_LVT_LINT0, LAPIC_LVT_LINT1, LAPIC_LVT_ERROR,
+					 LAPIC_LVT_CMCI };
+
+	for (size_t i = 0; i < ARRAY_SIZE(lvts); i++)
+		if (lapic_has_lvt(lvts[i]))
+			lapic_write(lvts[i], LAPIC_LVT_MASKED);
+	lapic_write(LAPIC_TMICT, 0);
+	/* The guest writes this MSR without an exit. */
+	if (lapic_has_tsc_deadline())
+		wrmsr_safe(MSR_TSC_DEADLINE, 0);
+	lapic_write(LAPIC_TPR, 0);
+	lapic_write(LAPIC_SVR, LAPIC_SVR_ENABLE | LAPIC_SPURIOUS_VECTOR);
+	if (!x2apic) {
+		lapic_write(LAPIC_DFR, FLAT_MODEL);
+		lapic_write(LAPIC_LDR, 0);
+	}
+	/* ESR latches on a write; the second one clears what the first
+	 * latched. */
+	lapic_write(LAPIC_ESR, 0);
+	lapic_write(LAPIC_ESR, 0);
+	/* Each EOI retires the highest in-service vector. */
+	for (unsigned i = 0; i < LAPIC_VECTORS && any_vector_set(LAPIC_ISR_BASE); i++)
+		lapic_write(LAPIC_EOI, 0);
+}
+
+unsigned lapic_drain_requests(void)
+{
+	unsigned rounds = 0;
+
+	while (any_vector_set(LAPIC_IRR_BASE) && rounds++ < LAPIC_VECTORS)
+		/* One instruction after STI, the highest pending request is
+		 * taken (and EOI'd by its dispatch). */
+		__asm__ volatile("sti; nop; cli" ::: "memory");
+	if (!any_vector_set(LAPIC_IRR_BASE))
+		return 0;
+	unsigned left = 0;
+	for (unsigned i = 0; i < LAPIC_VECTORS / 32; i++)
+		for (uint32_t bits = lapic_read(LAPIC_IRR_BASE + 0x10 * i); bits; bits &= bits - 1)
+			left++;
+	return left;
 }
 
 void lapic_init(void)

@@ -13,12 +13,30 @@
 /* Register offsets in the xAPIC page; the x2APIC MSR is 0x800 + offset/16. */
 #define LAPIC_ID      0x020
 #define LAPIC_VERSION 0x030
+#define LAPIC_TPR     0x080
+#define LAPIC_PPR     0x0a0
 #define LAPIC_EOI     0x0b0
+#define LAPIC_LDR     0x0d0
+#define LAPIC_DFR     0x0e0
 #define LAPIC_SVR     0x0f0
 #define LAPIC_ISR_BASE 0x100 /* 8 registers, 0x10 apart: vectors 32 at a time */
-#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_TMR_BASE 0x180
+#define LAPIC_IRR_BASE 0x200
+#define LAPIC_ESR     0x280
+#define LAPIC_LVT_CMCI    0x2f0
+#define LAPIC_LVT_TIMER   0x320
+#define LAPIC_LVT_THERMAL 0x330
+#define LAPIC_LVT_PERF    0x340
+#define LAPIC_LVT_LINT0   0x350
+#define LAPIC_LVT_LINT1   0x360
+#define LAPIC_LVT_ERROR   0x370
+#define LAPIC_TMICT   0x380
+#define LAPIC_TMCCT   0x390
+#define LAPIC_TDCR    0x3e0
 #define LAPIC_LVT_MASKED (1u << 16)
 #define LAPIC_SVR_ENABLE (1u << 8)
+#define LAPIC_SVR_EOI_SUPPRESS (1u << 12)
+#define LAPIC_VERSION_EOI_SUPPRESS (1u << 24)
 #define LAPIC_SPURIOUS_VECTOR 0xff
 /* Interrupt command register (SDM Vol. 3A, 11.6.1): in xAPIC mode two 32-bit
  * registers, the destination in bits 31:24 of the high one; in x2APIC mode
@@ -43,6 +61,31 @@ bool lapic_x2apic_mode(void);
 uint32_t lapic_id(void);
 uint32_t lapic_read(uint32_t reg);
 void lapic_write(uint32_t reg, uint32_t value);
+
+/* For registers and values a guest chose: -EFAULT where the x2APIC
+ * refused the access (#GP: reserved bits, a register it lacks), else 0.
+ * An xAPIC ignores what it does not implement and never refuses. */
+int lapic_read_checked(uint32_t reg, uint32_t *value);
+int lapic_write_checked(uint32_t reg, uint32_t value);
+
+/* Whether this LAPIC implements the LVT entry at `reg` (the version
+ * register's max LVT: CMCI, thermal and performance are optional). */
+bool lapic_has_lvt(uint32_t reg);
+/* CPUID.1:ECX[24]: the timer LVT's TSC-deadline mode exists. */
+bool lapic_has_tsc_deadline(void);
+
+/* Puts this CPU's LAPIC back as the hypervisor runs it, whatever a guest
+ * left in it: every LVT masked, the timer (TSC deadline too) stopped, TPR
+ * 0, the hypervisor's spurious vector, errors cleared, every in-service
+ * vector EOI'd. Requests still pending in the IRR arrive once interrupts
+ * are taken again: lapic_drain_requests(). */
+void lapic_quiesce(void);
+
+/* Takes what is pending in this CPU's IRR (interrupts enabled briefly,
+ * each vector dispatched like any other and EOI'd), bounded by one round
+ * per vector; the caller must be able to take interrupts (on SVM: GIF set).
+ * Returns how many were still pending when it gave up (0: drained). */
+unsigned lapic_drain_requests(void);
 
 /* Sends the IPI described by `icr_low` (vector, delivery mode, level) to the
  * CPU with `apic_id`, physical destination. Returns 0; -EINVAL for an APIC

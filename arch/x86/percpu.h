@@ -9,6 +9,8 @@
 
 #include "arch/x86/desc.h"
 
+struct exception_recovery;
+
 struct percpu {
 	struct percpu *self; /* first: %gs:0 is this struct's address */
 	unsigned index;      /* 0 = BSP; APs in the order they came online */
@@ -18,6 +20,7 @@ struct percpu {
 	/* smp_call(): work for this CPU's idle loop, taken when `call` is set. */
 	void (*call)(void *arg);
 	void *call_arg;
+	struct exception_recovery *recovery; /* arch/x86/exception.h */
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 	struct tss64 tss __attribute__((aligned(16)));
 	struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));

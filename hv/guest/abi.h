@@ -67,5 +67,9 @@ struct hv_guest_boot {
 /* Hypercall functions (RAX). */
 #define HV_HC_SHUTDOWN 1 /* RBX: 0 when every test passed, else nonzero */
 #define HV_HC_EXITS    2 /* RAX <- the calling vCPU's exits so far, this one included */
+/* Only under hv's test.exit_fault option: hv takes an exception while it
+ * handles this call (the guest must be stopped, nothing else); otherwise
+ * -ENOSYS like any unknown function. */
+#define HV_HC_TEST_FAULT 3
 
 #endif

@@ -4,6 +4,14 @@
 #include "hv/guest/exits.h"
 
 #define HC_UNKNOWN ((uint64_t)-38) /* -ENOSYS */
+/* Non-canonical: any access raises #GP. */
+#define NON_CANONICAL_ADDRESS 0x8000000000000000ull
+
+/* What a bug in an exit handler would do: fault in the hypervisor. */
+static void fault_in_hypervisor(void)
+{
+	(void)*(volatile uint64_t *)(uintptr_t)NON_CANONICAL_ADDRESS;
+}
 
 void guest_hypercall_exit(struct guest_vcpu *gv)
 {
@@ -25,6 +33,11 @@ void guest_hypercall_exit(struct guest_vcpu *gv)
 		return;
 	case HV_HC_EXITS:
 		r->gpr[GPR_RAX] = gv->vcpu.exits;
+		return;
+	case HV_HC_TEST_FAULT:
+		if (gv->guest->test_exit_fault)
+			fault_in_hypervisor();
+		r->gpr[GPR_RAX] = HC_UNKNOWN;
 		return;
 	default:
 		r->gpr[GPR_RAX] = HC_UNKNOWN;

@@ -64,8 +64,10 @@ struct guest {
 	uint64_t unclaimed_logged[GUEST_UNCLAIMED_LOG_PAGES];
 	unsigned unclaimed_count;    /* slots claimed (may run past the array) */
 	unsigned long refused_ipis;
+	unsigned long refused_lapic_writes; /* for the log budget */
 	struct passthrough pt;   /* its PCI functions */
 	bool released;           /* its devices blocked after its stop */
+	bool test_exit_fault;    /* hv's test.exit_fault option */
 	unsigned long refused_msis; /* for the log budget */
 };
 

@@ -218,6 +218,8 @@ int guests_run(const struct boot_info *bi, const struct hv_options *o, bool ktap
 	}
 	if (o->test_peer_dma)
 		tell_peer_ram(n);
+	for (unsigned i = 0; i < n; i++)
+		guests[i].test_exit_fault = o->test_exit_fault;
 	iommu_set_fault_storm_handler(fault_storm);
 	log_info("guests: starting %u (vCPU backend %s)\n", n, vcpu_backend_name());
 	for (unsigned i = 0; i < n; i++)

@@ -71,6 +71,46 @@ static void handle_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
 	}
 }
 
+/* An exception the hypervisor takes while it runs the guest or handles
+ * its exit is the guest's end, not the CPU's: the CPU goes back to the
+ * loop, which finds the guest stopped. */
+static void report_exit_exception(void *ctx, const struct exception_frame *f)
+{
+	struct guest_vcpu *gv = ctx;
+	char why[96];
+
+	snprintf(why, sizeof(why), "hv took exception %llu at %#llx handling its exit",
+		 (unsigned long long)f->vector, (unsigned long long)f->rip);
+	guest_vcpu_stop_with_error(gv, why);
+}
+
+static void run_until_stopped(struct guest_vcpu *gv)
+{
+	struct exception_recovery recovery = { .report = report_exit_exception, .ctx = gv };
+	struct vcpu_exit exit;
+
+	recovery_save(&recovery.point);
+	exception_recovery_arm(&recovery);
+	while (__atomic_load_n(&gv->guest->state, __ATOMIC_ACQUIRE) == GUEST_RUNNING) {
+		vcpu_run(&gv->vcpu, &exit);
+		handle_exit(gv, &exit);
+	}
+	exception_recovery_disarm();
+}
+
+/* Whatever the guest left in this CPU's LAPIC (armed timers and LVTs,
+ * vectors in service or pending) must not reach the hypervisor once the
+ * CPU is its own again. */
+static void give_cpu_back(struct guest_vcpu *gv)
+{
+	lapic_quiesce();
+	vcpu_release_interrupts();
+	unsigned left = lapic_drain_requests();
+	if (left)
+		log_warn("guest %s: vCPU %u: %u interrupt requests still pending on CPU %u\n",
+			 gv->guest->name, gv->index, left, gv->cpu);
+}
+
 /* A vCPU other than the first waits (interrupts on, halted) for INIT and
  * a start-up IPI from its guest. false when the guest stopped first. */
 static bool wait_for_startup(struct guest_vcpu *gv)
@@ -91,7 +131,6 @@ void guest_vcpu_main(void *arg)
 	struct guest_vcpu *gv = arg;
 	struct guest *g = gv->guest;
 	struct vcpu *v = &gv->vcpu;
-	struct vcpu_exit exit;
 	int err;
 
 	if ((err = vcpu_cpu_init()) || (err = vcpu_create(v, g->npt.root, g->index + 1))) {
@@ -111,13 +150,8 @@ void guest_vcpu_main(void *arg)
 		vcpu_reset_startup(v, (uint8_t)gv->sipi_vector);
 	}
 	vcpu_hold_interrupts();
-	while (__atomic_load_n(&g->state, __ATOMIC_ACQUIRE) == GUEST_RUNNING) {
-		vcpu_run(v, &exit);
-		handle_exit(gv, &exit);
-	}
-	/* What the guest left armed in this CPU's LAPIC stays quiet. */
-	lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED);
-	vcpu_release_interrupts();
+	run_until_stopped(gv);
+	give_cpu_back(gv);
 stopped:
 	__atomic_store_n(&gv->state, GVCPU_STOPPED, __ATOMIC_RELEASE);
 	smp_wake_service_cpu();

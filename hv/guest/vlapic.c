@@ -6,7 +6,11 @@
  *    start-up IPIs to its own vCPUs are emulated (they would reset a
  *    physical CPU under the hypervisor); everything else is refused;
  *  - the APIC ID: the guest sees the physical one and may not change it;
- *  - LVT entries: only fixed and NMI delivery (no SMI, INIT or ExtINT);
+ *  - LVT entries and the spurious vector: only fixed delivery of vectors
+ *    32 and up (anything else is stored masked);
+ *  - every value is cut to the bits its register defines, and goes
+ *    through the fault-tolerant accessors: an x2APIC raises #GP on
+ *    reserved bits, which must not become the hypervisor's exception;
  *  - what is not on the allow-list below reads 0 and drops writes;
  *  - with the physical LAPIC in x2APIC mode (real hardware), the guest
  *    still sees an xAPIC: the ID in bits 31:24, LDR and DFR kept here,
@@ -19,21 +23,18 @@
 
 #include <errno.h>
 
-#define REG_ID        0x020
-#define REG_TPR       0x080
-#define REG_PPR       0x0a0
-#define REG_LDR       0x0d0
-#define REG_DFR       0x0e0
-#define REG_ISR_FIRST 0x100
+#define REG_ISR_FIRST LAPIC_ISR_BASE
 #define REG_IRR_LAST  0x270
-#define REG_ESR       0x280
-#define REG_TMICT     0x380
-#define REG_TMCCT     0x390
-#define REG_TDCR      0x3e0
-#define REG_LVT_CMCI  0x2f0
-#define REG_LVT_TIMER 0x320
-#define REG_LVT_ERROR 0x370
-#define LVT_MASKED    (1u << 16)
+#define LVT_VECTOR    0xffu
+#define LVT_DLM       (7u << 8)
+#define LVT_PENDING   (1u << 12) /* delivery status, read-only */
+#define LVT_LINT_BITS (1u << 13 | 1u << 15) /* polarity, trigger mode */
+#define TIMER_MODE    (3u << 17)
+#define TIMER_MODE_TSC_DEADLINE (2u << 17)
+#define TIMER_MODE_RESERVED     (3u << 17)
+#define SVR_VECTOR    0xffu
+#define TDCR_BITS     0xbu
+#define FIRST_ALLOWED_VECTOR 32
 #define ICR_DEST_LOGICAL (1u << 11)
 #define ICR_SHORTHAND(lo) (((lo) >> 18) & 3)
 #define ICR_DLM(lo)   (((lo) >> 8) & 7)
@@ -139,43 +140,152 @@ static void icr_write(struct guest_vcpu *gv, uint32_t lo)
 	send_one(gv, guest_vcpu_of_apic_id(g, dest), lo);
 }
 
-/* The registers a guest may reach (an allow-list: what is not here reads 0
- * and ignores writes, AMD's extended LVTs at 0x400+ included). */
-static bool in_service_block(unsigned reg)
+static void refuse_write(struct guest_vcpu *gv, unsigned reg, uint32_t value, const char *why)
 {
-	return reg >= REG_ISR_FIRST && reg <= REG_IRR_LAST; /* ISR, TMR, IRR */
+	struct guest *g = gv->guest;
+	unsigned long n = __atomic_add_fetch(&g->refused_lapic_writes, 1, __ATOMIC_RELAXED);
+
+	if (n <= REFUSALS_LOGGED)
+		log_warn("guest %s: vCPU %u: LAPIC write %#x to %#x refused: %s%s\n", g->name,
+			 gv->index, value, reg, why,
+			 n == REFUSALS_LOGGED ? " (further refusals not logged)" : "");
 }
 
-static bool is_lvt(unsigned reg)
+/* ISR, TMR and IRR: read-only. */
+static bool in_service_block(unsigned reg)
 {
-	return reg == REG_LVT_CMCI || (reg >= REG_LVT_TIMER && reg <= REG_LVT_ERROR);
+	return reg >= REG_ISR_FIRST && reg <= REG_IRR_LAST;
+}
+
+/* The bits of an LVT entry software defines (SDM 11.5.1); the rest are
+ * reserved, and an x2APIC raises #GP on them. */
+static uint32_t lvt_defined_bits(unsigned reg)
+{
+	switch (reg) {
+	case LAPIC_LVT_TIMER:
+		return LVT_VECTOR | LAPIC_LVT_MASKED | TIMER_MODE;
+	case LAPIC_LVT_ERROR:
+		return LVT_VECTOR | LAPIC_LVT_MASKED;
+	case LAPIC_LVT_LINT0: case LAPIC_LVT_LINT1:
+		return LVT_VECTOR | LVT_DLM | LVT_LINT_BITS | LAPIC_LVT_MASKED;
+	default: /* CMCI, thermal, performance */
+		return LVT_VECTOR | LVT_DLM | LAPIC_LVT_MASKED;
+	}
+}
+
+/* Why an LVT value may not reach the LAPIC, or NULL. Only fixed delivery
+ * of a vector >= 32 to this CPU: NMIs are the hypervisor's kicks, SMI,
+ * INIT and ExtINT are never a guest's, and a vector below 32 would be
+ * taken as an exception once the CPU is the hypervisor's again. A masked
+ * entry delivers nothing until the write that unmasks it, which is
+ * checked in turn. */
+static const char *lvt_refusal(unsigned reg, uint32_t value)
+{
+	uint32_t mode = value & TIMER_MODE;
+
+	if (reg == LAPIC_LVT_TIMER && mode == TIMER_MODE_RESERVED)
+		return "reserved timer mode";
+	if (reg == LAPIC_LVT_TIMER && mode == TIMER_MODE_TSC_DEADLINE &&
+	    !lapic_has_tsc_deadline())
+		return "no TSC-deadline mode on this CPU";
+	if (value & LAPIC_LVT_MASKED)
+		return NULL;
+	if (value & LVT_DLM)
+		return "LVT delivery mode other than fixed";
+	if ((value & LVT_VECTOR) < FIRST_ALLOWED_VECTOR)
+		return "LVT vector below 32";
+	return NULL;
+}
+
+static void lvt_write(struct guest_vcpu *gv, unsigned reg, uint32_t value)
+{
+	uint32_t v = value & lvt_defined_bits(reg);
+	const char *why = lvt_refusal(reg, v);
+
+	if (why) {
+		refuse_write(gv, reg, value, why);
+		v = (v & ~(LVT_DLM | TIMER_MODE)) | LAPIC_LVT_MASKED; /* stored masked */
+	}
+	if (lapic_write_checked(reg, v))
+		refuse_write(gv, reg, value, "the LAPIC raised #GP");
+}
+
+static uint32_t svr_defined_bits(void)
+{
+	uint32_t bits = SVR_VECTOR | LAPIC_SVR_ENABLE;
+
+	if (lapic_read(LAPIC_VERSION) & LAPIC_VERSION_EOI_SUPPRESS)
+		bits |= LAPIC_SVR_EOI_SUPPRESS;
+	return bits;
+}
+
+static void svr_write(struct guest_vcpu *gv, uint32_t value)
+{
+	uint32_t v = value & svr_defined_bits();
+
+	/* The spurious vector is delivered without IRR or ISR, in whatever
+	 * runs: below 32 it would be an exception. */
+	if ((v & SVR_VECTOR) < FIRST_ALLOWED_VECTOR) {
+		refuse_write(gv, LAPIC_SVR, value, "spurious vector below 32 (0xff kept)");
+		v = (v & ~SVR_VECTOR) | LAPIC_SPURIOUS_VECTOR;
+	}
+	if (lapic_write_checked(LAPIC_SVR, v))
+		refuse_write(gv, LAPIC_SVR, value, "the LAPIC raised #GP");
+}
+
+/* A register the guest reads from the LAPIC as it is; what is not listed
+ * reads 0 (AMD's extended LVTs at 0x400 and up included). */
+static bool readable(unsigned reg)
+{
+	switch (reg) {
+	case LAPIC_VERSION: case LAPIC_TPR: case LAPIC_PPR: case LAPIC_SVR: case LAPIC_ESR:
+	case LAPIC_ICR_LOW: case LAPIC_TMICT: case LAPIC_TMCCT: case LAPIC_TDCR:
+		return true;
+	default:
+		return in_service_block(reg) || lapic_has_lvt(reg);
+	}
 }
 
 uint32_t vlapic_read(struct guest_vcpu *gv, unsigned reg)
 {
 	bool x2 = lapic_x2apic_mode();
+	uint32_t v = 0;
 
 	switch (reg) {
 	case LAPIC_ICR_HIGH:
 		return gv->icr_high;
-	case REG_ID:
+	case LAPIC_ID:
 		/* xAPIC format, whatever mode the physical LAPIC is in. */
 		return x2 ? lapic_read(reg) << 24 : lapic_read(reg);
-	case REG_LDR:
+	case LAPIC_LDR:
 		return x2 ? gv->ldr : lapic_read(reg);
-	case REG_DFR:
+	case LAPIC_DFR:
 		return x2 ? gv->dfr : lapic_read(reg);
-	case LAPIC_VERSION: case REG_TPR: case REG_PPR: case LAPIC_SVR: case REG_ESR:
-	case LAPIC_ICR_LOW: case REG_TMICT: case REG_TMCCT: case REG_TDCR:
-		return lapic_read(reg);
 	default:
-		return in_service_block(reg) || is_lvt(reg) ? lapic_read(reg) : 0;
+		if (readable(reg))
+			lapic_read_checked(reg, &v); /* 0 where the x2APIC refused */
+		return v;
+	}
+}
+
+/* The registers a guest writes straight through, each cut to the bits it
+ * defines (what an x2APIC does not raise #GP on). */
+static bool plain_write_bits(unsigned reg, uint32_t *bits)
+{
+	switch (reg) {
+	case LAPIC_TPR: *bits = 0xff; return true;
+	case LAPIC_TMICT: *bits = 0xffffffffu; return true;
+	case LAPIC_TDCR: *bits = TDCR_BITS; return true;
+	/* Writes of anything but 0 raise #GP on an x2APIC. */
+	case LAPIC_EOI: case LAPIC_ESR: *bits = 0; return true;
+	default: return false;
 	}
 }
 
 void vlapic_write(struct guest_vcpu *gv, unsigned reg, uint32_t value)
 {
 	bool x2 = lapic_x2apic_mode();
+	uint32_t bits;
 
 	switch (reg) {
 	case LAPIC_ICR_HIGH:
@@ -184,34 +294,32 @@ void vlapic_write(struct guest_vcpu *gv, unsigned reg, uint32_t value)
 	case LAPIC_ICR_LOW:
 		icr_write(gv, value);
 		return;
-	case REG_LDR:
-	case REG_DFR:
+	case LAPIC_LDR:
 		/* x2APIC has no writable LDR and no DFR: kept for the guest. */
-		if (!x2)
-			lapic_write(reg, value);
-		else if (reg == REG_LDR)
-			gv->ldr = value;
+		if (x2)
+			gv->ldr = value & 0xff000000u;
 		else
-			gv->dfr = value;
+			lapic_write(reg, value & 0xff000000u);
 		return;
-	case LAPIC_EOI:
-	case REG_ESR:
-		lapic_write(reg, 0); /* x2APIC faults on anything else */
+	case LAPIC_DFR:
+		if (x2)
+			gv->dfr = value | 0x0fffffffu;
+		else
+			lapic_write(reg, value | 0x0fffffffu);
 		return;
-	case REG_TPR: case LAPIC_SVR: case REG_TMICT: case REG_TDCR:
-		lapic_write(reg, value);
+	case LAPIC_SVR:
+		svr_write(gv, value);
 		return;
 	default:
 		break;
 	}
-	if (!is_lvt(reg))
-		return; /* read-only or not the guest's */
-	if (ICR_DLM(value) != DLM_FIXED && ICR_DLM(value) != DLM_NMI) {
-		refuse(gv, value, "LVT delivery mode not allowed (masked)");
-		value |= LVT_MASKED;
-		value &= ~(7u << 8);
+	if (plain_write_bits(reg, &bits)) {
+		if (lapic_write_checked(reg, value & bits))
+			refuse_write(gv, reg, value, "the LAPIC raised #GP");
+	} else if (lapic_has_lvt(reg)) {
+		lvt_write(gv, reg, value);
 	}
-	lapic_write(reg, value);
+	/* Anything else is read-only or not the guest's: dropped. */
 }
 
 /* The page holds 32-bit registers on 16-byte boundaries, which the SDM

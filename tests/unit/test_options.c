@@ -361,10 +361,12 @@ static void interrupt_remapping(void **state)
 static void guest_options(void **state)
 {
 	(void)state;
-	assert_int_equal(parse("config=\\EFI\\hv\\two.cfg expect.guest_failure=bad test.peer_dma"), 0);
+	assert_int_equal(parse("config=\\EFI\\hv\\two.cfg expect.guest_failure=bad test.peer_dma "
+			       "test.exit_fault"), 0);
 	assert_string_equal(o.config, "\\EFI\\hv\\two.cfg");
 	assert_string_equal(o.expect.guest_failure, "bad");
 	assert_true(o.test_peer_dma);
+	assert_true(o.test_exit_fault);
 	assert_int_equal(parse("config= expect.guest_failure= test.peer_dma=1"), -EINVAL);
 	assert_string_equal(o.config, "");
 	assert_false(o.test_peer_dma);
