@@ -2,6 +2,7 @@
  * paging, then the work the command line asks for. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
+#include "arch/x86/exception.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/log.h"
@@ -52,6 +53,12 @@ static void apply_config_options(const struct hv_config *c, struct hv_options *o
 static __attribute__((noreturn)) void finish(const struct boot_info *bi,
 					     const struct hv_options *o, bool ok)
 {
+	/* Whatever passed, a CPU lost to an exception is a failure. */
+	unsigned halted = exception_cpus_halted();
+	if (halted) {
+		log_err("hv: %u CPU%s halted by an exception\n", halted, halted == 1 ? "" : "s");
+		ok = false;
+	}
 	log_info("hv: finished, %s\n", ok ? "success" : "FAILURE");
 	switch (o->exit) {
 	case EXIT_QEMU:

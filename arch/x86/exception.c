@@ -54,6 +54,12 @@ void exception_recovery_disarm(void)
 	this_cpu()->recovery = NULL;
 }
 static unsigned long nmis_in_hypervisor;
+static unsigned cpus_halted;
+
+unsigned exception_cpus_halted(void)
+{
+	return __atomic_load_n(&cpus_halted, __ATOMIC_ACQUIRE);
+}
 
 void exception_expect(struct fault_expectation *e)
 {
@@ -130,5 +136,6 @@ void exception_dispatch(struct exception_frame *f)
 		recovery_resume(&r->point);
 	}
 	log_err("halting this CPU\n");
+	__atomic_add_fetch(&cpus_halted, 1, __ATOMIC_RELEASE);
 	cpu_halt_forever();
 }

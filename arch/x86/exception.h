@@ -61,6 +61,10 @@ void exception_recovery_disarm(void);
 
 void exception_dispatch(struct exception_frame *f);
 
+/* CPUs an unexpected exception halted (no recovery armed): any makes the
+ * run a failure, whatever else passed. */
+unsigned exception_cpus_halted(void);
+
 /* Probes in arch/x86/fault_probe.S; each has a resume label for
  * fault_expectation.resume_rip. */
 uint64_t fault_probe_read(uintptr_t addr);
