@@ -103,6 +103,7 @@ $(UNIT_DIR)/test_vpci: hv/pci/vpci.c hv/pci/vpci.h
 $(UNIT_DIR)/test_vmsix: hv/pci/vmsix.c hv/pci/vmsix.h
 $(UNIT_DIR)/test_io_table: hv/guest/io_table.c hv/guest/io_table.h
 $(UNIT_DIR)/test_vlapic: hv/guest/vlapic.c hv/guest/vlapic.h arch/x86/lapic.h
+$(UNIT_DIR)/test_fault_counts: hv/remap/fault_counts.c hv/remap/fault_counts.h
 
 $(UNIT_DIR)/%: tests/unit/%.c $(UNIT_COMMON) | deps
 	@mkdir -p $(dir $@)

@@ -68,7 +68,9 @@ static int give_devices(struct guest *g, const struct config_guest *cg)
 
 /* A device that keeps faulting (hv/remap/faults.c counts) is quarantined:
  * blocked, its faults no longer reported, its guest and every other running
- * on. */
+ * on. Its fault counter stays its own until its guest's release: records
+ * queued before the block would otherwise start a fresh count and print
+ * again. */
 static void fault_storm(uint16_t sid)
 {
 	for (unsigned i = 0; i < GUEST_MAX; i++) {

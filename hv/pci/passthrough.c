@@ -13,6 +13,7 @@
 #include "hv/guest/partition.h"
 #include "hv/platform.h"
 #include "hv/remap/device_irq.h"
+#include "hv/remap/fault_counts.h"
 #include "hv/remap/faults.h"
 #include "hv/remap/units.h"
 #include "iommu/irte.h"
@@ -30,6 +31,11 @@
 #define MSI_MAX_VECTORS 32
 #define MSI_CTRL_MMC(c) (((c) >> 1) & 7)
 #define MSI_REFUSALS_LOGGED 8
+
+/* Every requester a guest can hold has a fault counter of its own, so that
+ * a storm from any of them is seen (iommu_set_owner() refuses otherwise). */
+_Static_assert(GUEST_MAX * CONFIG_GUEST_PCI_MAX <= FAULT_SLOTS,
+	       "a fault counter for every device guests may hold");
 
 static const char *name_of(const struct pci_function *f, char buf[16])
 {
@@ -215,7 +221,11 @@ static int assign_one(struct passthrough *pt, struct guest *g, const struct pci_
 		return err;
 	if (dev->has_msix && (err = passthrough_msix_trap(g, dev)))
 		return err;
-	iommu_set_owner(f->alias[f->alias_count - 1], g->name);
+	if ((err = iommu_set_owner(f->alias[f->alias_count - 1], g->name))) {
+		log_err("passthrough: %s: no fault counter left, it could not be quarantined; "
+			"refused\n", name);
+		return err;
+	}
 	if (f->msi_cap) {
 		uint16_t ctrl = pci_read16(f->bdf, f->msi_cap + 2);
 		dev->msi_vectors = 1u << MSI_CTRL_MMC(ctrl);
@@ -445,6 +455,9 @@ void passthrough_release(struct passthrough *pt, struct guest *g)
 		dev->quarantined = true;
 		if (dev->has_route && irq_route_free(&dev->route) == 0)
 			dev->has_route = false;
+		/* Parked with fault processing off, it reports no more faults:
+		 * its counter is free for another requester. */
+		iommu_set_owner(sid, NULL);
 		log_info("passthrough: %s released by guest %s: blocked%s\n", name_of(dev->fn, name),
 			 g->name, err ? " (context update failed; bus mastering is off)" : "");
 	}

@@ -1,10 +1,13 @@
 /* VT-d faults on the service CPU: drained from every unit, logged with
- * the requester's owner named, rate-limited per requester, and counted so
- * that a device that keeps faulting can be quarantined. */
+ * the requester's owner named, rate-limited per requester and as a whole,
+ * and counted so that a device that keeps faulting can be quarantined. */
 #include "hv/remap/faults.h"
+#include "arch/x86/cpu.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/log.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/time.h"
+#include "hv/remap/fault_counts.h"
 #include "hv/remap/units.h"
 #include "iommu/vtd_fault_reason.h"
 
@@ -12,59 +15,51 @@
 #define FAULT_PRINT_LIMIT 8
 /* Faults of one requester that make it a storm (see iommu_set_fault_storm_handler). */
 #define FAULT_STORM 16
-#define FAULT_COUNTERS 64
 
 static struct iommu_fault_log fault_log;
 /* Fault event interrupts taken, per CPU: all on the service CPU. */
 #define FAULT_EVENT_CPUS 64
 static unsigned long fault_events[FAULT_EVENT_CPUS];
-static struct {
-	uint16_t sid;
-	unsigned long count;
-} fault_counters[FAULT_COUNTERS];
+/* The service CPU's alone: the fault interrupt and the owners' updates. */
+static struct fault_counts counts;
+static struct fault_budget budget;
 
-static unsigned long *counter_of(uint16_t sid)
+int iommu_set_owner(uint16_t sid, const char *guest)
 {
-	for (unsigned i = 0; i < FAULT_COUNTERS; i++) {
-		if (fault_counters[i].count && fault_counters[i].sid == sid)
-			return &fault_counters[i].count;
-		if (!fault_counters[i].count) {
-			fault_counters[i].sid = sid;
-			return &fault_counters[i].count;
-		}
-	}
-	return NULL;
-}
+	/* The fault interrupt reads the slots: it must not see one half set. */
+	uint64_t flags = cpu_irq_save();
+	int err = 0;
 
-/* Requesters given to guests, by name, for the fault log. */
-#define OWNERS_MAX 64
-static struct {
-	uint16_t sid;
-	const char *name;
-} owners[OWNERS_MAX];
-static unsigned owner_count;
-
-void iommu_set_owner(uint16_t sid, const char *guest)
-{
-	for (unsigned i = 0; i < owner_count; i++)
-		if (owners[i].sid == sid) {
-			owners[i].name = guest;
-			return;
-		}
-	if (owner_count < OWNERS_MAX)
-		owners[owner_count++] = (typeof(owners[0])){ sid, guest };
+	if (guest)
+		err = fault_counts_own(&counts, sid, guest);
+	else
+		fault_counts_forget(&counts, sid);
+	cpu_irq_restore(flags);
+	return err;
 }
 
 /* Who the requester belongs to: a guest it was given to, else a present
  * context entry means the hypervisor's own drivers took it. */
-static const char *owner_of(const struct vtd_fault *f)
+static const char *owner_of(const struct vtd_fault *f, const struct fault_slot *s)
 {
 	struct vtd_unit *u = iommu_unit(f->unit);
 
-	for (unsigned i = 0; i < owner_count; i++)
-		if (owners[i].sid == f->sid && owners[i].name)
-			return owners[i].name;
+	if (s->owner)
+		return s->owner;
 	return u && vtd_context_domain(u, f->sid) >= 0 ? "hypervisor" : "nobody";
+}
+
+/* Every fault message passes here: however many requesters fault, the
+ * console gets a bounded number of lines, and learns how many it missed. */
+static bool may_print(void)
+{
+	unsigned long dropped;
+
+	if (!fault_budget_take(&budget, time_ready() ? time_ns() : 0, &dropped))
+		return false;
+	if (dropped)
+		log_warn("vt-d: %lu fault message%s suppressed\n", dropped, dropped == 1 ? "" : "s");
+	return true;
 }
 
 static void (*storm_handler)(uint16_t sid);
@@ -77,19 +72,24 @@ void iommu_set_fault_storm_handler(void (*fn)(uint16_t sid))
 static void record_fault(const struct vtd_fault *f, void *ctx)
 {
 	(void)ctx;
-	unsigned long *count = counter_of(f->sid);
-	unsigned long n = count ? ++*count : 0;
+	const struct fault_slot *s = fault_counts_hit(&counts, f->sid);
+	bool shared = s == &counts.shared;
+	unsigned long n = s->count;
+	const char *owner = owner_of(f, s);
 
 	fault_log.entry[fault_log.total++ % IOMMU_FAULT_LOG] = *f;
-	if (n == FAULT_STORM && storm_handler)
+	/* The shared slot's requesters are nobody's: nothing to quarantine. */
+	if (!shared && n == FAULT_STORM && storm_handler)
 		storm_handler(f->sid);
-	if (n > FAULT_PRINT_LIMIT)
+	if (n > FAULT_PRINT_LIMIT || !may_print())
 		return;
 	log_warn("vt-d unit %u: %s fault from %02x:%02x.%u (owner %s) at %#llx: %s (%#x)%s\n",
 		 f->unit, f->read ? "read" : "write", f->sid >> 8, (f->sid >> 3) & 0x1f,
-		 f->sid & 7, owner_of(f), (unsigned long long)f->address,
+		 f->sid & 7, owner, (unsigned long long)f->address,
 		 vtd_fault_reason(f->reason), f->reason,
-		 n == FAULT_PRINT_LIMIT ? "; further faults of this device counted only" : "");
+		 n < FAULT_PRINT_LIMIT ? "" : shared ? "; further faults of requesters without a "
+						       "slot counted only"
+						     : "; further faults of this device counted only");
 }
 
 void iommu_poll_faults(void)
@@ -103,7 +103,8 @@ void iommu_poll_faults(void)
 		vtd_drain_faults(u, record_fault, NULL, &overflowed);
 		if (overflowed) {
 			fault_log.overflows++;
-			log_warn("vt-d unit %u: fault records overflowed, faults lost\n", i);
+			if (may_print())
+				log_warn("vt-d unit %u: fault records overflowed, faults lost\n", i);
 		}
 	}
 }
@@ -134,10 +135,9 @@ const struct iommu_fault_log *iommu_faults(void)
 
 unsigned long iommu_fault_count(uint16_t sid)
 {
-	for (unsigned i = 0; i < FAULT_COUNTERS; i++)
-		if (fault_counters[i].count && fault_counters[i].sid == sid)
-			return fault_counters[i].count;
-	return 0;
+	const struct fault_slot *s = fault_counts_find(&counts, sid);
+
+	return s ? s->count : 0;
 }
 
 void iommu_faults_init(void)
