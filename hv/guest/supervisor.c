@@ -70,7 +70,9 @@ static int give_devices(struct guest *g, const struct config_guest *cg)
  * blocked, its faults no longer reported, its guest and every other running
  * on. Its fault counter stays its own until its guest's release: records
  * queued before the block would otherwise start a fresh count and print
- * again. */
+ * again. In the fault interrupt on the service CPU: the view lock is never
+ * held there when it comes (spin_lock() and release() keep interrupts off),
+ * and a vCPU holding it elsewhere waits on nothing of this CPU's. */
 static void fault_storm(uint16_t sid)
 {
 	for (unsigned i = 0; i < GUEST_MAX; i++) {
@@ -124,9 +126,10 @@ static bool vcpus_stopped(const struct guest *g)
 	return true;
 }
 
-/* Once none of its vCPUs can touch them any more (kicked out, bounded),
- * a stopped guest's devices are blocked and their IRTEs freed, before
- * the other guests finish. */
+/* Once its vCPUs left guest mode (kicked out, bounded), a stopped guest's
+ * devices are blocked and their IRTEs freed, before the other guests
+ * finish. A vCPU that did not leave in time is shut out by the view lock
+ * (passthrough_release()): its later config or MSI-X writes do nothing. */
 static void release(struct guest *g)
 {
 	uint64_t deadline = deadline_after_us(VCPU_STOP_TIMEOUT_US);

@@ -260,7 +260,9 @@ static int ecam_access(struct guest_vcpu *gv, void *ctx, uint64_t offset, bool w
 		return 0;
 	}
 	uint64_t flags = spin_lock(&pt->view_lock);
-	if (write)
+	if (pt->released)
+		v = ~0u;
+	else if (write)
 		vpci_ecam_write(&pt->view, offset, size, v);
 	else
 		vpci_ecam_read(&pt->view, offset, size, &v);
@@ -276,7 +278,10 @@ static void view_port_io(struct passthrough *pt, uint16_t port, bool write, unsi
 	uint32_t v = (uint32_t)*value;
 
 	uint64_t flags = spin_lock(&pt->view_lock);
-	vpci_io(&pt->view, port, !write, size, &v);
+	if (pt->released)
+		v = ~0u;
+	else
+		vpci_io(&pt->view, port, !write, size, &v);
 	spin_unlock(&pt->view_lock, flags);
 	*value = v;
 }
@@ -438,10 +443,25 @@ static int msi_update(struct guest *g, struct pt_device *dev, bool enabled, uint
 	return 0;
 }
 
+/* Under the view lock, so a vCPU past the stop timeout is either done with
+ * its access or sees `released` and does nothing: no MSI or MSI-X write can
+ * set an IRTE after it was freed, or turn a blocked device's MSI back on.
+ * The teardown itself needs no lock: every vCPU access checks the flag
+ * first. The fault-storm handler, on this CPU, cannot interleave: it runs
+ * in an interrupt, and interrupts are off here. */
+static void close_view(struct passthrough *pt)
+{
+	uint64_t flags = spin_lock(&pt->view_lock);
+
+	pt->released = true;
+	spin_unlock(&pt->view_lock, flags);
+}
+
 void passthrough_release(struct passthrough *pt, struct guest *g)
 {
 	char name[16];
 
+	close_view(pt);
 	for (unsigned i = 0; i < pt->count; i++) {
 		struct pt_device *dev = &pt->dev[i];
 		device_msi_disable(dev->fn);

@@ -51,7 +51,11 @@ struct passthrough {
 	struct pt_device dev[CONFIG_GUEST_PCI_MAX]; /* dev[i] is the view's slot i */
 	struct vpci view;           /* what the guest sees of them */
 	struct vpci_ops view_ops;   /* physical config space, MSI updates */
-	struct spinlock view_lock;  /* the guest's vCPUs share the view */
+	/* The guest's vCPUs share the view; every access of theirs that can
+	 * reach the devices or their IRTEs (config space, MSI-X pages) takes
+	 * it and checks `released` under it. */
+	struct spinlock view_lock;
+	bool released;              /* by passthrough_release(): accesses do nothing */
 	unsigned domain_count;
 	struct vtd_domain domain[CONFIG_GUEST_PCI_MAX];
 	uint16_t domain_sid[CONFIG_GUEST_PCI_MAX];
@@ -84,7 +88,11 @@ int passthrough_msix_trap(struct guest *g, struct pt_device *dev);
 void passthrough_msix_release(struct pt_device *dev);
 
 /* After the guest stopped: MSIs off, bus mastering off, parked in the
- * blocking domain, IRTEs freed. */
+ * blocking domain, IRTEs freed, fault counters given back. A vCPU still
+ * running (it did not stop in time) finds its view empty from then on:
+ * config space reads all-ones, MSI-X pages too, writes do nothing. On the
+ * service CPU, with its interrupts off (the fault-storm handler takes the
+ * view lock there too). */
 void passthrough_release(struct passthrough *pt, struct guest *g);
 
 #endif

@@ -144,9 +144,9 @@ void passthrough_msix_release(struct pt_device *dev)
 }
 
 /* Under the view's lock: its MSI-X control calls into the same table. An
- * access the table refuses (size, alignment) reads all-ones. After the
- * guest's release its vCPUs should be gone; one that is not finds the
- * pages dead. */
+ * access the table refuses (size, alignment) reads all-ones. A vCPU still
+ * running after its guest's release (passthrough_release() sets the flag
+ * under this lock) finds the pages dead: the table's IRTEs are freed. */
 static int msix_page_access(struct guest_vcpu *gv, void *ctx, uint64_t offset, bool write,
 			    unsigned size, uint64_t *value)
 {
@@ -154,15 +154,12 @@ static int msix_page_access(struct guest_vcpu *gv, void *ctx, uint64_t offset, b
 	struct pt_device *dev = trap->dev;
 	struct guest *g = gv->guest;
 
-	if (!dev->has_msix) {
-		if (!write)
-			*value = ~0ull;
-		return 0;
-	}
 	uint64_t flags = spin_lock(&g->pt.view_lock);
-	int err = vmsix_access(&dev->msix, trap->bar, trap->offset + offset, write, size, value);
+	bool live = !g->pt.released && dev->has_msix;
+	int err = live ? vmsix_access(&dev->msix, trap->bar, trap->offset + offset, write, size,
+				      value) : 0;
 	spin_unlock(&g->pt.view_lock, flags);
-	if (err == -EINVAL && !write)
+	if ((!live || err == -EINVAL) && !write)
 		*value = ~0ull;
 	return 0;
 }
