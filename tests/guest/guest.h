@@ -275,6 +275,27 @@ extern volatile uint64_t irq_last_tsc[HV_GUEST_MAX_CPUS];
 /* Sum of irq_count over the vectors the guest does not use. */
 uint32_t irq_unexpected(unsigned cpu);
 
+/* The hostile guest (hostile.c) takes this vector and never EOIs it: it
+ * leaves it in service on purpose. */
+#define VEC_NEVER_EOI 0x44
+
+/* ---- exceptions provoked on purpose (lapic.c) -----------------------------------------------
+ * A hostile test provokes exceptions and must go on after them: fault_arm()
+ * makes the next exception `vector` on this vCPU resume at t->resume (the
+ * caller's inline assembly stores the address after the faulting
+ * instruction there) instead of being fatal; fault_disarm() says whether it
+ * came. Any other exception stays fatal. */
+struct fault_trap {
+	volatile int vector; /* armed for this one; -1: not armed */
+	uint64_t resume;
+	volatile bool taken;
+	volatile uint64_t error; /* the exception's error code */
+};
+extern struct fault_trap fault_trap[HV_GUEST_MAX_CPUS];
+
+void fault_arm(struct fault_trap *t, int vector);
+bool fault_disarm(struct fault_trap *t);
+
 /* ---- vCPUs (smp.c) ----------------------------------------------------------------------- */
 
 #define STACK_SIZE 16384
@@ -341,6 +362,21 @@ unsigned pt_tests_select(const struct test **list, unsigned max);
 __attribute__((format(printf, 2, 3))) bool expect_fmt(bool cond, const char *fmt, ...);
 #define expect(cond, ...) expect_fmt(!!(cond), __VA_ARGS__)
 __attribute__((format(printf, 1, 2))) enum result skip_because(const char *fmt, ...);
+
+/* Whether the guest's command line has the word `key`, or "key=VALUE" (then
+ * *value points at VALUE, which ends at a blank or the line's end). */
+bool cmdline_word(const char *key, const char **value);
+/* "key=N" with N a decimal number up to `max`: true and *n = N; false when
+ * the word is not there or its number is bad (said on the console). */
+bool cmdline_number(const char *key, unsigned max, unsigned *n);
+
+/* The hostile guest's classes (hostile.c): with "hostile=CLASS" on the
+ * command line, the tests of that class go in `list` (at most `max`) instead
+ * of guest_tests; 0 when the command line names none. */
+unsigned hostile_tests_select(const struct test **list, unsigned max);
+/* The victim's heartbeat (hostile.c): with "heartbeat=N", a test that
+ * prints N beats 100 ms apart before the others; NULL without. */
+const struct test *heartbeat_test(void);
 
 /* The AMD or Intel hypercall instruction, by the CPUID vendor. */
 uint64_t hypercall(uint64_t fn, uint64_t arg1, uint64_t arg2);

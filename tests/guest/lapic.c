@@ -84,7 +84,7 @@ static bool vector_used(unsigned v)
 {
 	return v == VEC_TIMER || v == VEC_IPI || v == VEC_IPI_BACK || v == VEC_FOREIGN ||
 	       v == VEC_PT_MSI0 || v == VEC_PT_MSI1 || v == VEC_PT_FOREIGN || v == VEC_PT_MSIX0 ||
-	       v == VEC_PT_MSIX1 || v == VEC_SPURIOUS;
+	       v == VEC_PT_MSIX1 || v == VEC_SPURIOUS || v == VEC_NEVER_EOI;
 }
 
 uint32_t irq_unexpected(unsigned cpu)
@@ -97,6 +97,38 @@ uint32_t irq_unexpected(unsigned cpu)
 	return n;
 }
 
+struct fault_trap fault_trap[HV_GUEST_MAX_CPUS] = {
+	[0 ... HV_GUEST_MAX_CPUS - 1] = { .vector = -1 },
+};
+
+void fault_arm(struct fault_trap *t, int vector)
+{
+	t->taken = false;
+	t->error = 0;
+	__atomic_store_n(&t->vector, vector, __ATOMIC_SEQ_CST);
+}
+
+bool fault_disarm(struct fault_trap *t)
+{
+	__atomic_store_n(&t->vector, -1, __ATOMIC_SEQ_CST);
+	return t->taken;
+}
+
+/* Whether this exception was provoked on purpose: then it goes on where
+ * the trap says, once. */
+static bool fault_expected(struct frame *f, unsigned cpu)
+{
+	struct fault_trap *t = &fault_trap[cpu];
+
+	if (t->vector < 0 || (uint64_t)t->vector != f->vector)
+		return false;
+	t->vector = -1;
+	t->error = f->error;
+	t->taken = true;
+	f->rip = t->resume;
+	return true;
+}
+
 void isr_dispatch(struct frame *f);
 
 void isr_dispatch(struct frame *f)
@@ -104,12 +136,15 @@ void isr_dispatch(struct frame *f)
 	unsigned cpu = this_cpu();
 	unsigned v = (unsigned)f->vector & 0xff;
 
-	if (v < 32)
+	if (v < 32) {
+		if (fault_expected(f, cpu))
+			return;
 		guest_fatal(f, cpu);
+	}
 	irq_last_tsc[cpu] = rdtsc();
 	irq_count[cpu][v]++;
-	if (v == VEC_SPURIOUS)
-		return; /* no EOI for a spurious interrupt */
+	if (v == VEC_SPURIOUS || v == VEC_NEVER_EOI)
+		return; /* no EOI for a spurious interrupt, nor for the one left in service */
 	/* The other vCPUs answer vCPU 0's IPI (guest_ipi_own_vcpus). */
 	if (v == VEC_IPI && cpu != 0)
 		lapic_send_ipi(boot->apic_id[0], ICR_ASSERT | ICR_FIXED | VEC_IPI_BACK);

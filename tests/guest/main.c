@@ -1,6 +1,7 @@
 /* The test guest's run: the KTAP header, each test of tests.c in turn (then
- * those of passthrough.c when the guest has a PCI view), the summary, and
- * the shutdown hypercall with the verdict. */
+ * those of passthrough.c when the guest has a PCI view; or instead a
+ * hostile class of hostile.c), the summary, and the shutdown hypercall with
+ * the verdict. */
 #include "tests/guest/guest.h"
 
 const struct hv_guest_boot *boot = (const struct hv_guest_boot *)(uintptr_t)HV_GUEST_BOOT;
@@ -37,6 +38,53 @@ enum result skip_because(const char *fmt, ...)
 	kvsnprintf(skip_reason, sizeof(skip_reason), fmt, ap);
 	va_end(ap);
 	return SKIP;
+}
+
+/* Whether the guest's command line has the word `key`, or "key=VALUE" (then
+ * *value points at VALUE, which ends at a blank or the line's end). */
+bool cmdline_word(const char *key, const char **value)
+{
+	const char *s = boot->cmdline;
+	size_t len = strnlen(s, HV_GUEST_CMDLINE_MAX), klen = strnlen(key, 64);
+
+	for (size_t i = 0; i < len;) {
+		while (i < len && s[i] == ' ')
+			i++;
+		size_t start = i;
+		while (i < len && s[i] != ' ')
+			i++;
+		size_t wlen = i - start;
+		if (wlen < klen || memcmp(s + start, key, klen))
+			continue;
+		if (wlen == klen) {
+			if (value)
+				*value = s + i;
+			return true;
+		}
+		if (s[start + klen] == '=') {
+			if (value)
+				*value = s + start + klen + 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool cmdline_number(const char *key, unsigned max, unsigned *n)
+{
+	const char *v;
+	unsigned value = 0, digits = 0;
+
+	if (!cmdline_word(key, &v))
+		return false;
+	for (; *v >= '0' && *v <= '9' && digits < 9; v++, digits++)
+		value = value * 10 + (unsigned)(*v - '0');
+	if (!digits || (*v && *v != ' ') || value > max) {
+		kprintf("# command line: bad %s=N (0..%u): ignored\n", key, max);
+		return false;
+	}
+	*n = value;
+	return true;
 }
 
 static bool vendor_is_amd(void)
@@ -105,14 +153,22 @@ void guest_fatal(const struct frame *f, unsigned cpu)
 
 void guest_main(uint64_t rdi);
 
-/* This run's tests: guest_tests, then the passthrough tests when the guest
- * has a PCI view. */
+/* This run's tests: a hostile class alone, or (after the heartbeat, when
+ * asked for) guest_tests, then the passthrough tests when the guest has a
+ * PCI view. */
 static const struct test *plan[32];
 
 static unsigned plan_tests(void)
 {
-	unsigned n = 0;
+	unsigned n = hostile_tests_select(plan, ARRAY_SIZE(plan));
 
+	/* A hostile guest runs its class alone: the point is what hv does
+	 * with it, not the ordinary tests again. */
+	if (n)
+		return n;
+	const struct test *beat = heartbeat_test();
+	if (beat)
+		plan[n++] = beat;
 	for (unsigned i = 0; i < guest_test_count && n < ARRAY_SIZE(plan); i++)
 		plan[n++] = &guest_tests[i];
 	/* Garbage boot data (guest_boot_data fails) gives no PCI view. */

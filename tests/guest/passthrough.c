@@ -81,36 +81,6 @@ static uint64_t gpa(const volatile void *p)
 
 /* ---- the command line ------------------------------------------------------------------ */
 
-/* Whether the guest's command line has the word `key`, or "key=VALUE" (then
- * *value points at VALUE, which ends at a blank or the line's end). */
-static bool cmdline_word(const char *key, const char **value)
-{
-	const char *s = boot->cmdline;
-	size_t len = strnlen(s, HV_GUEST_CMDLINE_MAX), klen = strnlen(key, 64);
-
-	for (size_t i = 0; i < len;) {
-		while (i < len && s[i] == ' ')
-			i++;
-		size_t start = i;
-		while (i < len && s[i] != ' ')
-			i++;
-		size_t wlen = i - start;
-		if (wlen < klen || memcmp(s + start, key, klen))
-			continue;
-		if (wlen == klen) {
-			if (value)
-				*value = s + i;
-			return true;
-		}
-		if (s[start + klen] == '=') {
-			if (value)
-				*value = s + start + klen + 1;
-			return true;
-		}
-	}
-	return false;
-}
-
 /* How many edu the guest was given: "edu=N" (0..8), else 1. */
 static unsigned edu_expected(void)
 {
