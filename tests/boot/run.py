@@ -150,6 +150,70 @@ def split_streams(text):
     return "\n".join(own), {g: "\n".join(lines) for g, lines in guests.items()}
 
 
+def forbidden_lines(patterns, log_text):
+    """(pattern, line number, line) of the first serial line each pattern matches."""
+    found = []
+    lines = log_text.splitlines()
+    for pattern in patterns:
+        rx = re.compile(pattern)
+        for lineno, line in enumerate(lines, 1):
+            if rx.search(line):
+                found.append((pattern, lineno, line.strip()))
+                break
+    return found
+
+
+def guest_line_counts(log_text):
+    """How many serial lines each guest printed (by its "NAME| " prefix)."""
+    counts = {}
+    for line in log_text.splitlines():
+        m = GUEST_LINE_RE.match(line)
+        if m:
+            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    return counts
+
+
+def sequence_break(patterns, log_text):
+    """The first pattern of `patterns` no line after the previous pattern's line
+    matches, or None when each matched in that order. Taking the earliest line
+    each time finds an ordering whenever one exists."""
+    lines = log_text.splitlines()
+    at = 0
+    for pattern in patterns:
+        rx = re.compile(pattern)
+        while at < len(lines) and not rx.search(lines[at]):
+            at += 1
+        if at == len(lines):
+            return pattern
+        at += 1
+    return None
+
+
+def log_budget_results(scn, log_text):
+    """The failures of forbid_log, max_guest_lines, max_log_lines and expect_sequence."""
+    name = scn["name"]
+    failures = []
+    for pattern, lineno, line in forbidden_lines(scn.get("forbid_log", []), log_text):
+        failures.append(("fail", f"{name}/(log)", f"line {lineno} matches forbidden {pattern!r}: {line!r}"))
+    counts = guest_line_counts(log_text)
+    for guest, most in sorted(scn.get("max_guest_lines", {}).items()):
+        if counts.get(guest, 0) > most:
+            failures.append(("fail", f"{name}/(log)",
+                             f"guest {guest} printed {counts[guest]} lines, over its budget of {most}"))
+    lines = log_text.splitlines()
+    for pattern, most in sorted(scn.get("max_log_lines", {}).items()):
+        rx = re.compile(pattern)
+        n = sum(1 for line in lines if rx.search(line))
+        if n > most:
+            failures.append(("fail", f"{name}/(log)", f"{n} lines match {pattern!r}, over the budget of {most}"))
+    if scn.get("expect_sequence"):
+        missing = sequence_break(scn["expect_sequence"], log_text)
+        if missing is not None:
+            failures.append(("fail", f"{name}/(log)",
+                             f"no line matches {missing!r} after the lines of the patterns before it"))
+    return failures
+
+
 def judge(scn, ktap, status, timed_out, timeout, guest_ktaps=None, log_text=""):
     """Combine KTAP (the hypervisor's and each guest's), QEMU's exit status and the
     scenario's expectations. Returns ([(kind, name, reason)], [problem]); any problem
@@ -210,6 +274,7 @@ def judge(scn, ktap, status, timed_out, timeout, guest_ktaps=None, log_text=""):
     for pattern in scn.get("expect_log", []):
         if not re.search(pattern, log_text, re.MULTILINE):
             results.append(("fail", f"{name}/(log)", f"no line matches {pattern!r}"))
+    results += log_budget_results(scn, log_text)
 
     for test in scn.get("expect_pass", []):
         i = reported[f"{name}/{test}"]
@@ -386,7 +451,7 @@ def selftest_parser():
     ]
     scn = {"name": "s"}
     failures = 0
-    print(f"1..{len(cases) + 2}")
+    print(f"1..{len(cases) + 2 + LOG_BUDGET_CASES}")
     for i, (desc, text, status, timed_out, want, problem) in enumerate(cases, 1):
         results, problems = judge(scn, parse_ktap(text), status, timed_out, 60)
         got = tuple(sum(1 for r in results if r[0] == k) for k in ("pass", "fail", "skip"))
@@ -412,7 +477,43 @@ def selftest_parser():
     ok = cmd.index("intel-iommu,intremap=on") < cmd.index("edu,addr=0x4")
     failures += not ok
     print(f"{'ok' if ok else 'not ok'} {len(cases) + 2} intel-iommu comes before the PCI devices")
+    for i, (desc, ok, detail) in enumerate(log_budget_cases(), len(cases) + 3):
+        failures += not ok
+        print(f"{'ok' if ok else 'not ok'} {i} {desc}")
+        if not ok:
+            print(f"# {detail}")
     return 1 if failures else 0
+
+
+LOG_BUDGET_CASES = 8
+
+
+def log_budget_cases():
+    """forbid_log, max_guest_lines, max_log_lines and expect_sequence on a synthetic
+    log: (description, ok, what was got)."""
+    log = ("hv: guests: starting 2\nhostile| # flood: start\nvictim| # heartbeat 1\n"
+           "hostile| # flood 7\nvictim| # heartbeat 2\nhostile| # flood: end\n"
+           "[    1.0] guest hostile: 3 lines dropped\n")
+
+    def fails(scn):
+        return [r[2] for r in log_budget_results(dict(scn, name="s"), log)]
+
+    seq = [r"^hostile\| # flood: start", r"^victim\| # heartbeat", r"^hostile\| # flood \d+$"]
+    checks = [
+        ("forbid_log passes a clean log", fails({"forbid_log": [r"halting this CPU"]}), False),
+        ("forbid_log fails on a match", fails({"forbid_log": [r"lines dropped"]}), True),
+        ("max_guest_lines at the budget passes", fails({"max_guest_lines": {"hostile": 3}}), False),
+        ("max_guest_lines over the budget fails", fails({"max_guest_lines": {"hostile": 2}}), True),
+        ("max_log_lines over the budget fails",
+         fails({"max_log_lines": {r"^(?!hostile\|).*\bguest hostile\b": 0}}), True),
+        ("expect_sequence in order passes", fails({"expect_sequence": seq}), False),
+        ("expect_sequence out of order fails",
+         fails({"expect_sequence": [r"^hostile\| # flood: end", r"^victim\| # heartbeat"]}), True),
+        ("expect_sequence with a missing line fails",
+         fails({"expect_sequence": seq + [r"^victim\| # heartbeat 3"]}), True),
+    ]
+    assert len(checks) == LOG_BUDGET_CASES
+    return [(desc, bool(got) == want_fail, f"failures: {got}") for desc, got, want_fail in checks]
 
 
 # --------------------------------------------------------------------------- main
