@@ -22,6 +22,13 @@ Declarative only: one dict per QEMU boot of hv.efi.  Keys:
   expect_log optional list of regular expressions each of which some serial line must
             match (ANSI escapes removed)
   qemu_args optional list of extra QEMU arguments (e.g. ["-icount", "shift=0,sleep=off"])
+  forbid_log optional list of regular expressions no serial line may match
+  max_guest_lines optional {guest: N}: at most N serial lines with that guest's
+            "NAME| " prefix
+  max_log_lines optional {regex: N}: at most N serial lines match regex (e.g. hv's
+            own lines about one guest)
+  expect_sequence optional list of regular expressions matched by serial lines in
+            that order, each on a line after the previous one's
   expect    optional list of test names that must be reported (any result)
   expect_skip  optional list of test names that must be reported as skipped
   expect_pass  optional list of test names that must run (a skip is a failure)
@@ -345,4 +352,91 @@ SCENARIOS += [
         "expect_fail": ["guest_config"],
         "expect_log": [r"00:04\.0: its unit does not remap interrupts; refused", r"nothing runs"],
     },
+]
+
+# Hostile guests: one per class of misbehaviour (the test guest's
+# "hostile=CLASS", tests/guest/hostile.c), each beside a victim whose
+# heartbeat runs while the hostile class does, then its ordinary tests. A
+# hostile scenario passes when no hv CPU halts, the victim's run is whole,
+# hv finishes, and the lines about the hostile guest stay within a budget.
+HOSTILE_TESTS = {
+    "lvt": ["hostile_lvt_refused", "hostile_lvt_left_armed"],
+    "in": ["hostile_in_zero_extends"],
+    "flood": ["hostile_flood"],
+    "ipi": ["hostile_ipi"],
+    "msr": ["hostile_msr"],
+    "gpa": ["hostile_gpa"],
+    "exit_fault": ["hostile_exit_fault"],
+}
+HV_HALTS = [r"halting this CPU", r"unexpected exception"]
+# hv's own lines naming the hostile guest (its start, stop, exit counts and
+# result: about 6), its refusals rate-limited, the unclaimed pages logged for
+# the first 16.
+HV_LINES_ABOUT_HOSTILE = r"^(?!hostile\|).*\bguest hostile\b"
+HV_HOSTILE_LINE_BUDGET = 40
+# The flood's console budget, low enough that 20000 lines would break it.
+FLOOD_BURST, FLOOD_RATE, FLOOD_TIMEOUT = 100, 20, 90
+FLOOD_LINE_BUDGET = FLOOD_BURST + FLOOD_RATE * FLOOD_TIMEOUT + 10
+
+
+def hostile_config(cls, beats, hostile_extra=""):
+    return (f"[guest hostile]\ncpus = 1-2\nmemory = 32M\nimage = test-guest.elf\n"
+            f"cmdline = hostile={cls}\n{hostile_extra}\n"
+            f"[guest victim]\ncpus = 3-4\nmemory = 32M\nimage = test-guest.elf\n"
+            f"cmdline = heartbeat={beats}\n")
+
+
+def hostile_scenario(cls, beats=10, cmdline="exit=qemu", hostile_extra="",
+                     hostile_ktap=True, line_budget=HV_HOSTILE_LINE_BUDGET, timeout=90, **extra):
+    victim_tests = ["guest_heartbeat"] + GUEST_TESTS
+    hostile_tests = [f"hostile/{t}" for t in HOSTILE_TESTS[cls]] if hostile_ktap else []
+    scn = {
+        "name": "hostile-" + cls.replace("_", "-"),
+        "smp": 5,
+        "mem": "512M",
+        "iommu": True,
+        "devices": [],
+        "cmdline": cmdline,
+        "esp": {"hv.cfg": hostile_config(cls, beats, hostile_extra),
+                "test-guest.elf": "@build/guest/test-guest.elf"},
+        "timeout": timeout,
+        "guest_ktap": (["hostile"] if hostile_ktap else []) + ["victim"],
+        "expect_pass": ["guest_hostile", "guest_victim"] + hostile_tests
+                       + [f"victim/{t}" for t in victim_tests],
+        "forbid_log": HV_HALTS,
+        "max_log_lines": {HV_LINES_ABOUT_HOSTILE: line_budget},
+    }
+    scn.update(extra)
+    return scn
+
+
+SCENARIOS += [
+    hostile_scenario("lvt"),
+    hostile_scenario("in"),
+    # The victim's beats span the flood: some appear between two of the
+    # flood's lines that got through the budget.
+    hostile_scenario("flood", beats=40, timeout=FLOOD_TIMEOUT,
+                     hostile_extra=f"uart_burst = {FLOOD_BURST}\nuart_rate = {FLOOD_RATE}\n",
+                     line_budget=FLOOD_LINE_BUDGET,
+                     max_guest_lines={"hostile": FLOOD_LINE_BUDGET},
+                     expect_log=[r"lines dropped",
+                                 r"# guest hostile: console: \d+ lines printed, [1-9]\d* dropped"],
+                     expect_sequence=[r"^hostile\| # flood: start", r"^victim\| # heartbeat \d+$",
+                                      r"^victim\| # heartbeat \d+$", r"^hostile\| # flood \d+$",
+                                      r"^hostile\| # flood: end"]),
+    hostile_scenario("ipi"),
+    hostile_scenario("msr"),
+    hostile_scenario("gpa"),
+    # hv takes an exception while handling the hostile guest's hypercall: that
+    # guest stops as failed (its KTAP cut short), the victim runs on. hv logs
+    # the provoked exception as unexpected before it recovers: one such line,
+    # then the guest named, then its stop, and no CPU halted.
+    hostile_scenario("exit_fault", cmdline="exit=qemu test.exit_fault expect.guest_failure=hostile",
+                     hostile_ktap=False,
+                     forbid_log=[r"halting this CPU"],
+                     max_log_lines={HV_LINES_ABOUT_HOSTILE: HV_HOSTILE_LINE_BUDGET,
+                                    r"unexpected exception": 1},
+                     expect_sequence=[r"unexpected exception",
+                                      r"^(?!hostile\|).*\bguest hostile\b.*exception",
+                                      r"^(?!hostile\|).*\bguest hostile: stopped"]),
 ]
