@@ -128,7 +128,11 @@ void exception_dispatch(struct exception_frame *f)
 		return;
 	}
 	struct exception_recovery *r = this_cpu()->recovery;
-	log_err("unexpected exception on APIC ID %u\n", lapic_id());
+	if (r)
+		log_err("exception on APIC ID %u, recovered: the work it interrupted is given up\n",
+			lapic_id());
+	else
+		log_err("unexpected exception on APIC ID %u\n", lapic_id());
 	dump(f, "  ");
 	if (r) {
 		exception_recovery_disarm();

@@ -179,15 +179,25 @@ static uint32_t lvt_defined_bits(unsigned reg)
  * taken as an exception once the CPU is the hypervisor's again. A masked
  * entry delivers nothing until the write that unmasks it, which is
  * checked in turn. */
-static const char *lvt_refusal(unsigned reg, uint32_t value)
+static const char *timer_mode_refusal(unsigned reg, uint32_t value)
 {
 	uint32_t mode = value & TIMER_MODE;
 
-	if (reg == LAPIC_LVT_TIMER && mode == TIMER_MODE_RESERVED)
+	if (reg != LAPIC_LVT_TIMER)
+		return NULL;
+	if (mode == TIMER_MODE_RESERVED)
 		return "reserved timer mode";
-	if (reg == LAPIC_LVT_TIMER && mode == TIMER_MODE_TSC_DEADLINE &&
-	    !lapic_has_tsc_deadline())
+	if (mode == TIMER_MODE_TSC_DEADLINE && !lapic_has_tsc_deadline())
 		return "no TSC-deadline mode on this CPU";
+	return NULL;
+}
+
+static const char *lvt_refusal(unsigned reg, uint32_t value)
+{
+	const char *why = timer_mode_refusal(reg, value);
+
+	if (why)
+		return why;
 	if (value & LAPIC_LVT_MASKED)
 		return NULL;
 	if (value & LVT_DLM)
@@ -204,7 +214,10 @@ static void lvt_write(struct guest_vcpu *gv, unsigned reg, uint32_t value)
 
 	if (why) {
 		refuse_write(gv, reg, value, why);
-		v = (v & ~(LVT_DLM | TIMER_MODE)) | LAPIC_LVT_MASKED; /* stored masked */
+		/* Stored masked, as fixed delivery in a mode that exists. */
+		if (timer_mode_refusal(reg, v))
+			v &= ~TIMER_MODE;
+		v = (v & ~LVT_DLM) | LAPIC_LVT_MASKED;
 	}
 	if (lapic_write_checked(reg, v))
 		refuse_write(gv, reg, value, "the LAPIC raised #GP");

@@ -268,7 +268,10 @@ static void lvt_legal_vector_passes(void **state)
 	}
 	vlapic_write(gv, LAPIC_LVT_TIMER, 0x41 | 1u << 17); /* periodic */
 	assert_int_equal(vlapic_read(gv, LAPIC_LVT_TIMER), 0x41 | 1u << 17);
-	assert_int_equal(guest.refused_lapic_writes, 0);
+	/* Refused for its vector, it stays periodic (masked). */
+	vlapic_write(gv, LAPIC_LVT_TIMER, 0x12 | 1u << 17);
+	assert_int_equal(vlapic_read(gv, LAPIC_LVT_TIMER), 0x12 | 1u << 17 | MASKED);
+	assert_int_equal(guest.refused_lapic_writes, 1);
 }
 
 /* NMI (the hypervisor's kick), SMI, INIT and ExtINT: never a guest's. */
