@@ -104,11 +104,13 @@ $(UNIT_DIR)/test_vmsix: hv/pci/vmsix.c hv/pci/vmsix.h
 $(UNIT_DIR)/test_io_table: hv/guest/io_table.c hv/guest/io_table.h
 $(UNIT_DIR)/test_vlapic: hv/guest/vlapic.c hv/guest/vlapic.h arch/x86/lapic.h
 $(UNIT_DIR)/test_fault_counts: hv/remap/fault_counts.c hv/remap/fault_counts.h
+$(UNIT_DIR)/test_spinlock: arch/x86/spinlock.h arch/x86/cpu.h
+$(UNIT_DIR)/test_spinlock: UNIT_LDLIBS := -pthread
 
 $(UNIT_DIR)/%: tests/unit/%.c $(UNIT_COMMON) | deps
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(filter %.c,$^) -lcmocka -o $@
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(filter %.c,$^) -lcmocka $(UNIT_LDLIBS) -o $@
 
 unit: $(UNIT_TESTS)
 

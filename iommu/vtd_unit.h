@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/x86/spinlock.h"
 #include "iommu/domain_id.h"
 #include "iommu/vtd_regs.h"
 
@@ -54,7 +55,7 @@ struct vtd_unit {
 	unsigned queue_entries, queue_tail;
 	uint64_t wait_page;          /* status words written by wait descriptors */
 	uint32_t wait_seq;
-	int queue_lock;              /* for env->lock */
+	struct spinlock queue_lock;  /* for env->lock; this code never takes it */
 	struct domain_ids ids;
 	/* Interrupt remapping (vtd_ir.c): the table, 2^(S + 1) entries. */
 	uint64_t irt;

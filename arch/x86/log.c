@@ -1,30 +1,27 @@
 #include "arch/x86/log.h"
 #include "arch/x86/console.h"
+#include "arch/x86/spinlock.h"
 #include "arch/x86/time.h"
 
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 
 enum log_level log_threshold = LOG_INFO;
 
-/* One line at a time from every CPU. The wait is bounded: a CPU that
- * faults while it holds the lock (its exception report) or stops holding
- * it must not silence the others for good. */
-#define CONSOLE_LOCK_SPINS 10000000ul
-static int console_lock;
+/* One line at a time from every CPU, in the order they asked. The wait is
+ * bounded: a CPU that faults while it holds the lock (its exception
+ * report) or stops holding it must not silence the others for good, so
+ * a holder that makes no progress for this long is taken over. Printing
+ * one line at 115200 baud takes milliseconds; this is far longer. */
+#define CONSOLE_LOCK_PATIENCE 50000000ul
+static struct spinlock console_lock;
 
 static void console_write_locked(const char *buf, size_t n)
 {
-	unsigned long spins = 0;
-	bool locked;
+	struct spin_hold h = spin_lock_bounded(&console_lock, CONSOLE_LOCK_PATIENCE);
 
-	while (!(locked = !__atomic_exchange_n(&console_lock, 1, __ATOMIC_ACQUIRE)) &&
-	       ++spins < CONSOLE_LOCK_SPINS)
-		__asm__ volatile("pause");
 	console_write(buf, n);
-	if (locked)
-		__atomic_store_n(&console_lock, 0, __ATOMIC_RELEASE);
+	spin_unlock_bounded(&console_lock, h);
 }
 
 static void log_vwrite(const char *prefix, const char *fmt, va_list ap)

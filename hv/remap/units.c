@@ -73,12 +73,12 @@ static uint64_t env_now_us(void *ctx)
 
 static uint64_t env_lock(struct vtd_unit *u)
 {
-	return spin_lock((struct spinlock *)&u->queue_lock);
+	return spin_lock(&u->queue_lock);
 }
 
 static void env_unlock(struct vtd_unit *u, uint64_t token)
 {
-	spin_unlock((struct spinlock *)&u->queue_lock, token);
+	spin_unlock(&u->queue_lock, token);
 }
 
 static const struct vtd_env hv_vtd_env = {
