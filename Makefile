@@ -106,6 +106,7 @@ $(UNIT_DIR)/test_vlapic: hv/guest/vlapic.c hv/guest/vlapic.h arch/x86/lapic.h
 $(UNIT_DIR)/test_fault_counts: hv/remap/fault_counts.c hv/remap/fault_counts.h
 $(UNIT_DIR)/test_spinlock: arch/x86/spinlock.h arch/x86/cpu.h
 $(UNIT_DIR)/test_spinlock: UNIT_LDLIBS := -pthread
+$(UNIT_DIR)/test_line_budget: hv/guest/line_budget.c hv/guest/line_budget.h
 
 $(UNIT_DIR)/%: tests/unit/%.c $(UNIT_COMMON) | deps
 	@mkdir -p $(dir $@)
