@@ -81,7 +81,7 @@ $(UNIT_DIR)/test_acpi: arch/x86/acpi.c
 $(UNIT_DIR)/test_madt_mcfg: arch/x86/madt.c arch/x86/mcfg.c
 $(UNIT_DIR)/test_options: hv/options.c arch/x86/pci_id.c arch/x86/pci_id.h
 $(UNIT_DIR)/test_config: hv/guest/config_parse.c hv/guest/config_check.c hv/guest/config.h \
-	arch/x86/pci_id.c arch/x86/pci_id.h
+	hv/guest/line_budget.h arch/x86/pci_id.c arch/x86/pci_id.h
 $(UNIT_DIR)/test_memmap: arch/x86/memmap.c
 $(UNIT_DIR)/test_vtd_caps: iommu/vtd_caps.c iommu/vtd_fault_reason.c
 $(UNIT_DIR)/test_domain_id: iommu/domain_id.c

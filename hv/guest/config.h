@@ -20,6 +20,7 @@
 #include "arch/x86/log.h"
 #include "arch/x86/pci_id.h"
 #include "hv/guest/abi.h"
+#include "hv/guest/line_budget.h"
 #include "hv/options.h"
 
 #define CONFIG_FILE_DEFAULT "hv.cfg"
@@ -55,6 +56,12 @@ struct config_guest {
 
 	unsigned pci_line, pci_count;
 	pci_sbdf_t pci[CONFIG_GUEST_PCI_MAX]; /* passed through, in the order given */
+
+	/* Its UART's share of the console (hv/guest/line_budget.h): the
+	 * defaults when not given, else 1..LINE_BUDGET_MAX. */
+	unsigned uart_burst_line, uart_rate_line;
+	uint32_t uart_burst;            /* lines at once */
+	uint32_t uart_rate;             /* lines per second after that */
 };
 
 struct hv_config {

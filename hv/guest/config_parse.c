@@ -252,6 +252,25 @@ syntax:
 	ERR(p, "bad pci '%.40s': expected functions such as 00:04.0 or 0000:00:04.0", value);
 }
 
+/* A count of lines for the UART budget: 1..LINE_BUDGET_MAX. */
+static void parse_line_count(struct parser *p, const char *key, const char *value,
+			     const char *unit, uint32_t *out)
+{
+	const char *s = value;
+	uint64_t v;
+
+	if (!read_decimal(&s, LINE_BUDGET_MAX, &v) || *s) {
+		ERR(p, "bad %s '%.40s': expected a number of %s, 1 to %u", key, value, unit,
+		    LINE_BUDGET_MAX);
+		return;
+	}
+	if (v < 1 || v > LINE_BUDGET_MAX) {
+		ERR(p, "%s %.40s is out of range: 1 to %u %s", key, value, LINE_BUDGET_MAX, unit);
+		return;
+	}
+	*out = (uint32_t)v;
+}
+
 /* Copies a string value that must fit in `size` with its NUL. */
 static void parse_string(struct parser *p, const char *key, const char *value, char *out,
 			 size_t size)
@@ -377,6 +396,12 @@ static void guest_key(struct parser *p, const char *key, const char *value)
 	} else if (!strcmp(key, "pci")) {
 		if (first_time(p, key, &g->pci_line))
 			parse_pci(p, g, value);
+	} else if (!strcmp(key, "uart_burst")) {
+		if (first_time(p, key, &g->uart_burst_line))
+			parse_line_count(p, key, value, "lines", &g->uart_burst);
+	} else if (!strcmp(key, "uart_rate")) {
+		if (first_time(p, key, &g->uart_rate_line))
+			parse_line_count(p, key, value, "lines per second", &g->uart_rate);
 	} else {
 		ERR(p, "unknown key '%.40s' in [guest %s]", key, g->name);
 	}
@@ -458,6 +483,8 @@ static void section(struct parser *p, char *s)
 		p->g = &c->guest[c->guest_count++];
 		strcpy(p->g->name, name);
 		p->g->line = p->line;
+		p->g->uart_burst = LINE_BUDGET_BURST_DEFAULT;
+		p->g->uart_rate = LINE_BUDGET_RATE_DEFAULT;
 		p->in = IN_GUEST;
 	}
 }

@@ -84,11 +84,16 @@ static void write_entry_state(struct guest *g, const struct guest_config_view *c
 
 /* The devices every guest has; its PCI view registers its own
  * (hv/pci/passthrough.c) when functions are assigned to it. */
-static int attach_devices(struct guest *g)
+static int attach_devices(struct guest *g, const struct guest_config_view *cfg)
 {
 	int err = vlapic_attach(g);
 
-	return err ? err : vuart_attach(g);
+	return err ? err : vuart_attach(g, cfg->uart_burst, cfg->uart_rate);
+}
+
+static bool valid_line_budget(uint32_t v)
+{
+	return v >= 1 && v <= LINE_BUDGET_MAX;
 }
 
 static int check_config(const struct guest_config_view *cfg)
@@ -101,6 +106,8 @@ static int check_config(const struct guest_config_view *cfg)
 	for (unsigned i = 0; i < cfg->cpu_count; i++)
 		if (cfg->cpus[i] == 0 || !smp_cpu_online(cfg->cpus[i]))
 			return -EINVAL;
+	if (!valid_line_budget(cfg->uart_burst) || !valid_line_budget(cfg->uart_rate))
+		return -EINVAL;
 	return 0;
 }
 
@@ -114,7 +121,7 @@ int guest_create(struct guest *g, unsigned index, const struct guest_config_view
 	strncpy(g->name, cfg->name, sizeof(g->name) - 1);
 	g->index = index;
 	if ((err = check_config(cfg))) {
-		log_err("guest %s: CPUs or memory unusable\n", g->name);
+		log_err("guest %s: CPUs, memory or UART budget unusable\n", g->name);
 		return err;
 	}
 	g->mem_size = cfg->mem_size;
@@ -131,7 +138,7 @@ int guest_create(struct guest *g, unsigned index, const struct guest_config_view
 		log_err("guest %s: nested page table (%d)\n", g->name, err);
 		return err;
 	}
-	if ((err = attach_devices(g))) {
+	if ((err = attach_devices(g, cfg))) {
 		log_err("guest %s: its LAPIC and UART cannot be registered (%d)\n", g->name, err);
 		return err;
 	}

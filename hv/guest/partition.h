@@ -82,6 +82,7 @@ struct guest_config_view {
 	const unsigned *cpus;    /* physical CPU indices */
 	uint64_t mem_size;
 	const char *cmdline;
+	uint32_t uart_burst, uart_rate; /* its UART's console budget */
 };
 
 /* Builds guest `index` from its configuration and its ELF image: RAM,

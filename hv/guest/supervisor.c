@@ -182,6 +182,16 @@ static void print_exits(const struct guest *g)
 	}
 }
 
+/* Without the UART lock: the guest has stopped, so at worst a vCPU that
+ * was late to stop makes a count one line off. */
+static void print_console(const struct guest *g)
+{
+	const struct line_budget *b = &g->uart.budget;
+
+	log_raw("# guest %s: console: %llu lines printed, %llu dropped\n", g->name,
+		(unsigned long long)b->printed, (unsigned long long)b->dropped);
+}
+
 static bool judge(const struct guest *g, const struct hv_options *o)
 {
 	if (!strcmp(o->expect.guest_failure, g->name))
@@ -209,8 +219,15 @@ int guests_run(const struct boot_info *bi, const struct hv_options *o, bool ktap
 		unsigned cpus[HV_GUEST_MAX_CPUS];
 		for (unsigned k = 0; k < cg->cpu_count; k++)
 			cpus[k] = cg->cpu[k];
-		struct guest_config_view view = { cg->name, cg->cpu_count, cpus, cg->memory,
-						  cg->cmdline };
+		struct guest_config_view view = {
+			.name = cg->name,
+			.cpu_count = cg->cpu_count,
+			.cpus = cpus,
+			.mem_size = cg->memory,
+			.cmdline = cg->cmdline,
+			.uart_burst = cg->uart_burst,
+			.uart_rate = cg->uart_rate,
+		};
 		if ((err = guest_create(&guests[i], i, &view, bi->guest_image[i].data,
 					bi->guest_image[i].size)) ||
 		    (err = give_devices(&guests[i], cg))) {
@@ -239,6 +256,7 @@ int guests_run(const struct boot_info *bi, const struct hv_options *o, bool ktap
 		const struct guest *g = &guests[i];
 		bool passed = judge(g, o);
 		print_exits(g);
+		print_console(g);
 		if (ktap)
 			log_raw("%s %u guest_%s # %s\n", passed ? "ok" : "not ok", i + 1, g->name,
 				g->stop_reason);

@@ -5,6 +5,7 @@
 #include "hv/guest/vuart.h"
 #include "arch/x86/log.h"
 #include "arch/x86/spinlock.h"
+#include "arch/x86/time.h"
 #include "hv/guest/partition.h"
 
 #define UART_BASE 0x3f8
@@ -23,11 +24,18 @@
 #define IIR_NO_INTERRUPT 0x01
 #define MSR_DCD_DSR_CTS 0xb0
 
+/* Over its budget a line is dropped; the next one printed is preceded by
+ * how many were, so a reader of the console knows output is missing. */
 static void flush_line(struct guest *g)
 {
 	struct vuart *u = &g->uart;
+	struct line_verdict v = line_budget_line(&u->budget, time_ns());
 
-	log_raw("%s| %.*s\n", g->name, (int)u->len, u->line);
+	if (v.dropped_before)
+		log_warn("guest %s: %llu lines dropped (over its console budget)\n", g->name,
+			 (unsigned long long)v.dropped_before);
+	if (v.print)
+		log_raw("%s| %.*s\n", g->name, (int)u->len, u->line);
 	u->len = 0;
 }
 
@@ -97,7 +105,8 @@ static int uart_io(struct guest_vcpu *gv, void *ctx, uint64_t reg, bool write, u
 	return 0;
 }
 
-int vuart_attach(struct guest *g)
+int vuart_attach(struct guest *g, uint32_t burst, uint32_t rate)
 {
+	line_budget_init(&g->uart.budget, burst, rate, time_ns());
 	return guest_port_register(&g->io, UART_BASE, UART_PORTS, uart_io, g);
 }

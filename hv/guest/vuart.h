@@ -6,19 +6,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/guest/line_budget.h"
+
 #define VUART_LINE_MAX 160
 
 struct guest;
 
-/* One guest's UART: the line being collected and the registers a driver
- * reads back. Under its guest's uart_lock. */
+/* One guest's UART: the line being collected, the registers a driver
+ * reads back, and its share of the console, one budget for all its vCPUs.
+ * Under its guest's uart_lock. */
 struct vuart {
 	char line[VUART_LINE_MAX];
 	unsigned len;
 	uint8_t scratch, ier, lcr, mcr;
+	struct line_budget budget;
 };
 
-/* Claims ports 0x3F8-0x3FF in g's port table: 0, or its negative errno. */
-int vuart_attach(struct guest *g);
+/* Claims ports 0x3F8-0x3FF in g's port table, its output held to `burst`
+ * lines at once and `rate` lines per second after that (each
+ * 1..LINE_BUDGET_MAX): 0, or a negative errno. */
+int vuart_attach(struct guest *g, uint32_t burst, uint32_t rate);
 
 #endif

@@ -419,6 +419,54 @@ static void memory_sizes(void **state)
 	}
 }
 
+/* The UART's console budget: defaults unless given, then 1..LINE_BUDGET_MAX. */
+static void uart_budget(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE(GUEST_A, "[guest b]", "cpus = 2", "memory = 64M", "image = x",
+			       "uart_burst = 20", "uart_rate = 1000000"), 0);
+	assert_no_errors();
+	assert_int_equal(c.guest[0].uart_burst_line, 0);
+	assert_int_equal(c.guest[0].uart_burst, LINE_BUDGET_BURST_DEFAULT);
+	assert_int_equal(c.guest[0].uart_rate_line, 0);
+	assert_int_equal(c.guest[0].uart_rate, LINE_BUDGET_RATE_DEFAULT);
+	assert_int_equal(c.guest[1].uart_burst_line, 9);
+	assert_int_equal(c.guest[1].uart_burst, 20);
+	assert_int_equal(c.guest[1].uart_rate_line, 10);
+	assert_int_equal(c.guest[1].uart_rate, 1000000);
+
+	setup(NULL);
+	assert_int_equal(PARSE(GUEST_A, "uart_rate = 1", "uart_burst = 0001"), 0);
+	assert_no_errors();
+	assert_int_equal(c.guest[0].uart_rate, 1);
+	assert_int_equal(c.guest[0].uart_burst, 1);
+
+	static const struct {
+		const char *line, *reason;
+	} bad[] = {
+		{ "uart_burst = 0", "uart_burst 0 is out of range: 1 to 1000000 lines" },
+		{ "uart_burst = 1000001", "uart_burst 1000001 is out of range" },
+		{ "uart_burst = 99999999999999999999999", "out of range" },
+		{ "uart_rate = 0", "uart_rate 0 is out of range: 1 to 1000000 lines per second" },
+		{ "uart_rate = 18446744073709551617", "uart_rate 18446744073709551617 is out of range" },
+		{ "uart_burst = many", "bad uart_burst 'many': expected a number of lines, 1 to 1000000" },
+		{ "uart_burst = -1", "bad uart_burst" },
+		{ "uart_burst = 10 lines", "bad uart_burst '10 lines'" },
+		{ "uart_rate = 1.5", "bad uart_rate '1.5': expected a number of lines per second" },
+		{ "uart_rate = 0x10", "bad uart_rate" },
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		REFUSED(5, bad[i].reason, GUEST_A, bad[i].line);
+		/* A refused value leaves the default. */
+		assert_int_equal(c.guest[0].uart_burst, LINE_BUDGET_BURST_DEFAULT);
+		assert_int_equal(c.guest[0].uart_rate, LINE_BUDGET_RATE_DEFAULT);
+	}
+	REFUSED(6, "duplicate key 'uart_rate' (first at line 5)", GUEST_A, "uart_rate = 5",
+		"uart_rate = 6");
+	assert_int_equal(c.guest[0].uart_rate, 5);
+	REFUSED(2, "unknown key 'uart_burst' in [hv]", "[hv]", "uart_burst = 5");
+}
+
 static void pci_lists(void **state)
 {
 	(void)state;
@@ -887,6 +935,7 @@ int main(void)
 		T(cpus),
 		T(memory_sizes),
 		T(pci_lists),
+		T(uart_budget),
 		T(strings_and_names),
 		T(hv_section),
 		T(structure_errors),
