@@ -1,7 +1,9 @@
 /* The guest's 16550 at 0x3F8 (what a Linux console=ttyS0 needs): a
  * transmitter that is always empty, its output line-buffered onto the
  * physical console as "NAME| line", so the boot tests can tell each
- * guest's KTAP apart. Receiving is not emulated: nothing ever arrives. */
+ * guest's KTAP apart, and held to the guest's console budget so one
+ * guest cannot drown the others' lines. Receiving is not emulated:
+ * nothing ever arrives. */
 #include "hv/guest/vuart.h"
 #include "arch/x86/log.h"
 #include "arch/x86/spinlock.h"
