@@ -10,6 +10,7 @@ void line_budget_init(struct line_budget *b, uint32_t burst, uint32_t rate, uint
 		.cap = (uint64_t)burst * NS_PER_SEC,
 		.rate = rate,
 		.last_ns = now_ns,
+		.next_note_ns = now_ns,
 	};
 	b->credit = b->cap;
 }
@@ -43,7 +44,10 @@ struct line_verdict line_budget_line(struct line_budget *b, uint64_t now_ns)
 	b->credit -= NS_PER_SEC;
 	b->printed++;
 	v.print = true;
-	v.dropped_before = b->dropped_run;
-	b->dropped_run = 0;
+	if (b->dropped_run && now_ns >= b->next_note_ns) {
+		v.dropped_before = b->dropped_run;
+		b->dropped_run = 0;
+		b->next_note_ns = now_ns + LINE_BUDGET_NOTE_INTERVAL_NS;
+	}
 	return v;
 }

@@ -11,6 +11,9 @@
 #define LINE_BUDGET_BURST_DEFAULT 1000  /* lines */
 #define LINE_BUDGET_RATE_DEFAULT 100    /* lines per second */
 #define LINE_BUDGET_MAX 1000000         /* for either; the least is 1 */
+/* Under a steady flood output resumes with every token: the lines dropped
+ * are reported at most this often, or the notes would flood in turn. */
+#define LINE_BUDGET_NOTE_INTERVAL_NS 1000000000ull
 
 struct line_budget {
 	/* One line costs a second's worth (NS_PER_SEC); every nanosecond
@@ -19,13 +22,15 @@ struct line_budget {
 	uint32_t rate;
 	uint64_t last_ns;        /* when credit was last added */
 	uint64_t printed, dropped;
-	uint64_t dropped_run;    /* dropped since the last line printed */
+	uint64_t dropped_run;    /* dropped and not reported yet */
+	uint64_t next_note_ns;   /* the earliest the next report may come */
 };
 
 struct line_verdict {
 	bool print;
-	/* Only with print: the lines dropped just before this one, to be
-	 * reported once ahead of it (0: none). */
+	/* Only with print: the lines dropped before this one and not
+	 * reported yet, to be reported once ahead of it (0: none, or the
+	 * last report is less than LINE_BUDGET_NOTE_INTERVAL_NS old). */
 	uint64_t dropped_before;
 };
 

@@ -101,6 +101,28 @@ static void dropped_lines_reported_once_per_run(void **state)
 	assert_int_equal(b.dropped, 10);
 }
 
+/* A flood that goes on: a token every 50 ms lets a line through each
+ * time, but the drops are reported once a second, not with every line. */
+static void steady_flood_reported_once_a_second(void **state)
+{
+	(void)state;
+	struct line_budget b;
+	unsigned notes = 0, printed = 0;
+	uint64_t reported = 0;
+
+	line_budget_init(&b, 1, 20, T0);
+	for (uint64_t t = T0; t < T0 + 10 * SEC; t += MS) {
+		struct line_verdict v = line_budget_line(&b, t);
+		printed += v.print;
+		notes += v.dropped_before != 0;
+		reported += v.dropped_before;
+	}
+	assert_in_range(printed, 200, 202);
+	assert_in_range(notes, 9, 11);
+	/* Nothing lost: what is not reported yet is still counted. */
+	assert_int_equal(reported + b.dropped_run, b.dropped);
+}
+
 /* The extremes: the largest burst and rate after the longest gap, and a
  * clock that steps back (another CPU's TSC a little behind). */
 static void huge_gaps_and_clock_steps(void **state)
@@ -132,6 +154,7 @@ int main(void)
 		cmocka_unit_test(fractions_carry_over),
 		cmocka_unit_test(refill_capped_at_burst),
 		cmocka_unit_test(dropped_lines_reported_once_per_run),
+		cmocka_unit_test(steady_flood_reported_once_a_second),
 		cmocka_unit_test(huge_gaps_and_clock_steps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
