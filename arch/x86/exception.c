@@ -5,6 +5,7 @@
 #include "arch/x86/log.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/sizes.h"
+#include "arch/x86/spinlock.h"
 
 #include <stddef.h>
 
@@ -46,6 +47,7 @@ static bool fix_up_gp(struct exception_frame *f)
 
 void exception_recovery_arm(struct exception_recovery *r)
 {
+	r->locks_held = this_cpu()->locks_held;
 	this_cpu()->recovery = r;
 }
 
@@ -136,6 +138,10 @@ void exception_dispatch(struct exception_frame *f)
 	dump(f, "  ");
 	if (r) {
 		exception_recovery_disarm();
+		unsigned released = spin_release_held_since(r->locks_held);
+		if (released)
+			log_err("  %u spin lock%s it held released\n", released,
+				released == 1 ? "" : "s");
 		r->report(r->ctx, f);
 		recovery_resume(&r->point);
 	}

@@ -41,7 +41,8 @@ void exception_expect_clear(void);
 /* Where an unexpected exception goes instead of halting the CPU, while
  * the CPU works for someone it can give up on (a guest's exit): the
  * exception is reported through `report`, then recovery_save() returns
- * again, with 1. Armed per CPU; disarmed before `report` runs, so an
+ * again, with 1. The spin locks taken since it was armed are released
+ * first: what they guard belongs to the work given up. Armed per CPU; disarmed before `report` runs, so an
  * exception in the report itself halts. */
 struct recovery_point {
 	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
@@ -51,6 +52,7 @@ struct exception_recovery {
 	struct recovery_point point;
 	void (*report)(void *ctx, const struct exception_frame *f);
 	void *ctx;
+	unsigned locks_held; /* this CPU's when armed */
 };
 
 /* Returns 0 when called, 1 when an exception resumed here; `point` must

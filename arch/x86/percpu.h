@@ -10,6 +10,9 @@
 #include "arch/x86/desc.h"
 
 struct exception_recovery;
+struct spinlock;
+
+#define PERCPU_LOCKS_TRACKED 4
 
 struct percpu {
 	struct percpu *self; /* first: %gs:0 is this struct's address */
@@ -21,6 +24,10 @@ struct percpu {
 	void (*call)(void *arg);
 	void *call_arg;
 	struct exception_recovery *recovery; /* arch/x86/exception.h */
+	/* The spin_lock() locks this CPU holds, innermost last (counted
+	 * past the array, recorded up to it), for exception recovery. */
+	unsigned locks_held;
+	struct spinlock *held_lock[PERCPU_LOCKS_TRACKED];
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 	struct tss64 tss __attribute__((aligned(16)));
 	struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));

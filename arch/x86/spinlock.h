@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 
 /* Zero-initialised: free. Tickets wrap at 2^32, harmlessly: at most a
  * few hundred CPUs are ever queued at once. */
@@ -140,22 +141,51 @@ static inline void ticket_release_bounded(struct spinlock *l, struct ticket_hold
 		ticket_release(l, h.ticket);
 }
 
-/* Returns the RFLAGS to give spin_unlock(). */
-static inline uint64_t spin_lock(struct spinlock *l)
-{
-	uint64_t flags = cpu_irq_save();
-
-	ticket_acquire(l);
-	return flags;
-}
-
 /* Only the holder writes now_serving here: a plain store will do. */
-static inline void spin_unlock(struct spinlock *l, uint64_t flags)
+static inline void ticket_pass_on(struct spinlock *l)
 {
 	uint32_t t = __atomic_load_n(&l->now_serving, __ATOMIC_RELAXED);
 
 	__atomic_store_n(&l->now_serving, t + 1, __ATOMIC_RELEASE);
+}
+
+/* Returns the RFLAGS to give spin_unlock(). */
+static inline uint64_t spin_lock(struct spinlock *l)
+{
+	uint64_t flags = cpu_irq_save();
+	struct percpu *pc = this_cpu();
+
+	ticket_acquire(l);
+	if (pc->locks_held < PERCPU_LOCKS_TRACKED)
+		pc->held_lock[pc->locks_held] = l;
+	pc->locks_held++;
+	return flags;
+}
+
+static inline void spin_unlock(struct spinlock *l, uint64_t flags)
+{
+	this_cpu()->locks_held--;
+	ticket_pass_on(l);
 	cpu_irq_restore(flags);
+}
+
+/* For exception recovery: releases the spin_lock() locks this CPU took
+ * since it held `depth` of them (the work that took them is given up),
+ * innermost first. Returns how many; those past PERCPU_LOCKS_TRACKED
+ * deep were not recorded and stay held. */
+static inline unsigned spin_release_held_since(unsigned depth)
+{
+	struct percpu *pc = this_cpu();
+	unsigned released = 0;
+
+	while (pc->locks_held > depth) {
+		pc->locks_held--;
+		if (pc->locks_held < PERCPU_LOCKS_TRACKED) {
+			ticket_pass_on(pc->held_lock[pc->locks_held]);
+			released++;
+		}
+	}
+	return released;
 }
 
 struct spin_hold {
