@@ -6,11 +6,13 @@
 #include <stdint.h>
 
 #define VEC_DE 0
+#define VEC_DB 1
 #define VEC_NMI 2
 #define VEC_UD 6
 #define VEC_DF 8
 #define VEC_GP 13
 #define VEC_PF 14
+#define VEC_AC 17
 #define VEC_MC 18
 
 /* #PF error code bits (SDM Vol. 3A, 4.7). */

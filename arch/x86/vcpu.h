@@ -45,6 +45,8 @@ enum vcpu_exit_kind {
 	VCPU_EXIT_KICK,      /* an NMI from the hypervisor: look at the mailbox */
 	VCPU_EXIT_UD,        /* an instruction the guest may not use (VMRUN, ...) */
 	VCPU_EXIT_INVD,      /* INVD: done as WBINVD would (nothing lost) */
+	VCPU_EXIT_WBINVD,    /* WBINVD or WBNOINVD (F3 0F 09) */
+	VCPU_EXIT_EXCEPTION, /* an exception the guest raised, not yet delivered */
 	VCPU_EXIT_ERROR,     /* the entry failed or an exit nobody expects */
 };
 
@@ -64,6 +66,18 @@ struct vcpu_exit {
 		struct {
 			bool write;
 		} msr;
+		struct {
+			unsigned len;          /* 0: unknown, decode the bytes at RIP */
+		} wbinvd;
+		/* Nothing of it reached the guest: RIP and the registers are as
+		 * the CPU would have delivered it (a fault at the instruction, a
+		 * trap after it), and for #DB the guest's DR6 already holds the
+		 * status bits its handler reads. */
+		struct {
+			uint8_t vector;
+			bool has_error;
+			uint32_t error_code;
+		} exception;
 		struct {
 			uint64_t code, info1, info2; /* the backend's own words */
 		} error;

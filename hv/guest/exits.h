@@ -1,8 +1,8 @@
 /* The exits hv/guest/vcpu_loop.c hands on, one file per concern: port I/O
  * and MMIO (hv/guest/io_exit.c), CPUID and MSRs (hv/guest/cpu_policy.c),
- * hypercalls (hv/guest/hypercall.c). Each runs on the vCPU's own CPU with
- * interrupts held off, and completes the instruction (advances RIP),
- * injects an exception, or stops the guest. */
+ * hypercalls (hv/guest/hypercall.c), WBINVD (hv/guest/cache_exit.c). Each
+ * runs on the vCPU's own CPU with interrupts held off, and completes the
+ * instruction (advances RIP), injects an exception, or stops the guest. */
 #ifndef HV_GUEST_EXITS_H
 #define HV_GUEST_EXITS_H
 
@@ -14,5 +14,10 @@ void guest_mmio_exit(struct guest_vcpu *gv, const struct vcpu_exit *e);
 void guest_msr_exit(struct guest_vcpu *gv, const struct vcpu_exit *e);
 void guest_cpuid_exit(struct guest_vcpu *gv);
 void guest_hypercall_exit(struct guest_vcpu *gv);
+void guest_wbinvd_exit(struct guest_vcpu *gv, const struct vcpu_exit *e);
+
+/* The read callback of struct guest_paging (arch/x86/guest_walk.h) for a
+ * guest's RAM: ctx is the struct guest. */
+bool guest_paging_read_ram(void *ctx, uint64_t gpa, uint64_t *out);
 
 #endif

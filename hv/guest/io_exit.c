@@ -89,7 +89,7 @@ static void note_unclaimed(struct guest *g, uint64_t gpa, bool write)
 	}
 }
 
-static bool read_guest_phys(void *ctx, uint64_t gpa, uint64_t *out)
+bool guest_paging_read_ram(void *ctx, uint64_t gpa, uint64_t *out)
 {
 	const uint64_t *p = guest_ram_ptr(ctx, gpa, sizeof(*out));
 
@@ -113,7 +113,7 @@ void guest_mmio_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
 		return;
 	}
 	vcpu_get_state(&gv->vcpu, &s);
-	struct guest_paging paging = { s.cr0, s.cr3, s.cr4, s.efer, 0, read_guest_phys, g };
+	struct guest_paging paging = { s.cr0, s.cr3, s.cr4, s.efer, 0, guest_paging_read_ram, g };
 	size_t got = 0;
 	uint32_t pfec = 0;
 	unsigned access = GW_PFEC_I | (s.cpl == 3 ? GW_PFEC_U : 0);

@@ -42,6 +42,7 @@ struct guest_vcpu {
 	uint32_t icr_high;       /* the guest's last ICR high word */
 	uint32_t ldr, dfr;       /* its xAPIC LDR/DFR when the LAPIC is x2APIC */
 	unsigned long exits[VCPU_EXIT_ERROR + 1];
+	unsigned long wbinvd_flushes; /* of its WBINVD exits, those run for real */
 };
 
 struct guest {

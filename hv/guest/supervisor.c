@@ -169,7 +169,8 @@ static void wait_all_stopped(unsigned n)
 static void print_exits(const struct guest *g)
 {
 	static const char *const names[] = { "io", "mmio", "msr", "cpuid", "hlt", "hypercall",
-					     "shutdown", "kick", "ud", "invd", "error" };
+					     "shutdown", "kick", "ud", "invd", "wbinvd",
+					     "exception", "error" };
 	_Static_assert(ARRAY_SIZE(names) == VCPU_EXIT_ERROR + 1, "exit names");
 
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
@@ -178,6 +179,8 @@ static void print_exits(const struct guest *g)
 		for (unsigned k = 0; k <= VCPU_EXIT_ERROR; k++)
 			if (gv->exits[k])
 				log_raw(" %s %lu", names[k], gv->exits[k]);
+		if (gv->wbinvd_flushes)
+			log_raw(" (wbinvd run %lu)", gv->wbinvd_flushes);
 		log_raw("\n");
 	}
 }

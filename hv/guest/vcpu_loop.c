@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #define INVD_LEN 2
+#define RFLAGS_RF (1ull << 16)
 
 static void log_regs(const struct guest_vcpu *gv)
 {
@@ -39,6 +40,24 @@ void guest_vcpu_stop_with_error(struct guest_vcpu *gv, const char *reason)
 	guest_stop(gv->guest, 1, true, reason);
 }
 
+/* An exception intercepted only so that it cannot loop unseen inside
+ * the CPU (#AC, #DB): it goes back to the guest as the CPU would have
+ * delivered it. A fault's frame carries RFLAGS.RF, as the CPU pushes it,
+ * so that the instruction's own breakpoint does not fire again when the
+ * handler returns to it; #DB is left as it is (traps, and a debugger
+ * sets RF itself on an instruction breakpoint). An event whose delivery
+ * raised it (#AC pushing a frame on a misaligned stack) is replaced by it,
+ * as the CPU would deliver the second one; a fault comes back when the
+ * instruction runs again, but an external interrupt cut short so is lost
+ * to the guest (hv queues no second event). */
+static void reflect_exception(struct guest_vcpu *gv, const struct vcpu_exit *e)
+{
+	if (e->exception.vector == VEC_AC)
+		gv->vcpu.regs.rflags |= RFLAGS_RF;
+	vcpu_inject_exception(&gv->vcpu, e->exception.vector, e->exception.has_error,
+			      e->exception.error_code);
+}
+
 static void handle_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
 {
 	char why[96];
@@ -59,6 +78,8 @@ static void handle_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
 		/* Caches stay coherent (WBINVD's effect, nothing dropped). */
 		gv->vcpu.regs.rip += INVD_LEN;
 		return;
+	case VCPU_EXIT_WBINVD: guest_wbinvd_exit(gv, e); return;
+	case VCPU_EXIT_EXCEPTION: reflect_exception(gv, e); return;
 	case VCPU_EXIT_SHUTDOWN:
 		guest_vcpu_stop_with_error(gv, "triple fault");
 		return;

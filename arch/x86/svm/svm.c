@@ -3,9 +3,16 @@
  * external interrupts left to the guest, which owns its CPU: a device MSI
  * reaches the guest's IDT without an exit. Under QEMU TCG there is no
  * next-RIP save and no decode assist: exits that skip an instruction
- * advance RIP by its known length. */
+ * advance RIP by its known length, or hv decodes it (WBINVD).
+ *
+ * #DB and #AC are intercepted, though hv only hands them back: each can
+ * re-raise itself while it is being delivered (#AC on a misaligned stack at
+ * CPL 3, #DB on a data breakpoint over the IDT or the stack), and the CPU
+ * then loops in microcode, never at an instruction boundary, wedged for
+ * good (CVE-2015-5307, CVE-2015-8104). Intercepted, each round exits. */
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/exception.h"
 #include "arch/x86/page.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/sizes.h"
@@ -21,10 +28,12 @@
 #define EFER_SVME        (1ull << 12)
 #define CPUID_8000_0001_ECX_SVM (1u << 2)
 #define CPUID_8000_000A_EDX_NP  (1u << 0)
+#define CPUID_8000_000A_EDX_NRIPS (1u << 3)
 
 #define PAT_DEFAULT 0x0007040600070406ull
 #define DR6_INIT 0xffff0ff0ull
 #define DR7_INIT 0x400ull
+#define DR7_GD (1ull << 13)
 #define RFLAGS_FIXED 0x2ull
 
 /* Segment attributes (VMCB format): type, S, DPL, P, AVL, L, D/B, G. */
@@ -66,6 +75,8 @@ struct svm_cpu {
 
 /* Shared by every vCPU: all ones, but for what passthrough_msrs lists. */
 static uint64_t iopm_pa, msrpm_pa;
+/* The CPU saves the next RIP of an intercepted instruction (NRIPS). */
+static bool next_rip_saved;
 static struct svm_cpu cpu_state[256];
 
 extern void svm_run(uint64_t vmcb_pa, uint64_t *gpr, uint64_t host_vmcb_pa);
@@ -138,6 +149,7 @@ static int svm_global_init(void)
 	for (size_t i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
 		msrpm_allow(va(msr), passthrough_msrs[i], true);
 	msrpm_allow(va(msr), MSR_TSC, false);
+	next_rip_saved = cpuid(0x8000000au, 0).edx & CPUID_8000_000A_EDX_NRIPS;
 	msrpm_pa = msr;
 	iopm_pa = io;
 	return 0;
@@ -190,9 +202,11 @@ static int svm_create(struct vcpu *v, uint64_t npt_root, unsigned tag)
 			     SVM_INTERCEPT_INVD |
 			     SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR |
 			     SVM_INTERCEPT_SHUTDOWN;
+	/* WBINVD would flush caches other guests share. */
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
 			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
-			     SVM_INTERCEPT_SKINIT;
+			     SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_WBINVD;
+	c->intercept_exceptions = 1u << VEC_DB | 1u << VEC_AC;
 	c->iopm_base_pa = iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;
 	c->asid = tag;
@@ -260,12 +274,46 @@ static void svm_reset_startup(struct vcpu *v, uint8_t vector)
 	hw(v)->vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
 }
 
+/* #DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP, #VC and #SX push one. */
+static bool exception_has_error_code(unsigned vector)
+{
+	return vector < 32 && ((1u << vector) & 0x60227d00u);
+}
+
+/* The length of the intercepted instruction where the CPU says (NRIPS);
+ * 0 when it does not, or when what it says is no instruction's length. */
+static unsigned saved_insn_len(const struct vmcb *vmcb)
+{
+	uint64_t len = vmcb->control.next_rip - vmcb->save.rip;
+
+	if (!next_rip_saved || len == 0 || len > 15)
+		return 0;
+	return (unsigned)len;
+}
+
+static void decode_exception(const struct vmcb *vmcb, struct vcpu_exit *e)
+{
+	unsigned vector = (uint32_t)vmcb->control.exit_code - SVM_EXIT_EXCP_BASE;
+
+	e->kind = VCPU_EXIT_EXCEPTION;
+	e->exception.vector = (uint8_t)vector;
+	e->exception.has_error = exception_has_error_code(vector);
+	/* EXITINFO1 holds the error code the exception would have pushed. */
+	e->exception.error_code = e->exception.has_error ? (uint32_t)vmcb->control.exit_info1 : 0;
+}
+
 static void decode_exit(struct vcpu *v, struct vcpu_exit *e)
 {
 	struct vmcb *vmcb = hw(v)->vmcb;
 	uint64_t info1 = vmcb->control.exit_info1, info2 = vmcb->control.exit_info2;
 
-	switch ((uint32_t)vmcb->control.exit_code) {
+	uint32_t code = (uint32_t)vmcb->control.exit_code;
+
+	if (code >= SVM_EXIT_EXCP_BASE && code <= SVM_EXIT_EXCP_LAST) {
+		decode_exception(vmcb, e);
+		return;
+	}
+	switch (code) {
 	case SVM_EXIT_IOIO:
 		e->kind = VCPU_EXIT_IO;
 		e->io.port = SVM_IOIO_PORT(info1);
@@ -302,6 +350,10 @@ static void decode_exit(struct vcpu *v, struct vcpu_exit *e)
 		return;
 	case SVM_EXIT_INVD:
 		e->kind = VCPU_EXIT_INVD;
+		return;
+	case SVM_EXIT_WBINVD:
+		e->kind = VCPU_EXIT_WBINVD;
+		e->wbinvd.len = saved_insn_len(vmcb);
 		return;
 	case SVM_EXIT_VMRUN: case SVM_EXIT_VMLOAD: case SVM_EXIT_VMSAVE: case SVM_EXIT_STGI:
 	case SVM_EXIT_CLGI: case SVM_EXIT_SKINIT: case SVM_EXIT_INVLPGA:
@@ -400,8 +452,15 @@ static void svm_set_pat(struct vcpu *v, uint64_t pat)
 static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 				 uint32_t error_code)
 {
-	hw(v)->vmcb->control.event_inj = SVM_EVENT_VALID | SVM_EVENT_EXCEPTION | vector |
-					 (has_error ? SVM_EVENT_ERROR | (uint64_t)error_code << 32 : 0);
+	struct vmcb *vmcb = hw(v)->vmcb;
+
+	vmcb->control.event_inj = SVM_EVENT_VALID | SVM_EVENT_EXCEPTION | vector |
+				  (has_error ? SVM_EVENT_ERROR | (uint64_t)error_code << 32 : 0);
+	/* Entering a #DB handler clears DR7.GD, so that the handler may
+	 * read the debug registers; an injected #DB is entered as if the
+	 * CPU had delivered it. */
+	if (vector == VEC_DB)
+		vmcb->save.dr7 &= ~DR7_GD;
 }
 
 static const struct pt_format *svm_npt_format(void)

@@ -23,11 +23,14 @@
 #define SVM_INTERCEPT_STGI       (1u << 4)
 #define SVM_INTERCEPT_CLGI       (1u << 5)
 #define SVM_INTERCEPT_SKINIT     (1u << 6)
+#define SVM_INTERCEPT_WBINVD     (1u << 9) /* WBNOINVD too */
 
 #define SVM_TLB_FLUSH_ALL 1
 #define SVM_NP_ENABLE 1
 
 /* Exit codes (appendix C). */
+#define SVM_EXIT_EXCP_BASE 0x040 /* + vector: an intercepted exception */
+#define SVM_EXIT_EXCP_LAST 0x05f
 #define SVM_EXIT_NMI      0x061
 #define SVM_EXIT_INIT     0x063
 #define SVM_EXIT_CPUID    0x072
@@ -44,6 +47,7 @@
 #define SVM_EXIT_STGI     0x084
 #define SVM_EXIT_CLGI     0x085
 #define SVM_EXIT_SKINIT   0x086
+#define SVM_EXIT_WBINVD   0x089
 #define SVM_EXIT_NPF      0x400
 /* Compared on the low 32 bits: QEMU TCG reads it back as 0x00000000ffffffff. */
 #define SVM_EXIT_INVALID  0xffffffffu

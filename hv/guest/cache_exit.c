@@ -1,0 +1,63 @@
+/* WBINVD and WBNOINVD from a guest. Run at will they would write back and
+ * empty caches that other guests share (the last-level cache), so every
+ * one exits, and it is a no-op whenever nothing could tell the
+ * difference. */
+#include "arch/x86/guest_walk.h"
+#include "arch/x86/insn_wbinvd.h"
+#include "hv/guest/exits.h"
+
+/* Caches matter only to what reads memory around them. The nested table
+ * maps a guest's RAM write-back (vcpu_npt_ram_flags() sets no PCD/PWT),
+ * and the CPUs keep their caches coherent with each other, so for the
+ * CPUs alone a flush changes nothing. A device's DMA is snooped only if
+ * it asks: hv maps device domains without VT-d's SNP bit, which is
+ * what would force snooping on a unit with snoop control, so a device
+ * that the guest owns may read or write memory behind the caches, and its
+ * driver's WBINVD has to happen. */
+static bool wbinvd_needs_real_flush(const struct guest *g)
+{
+	return g->pt.count > 0;
+}
+
+/* The instruction's length, from the exit or from its bytes at RIP; 0
+ * (the guest stopped) when neither gives one. */
+static unsigned wbinvd_len(struct guest_vcpu *gv, const struct vcpu_exit *e)
+{
+	struct vcpu_state s;
+	uint8_t bytes[INSN_MAX_LEN];
+	size_t got = 0;
+
+	if (e->wbinvd.len)
+		return e->wbinvd.len;
+	vcpu_get_state(&gv->vcpu, &s);
+	struct guest_paging paging = { s.cr0, s.cr3, s.cr4, s.efer, 0, guest_paging_read_ram,
+				       gv->guest };
+	unsigned access = GW_PFEC_I | (s.cpl == 3 ? GW_PFEC_U : 0);
+	/* The CPU just fetched it: a shorter read is a guest that changed
+	 * its tables or code since, decoded for what it got. */
+	guest_fetch(&paging, s.cs_base + gv->vcpu.regs.rip, access, bytes, sizeof(bytes), &got,
+		    NULL);
+	int len = insn_wbinvd_len(bytes, got,
+				  insn_mode_of(s.efer & GW_EFER_LMA, s.cs_long, s.cs_db));
+	if (len < 0) {
+		guest_vcpu_stop_with_error(gv, got ? "WBINVD exit at bytes that are no WBINVD"
+						   : "cannot fetch the WBINVD that exited");
+		return 0;
+	}
+	return (unsigned)len;
+}
+
+void guest_wbinvd_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
+{
+	unsigned len = wbinvd_len(gv, e);
+
+	if (!len)
+		return;
+	if (wbinvd_needs_real_flush(gv->guest)) {
+		/* This CPU is the guest's own; WBNOINVD's write-back is part
+		 * of what WBINVD does. */
+		__asm__ volatile("wbinvd" ::: "memory");
+		gv->wbinvd_flushes++;
+	}
+	gv->vcpu.regs.rip += len;
+}
