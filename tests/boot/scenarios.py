@@ -146,7 +146,7 @@ SCENARIOS += [
 # as "NAME| ..." and are reported as <scenario>/<guest>/<test>.
 GUEST_TESTS = ["guest_boot_data", "guest_memory_all_there", "guest_past_ram_reads_ones",
                "guest_cpuid_sane", "guest_lapic_timer", "guest_ipi_own_vcpus",
-               "guest_foreign_ipi_refused"]
+               "guest_foreign_ipi_refused", "guest_wbinvd_ac_db"]
 SCENARIOS += [
     {
         "name": "guests",

@@ -392,6 +392,11 @@ struct frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
+/* A test that provokes exceptions sets this: it sees every exception
+ * first, and returns true for one it expected (the frame is what IRET
+ * returns to, and may be changed); false leaves it fatal. */
+extern bool (*volatile exception_hook)(struct frame *f);
+
 /* An exception: reported, the current test fails, the guest exits. */
 __attribute__((noreturn)) void guest_fatal(const struct frame *f, unsigned cpu);
 
