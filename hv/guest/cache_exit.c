@@ -6,6 +6,8 @@
 #include "arch/x86/insn_wbinvd.h"
 #include "hv/guest/exits.h"
 
+#define INVD_LEN 2
+
 /* Caches matter only to what reads memory around them. The nested table
  * maps a guest's RAM write-back (vcpu_npt_ram_flags() sets no PCD/PWT),
  * and the CPUs keep their caches coherent with each other, so for the
@@ -47,17 +49,30 @@ static unsigned wbinvd_len(struct guest_vcpu *gv, const struct vcpu_exit *e)
 	return (unsigned)len;
 }
 
-void guest_wbinvd_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
+static void write_back_if_needed(struct guest_vcpu *gv)
 {
-	unsigned len = wbinvd_len(gv, e);
-
-	if (!len)
-		return;
 	if (wbinvd_needs_real_flush(gv->guest)) {
 		/* This CPU is the guest's own; WBNOINVD's write-back is part
 		 * of what WBINVD does. */
 		__asm__ volatile("wbinvd" ::: "memory");
 		gv->wbinvd_flushes++;
 	}
+}
+
+void guest_wbinvd_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
+{
+	unsigned len = wbinvd_len(gv, e);
+
+	if (!len)
+		return;
+	write_back_if_needed(gv);
 	gv->vcpu.regs.rip += len;
+}
+
+/* INVD would drop the hypervisor's stores still in this CPU's cache: it
+ * is done as WBINVD, which loses nothing. */
+void guest_invd_exit(struct guest_vcpu *gv)
+{
+	write_back_if_needed(gv);
+	gv->vcpu.regs.rip += INVD_LEN;
 }

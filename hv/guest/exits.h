@@ -15,6 +15,7 @@ void guest_msr_exit(struct guest_vcpu *gv, const struct vcpu_exit *e);
 void guest_cpuid_exit(struct guest_vcpu *gv);
 void guest_hypercall_exit(struct guest_vcpu *gv);
 void guest_wbinvd_exit(struct guest_vcpu *gv, const struct vcpu_exit *e);
+void guest_invd_exit(struct guest_vcpu *gv);
 
 /* The read callback of struct guest_paging (arch/x86/guest_walk.h) for a
  * guest's RAM: ctx is the struct guest. */

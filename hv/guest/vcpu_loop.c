@@ -11,7 +11,6 @@
 
 #include <stdio.h>
 
-#define INVD_LEN 2
 #define RFLAGS_RF (1ull << 16)
 
 static void log_regs(const struct guest_vcpu *gv)
@@ -74,10 +73,7 @@ static void handle_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
 	case VCPU_EXIT_UD:
 		vcpu_inject_exception(&gv->vcpu, VEC_UD, false, 0);
 		return;
-	case VCPU_EXIT_INVD:
-		/* Caches stay coherent (WBINVD's effect, nothing dropped). */
-		gv->vcpu.regs.rip += INVD_LEN;
-		return;
+	case VCPU_EXIT_INVD: guest_invd_exit(gv); return;
 	case VCPU_EXIT_WBINVD: guest_wbinvd_exit(gv, e); return;
 	case VCPU_EXIT_EXCEPTION: reflect_exception(gv, e); return;
 	case VCPU_EXIT_SHUTDOWN:
