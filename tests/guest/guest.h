@@ -329,6 +329,9 @@ uint64_t smp_trampoline_base(void);
 /* ---- the run (main.c) --------------------------------------------------------------------- */
 
 extern const struct hv_guest_boot *boot;
+/* Its vCPUs (1 where the boot data is garbage), and whether an APIC ID is one of theirs. */
+unsigned cpu_count(void);
+bool own_apic_id(uint32_t id);
 
 /* What hv handed over at entry (entry.S). */
 struct entry_state {

@@ -50,21 +50,6 @@ static bool wrmsr_faults(uint32_t msr, uint64_t value)
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
-static unsigned cpu_count(void)
-{
-	uint32_t n = boot->cpu_count;
-
-	return n >= 1 && n <= HV_GUEST_MAX_CPUS ? n : 1;
-}
-
-static bool own_apic_id(uint32_t id)
-{
-	for (unsigned i = 0; i < cpu_count(); i++)
-		if (boot->apic_id[i] == id)
-			return true;
-	return false;
-}
-
 static bool wait_count(volatile uint32_t *counter, uint32_t target, uint64_t us)
 {
 	uint64_t d = deadline_us(us);

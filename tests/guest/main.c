@@ -6,6 +6,22 @@
 
 const struct hv_guest_boot *boot = (const struct hv_guest_boot *)(uintptr_t)HV_GUEST_BOOT;
 
+/* The boot data's CPU count, 1 where it is garbage (guest_boot_data says so). */
+unsigned cpu_count(void)
+{
+	uint32_t n = boot->cpu_count;
+
+	return n >= 1 && n <= HV_GUEST_MAX_CPUS ? n : 1;
+}
+
+bool own_apic_id(uint32_t id)
+{
+	for (unsigned i = 0; i < cpu_count(); i++)
+		if (boot->apic_id[i] == id)
+			return true;
+	return false;
+}
+
 /* In .data: entry.S writes it before it clears the .bss. */
 struct entry_state entry_state __attribute__((section(".data")));
 

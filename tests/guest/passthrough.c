@@ -49,21 +49,6 @@
 #define STORM_MAX         64
 #define STORM_PROBE_EVERY 4
 
-static unsigned cpu_count(void)
-{
-	uint32_t n = boot->cpu_count;
-
-	return n >= 1 && n <= HV_GUEST_MAX_CPUS ? n : 1;
-}
-
-static bool own_apic_id(uint32_t id)
-{
-	for (unsigned i = 0; i < cpu_count(); i++)
-		if (boot->apic_id[i] == id)
-			return true;
-	return false;
-}
-
 static uint64_t image_start(void)
 {
 	return (uint64_t)(uintptr_t)__image_start & ~(PAGE_SIZE - 1);

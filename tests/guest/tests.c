@@ -8,21 +8,6 @@
 /* What test 1 found usable in the boot data, for the tests after it. */
 static bool mem_size_ok;
 
-static unsigned cpu_count(void)
-{
-	uint32_t n = boot->cpu_count;
-
-	return n >= 1 && n <= HV_GUEST_MAX_CPUS ? n : 1;
-}
-
-static bool own_apic_id(uint32_t id)
-{
-	for (unsigned i = 0; i < cpu_count(); i++)
-		if (boot->apic_id[i] == id)
-			return true;
-	return false;
-}
-
 static uint64_t image_end(void)
 {
 	return ((uint64_t)(uintptr_t)__image_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
