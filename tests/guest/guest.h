@@ -268,6 +268,9 @@ bool lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
 void idt_init(void);
 extern struct desc_ptr idt_ptr;
 
+/* Waits (interrupts as they are) until *counter reaches `target`; false on
+ * timeout. */
+bool wait_count(volatile uint32_t *counter, uint32_t target, uint64_t us);
 /* Interrupts seen, per vCPU and vector (written by the handlers). */
 extern volatile uint32_t irq_count[HV_GUEST_MAX_CPUS][256];
 /* The TSC when each vCPU last entered an interrupt handler (benchmarks). */

@@ -50,18 +50,6 @@ static bool wrmsr_faults(uint32_t msr, uint64_t value)
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
-static bool wait_count(volatile uint32_t *counter, uint32_t target, uint64_t us)
-{
-	uint64_t d = deadline_us(us);
-
-	while (*counter < target) {
-		if (expired(d))
-			return false;
-		cpu_relax();
-	}
-	return true;
-}
-
 /* Interrupts that reached vCPU `cpu`, on any vector. */
 static uint32_t irq_total(unsigned cpu)
 {

@@ -7,6 +7,18 @@ volatile uint32_t irq_count[HV_GUEST_MAX_CPUS][256];
 volatile uint64_t irq_last_tsc[HV_GUEST_MAX_CPUS];
 bool (*volatile exception_hook)(struct frame *f);
 
+bool wait_count(volatile uint32_t *counter, uint32_t target, uint64_t us)
+{
+	uint64_t d = deadline_us(us);
+
+	while (*counter < target) {
+		if (expired(d))
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
 void lapic_enable(void)
 {
 	lapic_write(LAPIC_TPR, 0);

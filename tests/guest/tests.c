@@ -13,20 +13,6 @@ static uint64_t image_end(void)
 	return ((uint64_t)(uintptr_t)__image_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 }
 
-/* Waits (interrupts as they are) until *counter reaches `target`; false on
- * timeout. */
-static bool wait_count(volatile uint32_t *counter, uint32_t target, uint64_t us)
-{
-	uint64_t d = deadline_us(us);
-
-	while (*counter < target) {
-		if (expired(d))
-			return false;
-		cpu_relax();
-	}
-	return true;
-}
-
 /* ---- 1. the boot data and the entry state ----------------------------------------------- */
 
 static enum result guest_boot_data(void)
