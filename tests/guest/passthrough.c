@@ -39,6 +39,7 @@
 /* A transfer completes 100 ms of virtual time after its command. */
 #define DMA_TIMEOUT_US  5000000
 #define DMA_LEN         4000u
+#define DMA_ACROSS_LEN  3000u /* from +0x900 to +0xa00: crosses a page on both sides */
 #define MSI_WAIT_US     1000000 /* for an MSI that must arrive */
 #define MSI_SILENCE_US  200000  /* for one that must not */
 #define MSI_SETTLE_US   20000   /* after one arrived: time for a duplicate to show */
@@ -377,16 +378,32 @@ static void msi_program(const struct edu *e, uint32_t apic_id, uint8_t vector, b
 		pci_write16(d, 0, cap + MSI_CTRL, ctrl | MSI_CTRL_ENABLE);
 }
 
-static void msi_describe(const struct edu *e, const char *when)
+/* The message as the guest wrote it in its view of the capability: hv
+ * remaps it, so the device itself never holds these bits. */
+static void msi_message(const struct edu *e, uint64_t *addr, uint16_t *data)
 {
 	unsigned d = e->dev, cap = e->msi;
-	uint16_t ctrl = pci_read16(d, 0, cap + MSI_CTRL);
-	bool is64 = ctrl & MSI_CTRL_64BIT;
+	bool is64 = pci_read16(d, 0, cap + MSI_CTRL) & MSI_CTRL_64BIT;
 
-	kprintf("# %s: 00:%02x.0 MSI control 0x%04x address 0x%08x%08x data 0x%04x (guest's view)\n",
-		when, d, ctrl, is64 ? pci_read32(d, 0, cap + MSI_ADDR_HI) : 0,
-		pci_read32(d, 0, cap + MSI_ADDR_LO),
-		pci_read16(d, 0, cap + (is64 ? MSI_DATA_64 : MSI_DATA_32)));
+	*addr = pci_read32(d, 0, cap + MSI_ADDR_LO);
+	if (is64)
+		*addr |= (uint64_t)pci_read32(d, 0, cap + MSI_ADDR_HI) << 32;
+	*data = pci_read16(d, 0, cap + (is64 ? MSI_DATA_64 : MSI_DATA_32));
+}
+
+/* One line a reader of the console can follow: where the guest aimed the
+ * MSI and whether it came there. */
+static void msi_report(const struct edu *e, const char *how, unsigned cpu, unsigned vector)
+{
+	uint64_t addr;
+	uint16_t data;
+	uint32_t n = irq_since(cpu, vector);
+
+	msi_message(e, &addr, &data);
+	kprintf("# MSI %s vCPU %u (APIC ID %u) vector 0x%x: %s, %u interrupt%s (guest wrote "
+		"address 0x%llx data 0x%04x)\n",
+		how, cpu, boot->apic_id[cpu], vector, n ? "arrived there" : "did not arrive", n,
+		n == 1 ? "" : "s", (unsigned long long)addr, data);
 }
 
 /* Raises edu's interrupt once (one MSI when its MSI is on), interrupts on:
@@ -748,11 +765,15 @@ static enum result pt_dma_own_memory(void)
 		bool a = dma_round_trip(&e, 0, 0, DMA_LEN, what);
 		fill_random(dma_src, sizeof(dma_src));
 		ksnprintf(what, sizeof(what), "00:%02x.0, across pages", e.dev);
-		bool b = dma_round_trip(&e, 0x900, 0xa00, 3000, what);
-		kprintf("# 00:%02x.0: RAM 0x%llx -> device -> RAM 0x%llx: %s; 0x%llx -> 0x%llx: %s\n",
+		bool b = dma_round_trip(&e, 0x900, 0xa00, DMA_ACROSS_LEN, what);
+		kprintf("# DMA by 00:%02x.0 at guest-physical addresses (IOVA = GPA): RAM 0x%llx -> "
+			"device -> RAM 0x%llx, %u bytes: %s\n",
 			e.dev, (unsigned long long)gpa(dma_src), (unsigned long long)gpa(dma_dst),
-			a ? "exact" : "wrong", (unsigned long long)gpa(dma_src + 0x900),
-			(unsigned long long)gpa(dma_dst + 0xa00), b ? "exact" : "wrong");
+			DMA_LEN, a ? "exact" : "wrong");
+		kprintf("# DMA by 00:%02x.0 across pages: RAM 0x%llx -> device -> RAM 0x%llx, %u "
+			"bytes: %s\n",
+			e.dev, (unsigned long long)gpa(dma_src + 0x900),
+			(unsigned long long)gpa(dma_dst + 0xa00), DMA_ACROSS_LEN, b ? "exact" : "wrong");
 	}
 	return PASS;
 }
@@ -781,9 +802,9 @@ static void dma_to_unmapped(const struct edu *e, uint64_t target, const char *wh
 	unsigned found = scan_ram_for(tag, &where);
 	expect(found == 0, "%s: the transfer's data found in %u page(s) of guest RAM, first 0x%llx",
 	       what, found, (unsigned long long)where);
-	kprintf("# %s: the device to 0x%llx, %u bytes: %s; canaries %s; target reads 0x%llx; data "
-		"%sfound in RAM\n",
-		what, (unsigned long long)target, DMA_LEN, dma_status_name(s),
+	kprintf("# DMA to 0x%llx (%s, not in the guest's domain): %s; canaries %s, target reads "
+		"0x%llx, data %sin RAM\n",
+		(unsigned long long)target, what, bad || found ? "NOT blocked" : "blocked",
 		bad ? "changed" : "intact", (unsigned long long)r, found ? "" : "not ");
 }
 
@@ -860,9 +881,9 @@ static enum result pt_msi_vcpu0(void)
 	if (r != PASS)
 		return r;
 	msi_program(&e, boot->apic_id[0], VEC_PT_MSI0, false);
-	msi_describe(&e, "to vCPU 0");
 	irq_snapshot();
 	bool got = edu_raise(&e, 0, VEC_PT_MSI0, MSI_WAIT_US);
+	msi_report(&e, "to", 0, VEC_PT_MSI0);
 	expect(got, "no MSI on vCPU 0 (APIC ID %u) vector 0x%x within 1 s (IRR word 0x%x)",
 	       boot->apic_id[0], VEC_PT_MSI0, irr_word(VEC_PT_MSI0));
 	expect(!got || irq_since(0, VEC_PT_MSI0) == 1, "%u interrupts on vector 0x%x from one raise",
@@ -894,9 +915,9 @@ static enum result pt_msi_migrates(void)
 
 	/* ... then moved to vCPU 1 while on: the address and data rewritten. */
 	msi_program(&e, boot->apic_id[1], VEC_PT_MSI1, true);
-	msi_describe(&e, "moved to vCPU 1");
 	irq_snapshot();
 	bool got = edu_raise(&e, 1, VEC_PT_MSI1, MSI_WAIT_US);
+	msi_report(&e, "moved, while on, to", 1, VEC_PT_MSI1);
 	expect(got, "no MSI on vCPU 1 (APIC ID %u) vector 0x%x within 1 s of the move",
 	       boot->apic_id[1], VEC_PT_MSI1);
 	expect(!got || irq_since(1, VEC_PT_MSI1) == 1, "%u interrupts on vector 0x%x from one raise",
@@ -922,13 +943,15 @@ static enum result pt_msi_foreign_refused(void)
 
 	/* Aimed at a CPU not ours: refused, nothing arrives here. */
 	msi_program(&e, foreign, VEC_PT_FOREIGN, false);
-	msi_describe(&e, "to a foreign CPU");
 	irq_snapshot();
 	edu_raise(&e, -1, 0, MSI_SILENCE_US);
 	unsigned bad = irq_others_since(-1, 0, "MSI aimed at a foreign CPU");
-	kprintf("# MSI aimed at APIC ID %u vector 0x%x: %u interrupt(s) on the guest's vCPUs in "
-		"200 ms\n",
-		foreign, VEC_PT_FOREIGN, bad);
+	uint64_t addr;
+	uint16_t data;
+	msi_message(&e, &addr, &data);
+	kprintf("# MSI to APIC ID %u vector 0x%x, not the guest's: %u interrupt%s on its vCPUs "
+		"in 200 ms (guest wrote address 0x%llx data 0x%04x)\n",
+		foreign, VEC_PT_FOREIGN, bad, bad == 1 ? "" : "s", (unsigned long long)addr, data);
 
 	/* The device recovers when aimed at vCPU 0 again. */
 	msi_program(&e, boot->apic_id[0], VEC_PT_MSI0, false);
