@@ -15,10 +15,9 @@ static vtd_reg32_t frcd_word(const struct vtd_unit *u, unsigned i, unsigned word
 	return vtd_reg32_at(vtd_frcd_offset(u->cap, i) + word);
 }
 
-unsigned vtd_drain_faults(struct vtd_unit *u, vtd_fault_fn report, void *ctx,
-			  bool *overflowed)
+/* One pass over the records pending when FSTS read `fsts`. */
+static unsigned drain_records(struct vtd_unit *u, uint32_t fsts, vtd_fault_fn report, void *ctx)
 {
-	uint32_t fsts = vtd_read32(u, VTD_FSTS);
 	unsigned records = cap_nfr(u->cap), drained = 0;
 	unsigned first = VTD_FSTS_FRI(fsts) % records;
 
@@ -41,8 +40,32 @@ unsigned vtd_drain_faults(struct vtd_unit *u, vtd_fault_fn report, void *ctx,
 		drained++;
 		report(&f, ctx);
 	}
-	*overflowed = fsts & VTD_FSTS_PFO;
-	if (*overflowed)
-		vtd_write32(u, VTD_FSTS, VTD_FSTS_PFO);
+	return drained;
+}
+
+/* The unit raises a fault event only when a fault finds nothing pending
+ * (PPF and PFO clear): a fault recorded, or an overflow flagged, while the
+ * records are read would otherwise stay pending with no event to come,
+ * and the unit would fall silent for good. So the drain repeats until the
+ * status reads clear, a bounded number of times (a device faulting faster
+ * than this drains is for the storm handling to stop). */
+#define DRAIN_PASSES 8
+
+unsigned vtd_drain_faults(struct vtd_unit *u, vtd_fault_fn report, void *ctx,
+			  bool *overflowed)
+{
+	unsigned drained = 0;
+
+	*overflowed = false;
+	for (unsigned pass = 0; pass < DRAIN_PASSES; pass++) {
+		uint32_t fsts = vtd_read32(u, VTD_FSTS);
+		if (!(fsts & (VTD_FSTS_PPF | VTD_FSTS_PFO)))
+			break;
+		drained += drain_records(u, fsts, report, ctx);
+		if (fsts & VTD_FSTS_PFO) {
+			*overflowed = true;
+			vtd_write32(u, VTD_FSTS, VTD_FSTS_PFO);
+		}
+	}
 	return drained;
 }

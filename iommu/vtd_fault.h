@@ -18,9 +18,10 @@ struct vtd_fault {
 
 typedef void (*vtd_fault_fn)(const struct vtd_fault *f, void *ctx);
 
-/* Reports and clears every recorded fault, then the overflow flag.
- * Returns the number of records drained; *overflowed tells whether the
- * unit lost faults because every record was full. */
+/* Reports and clears every recorded fault, then the overflow flag, again
+ * while new ones arrive meanwhile (bounded). Returns the number of records
+ * drained; *overflowed tells whether the unit lost faults because every
+ * record was full. */
 unsigned vtd_drain_faults(struct vtd_unit *u, vtd_fault_fn report, void *ctx,
 			  bool *overflowed);
 

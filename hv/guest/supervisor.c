@@ -81,8 +81,8 @@ static void fault_storm(uint16_t sid)
 			struct pt_device *dev = &pt->dev[k];
 			if (dev->quarantined || dev->fn->alias[dev->fn->alias_count - 1] != sid)
 				continue;
-			log_warn("guest %s: %02x:%02x.%u keeps faulting\n", guests[i].name,
-				 dev->fn->bdf.bus, dev->fn->bdf.dev, dev->fn->bdf.fn);
+			log_warn("guest %s: %02x:%02x.%u quarantined: it keeps faulting\n",
+				 guests[i].name, dev->fn->bdf.bus, dev->fn->bdf.dev, dev->fn->bdf.fn);
 			/* Under the view's lock: the guest's own command writes
 			 * must not turn bus mastering back on in between. */
 			uint64_t flags = spin_lock(&pt->view_lock);

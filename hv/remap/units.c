@@ -240,7 +240,10 @@ int iommu_quarantine_function(struct vtd_domain *from, const struct pci_function
 		err = iommu_detach_function(from, f);
 	for (unsigned a = 0; a < f->alias_count && !err; a++)
 		err = vtd_domain_attach(&blocking[u->index], f->alias[a], true);
-	log_warn("vt-d: %02x:%02x.%u quarantined%s\n", f->bdf.bus, f->bdf.dev, f->bdf.fn,
-		 err ? " (context update failed; bus mastering is off)" : "");
+	/* The caller says why (a fault storm, a release); only a failure is
+	 * news here. */
+	if (err)
+		log_err("vt-d: %02x:%02x.%u: blocking context update failed (%d); bus mastering "
+			"is off\n", f->bdf.bus, f->bdf.dev, f->bdf.fn, err);
 	return err;
 }

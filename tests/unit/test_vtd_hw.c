@@ -1437,6 +1437,41 @@ static void fault_drain_one_record(void **state)
 	OK(x);
 }
 
+/* Faults that land while the drain runs: one recorded in the record just
+ * cleared, one more flagged as overflow. Both must be dealt with before
+ * the drain returns: the unit raises no event while PPF or PFO is set. */
+struct racing {
+	struct seen seen;
+	struct fake_vtd *f;
+	unsigned injected;
+};
+
+static void collect_and_race(const struct vtd_fault *fault, void *ctx)
+{
+	struct racing *r = ctx;
+
+	collect(fault, &r->seen);
+	if (r->injected++)
+		return;
+	assert_true(fake_record_fault(r->f, 0x28, 0xa000, 6, true));
+	assert_false(fake_record_fault(r->f, 0x30, 0xb000, 6, true));
+}
+
+static void fault_drain_races_new_faults(void **state)
+{
+	struct fx *x = *state;
+	struct racing r = { .f = x->f };
+	bool over;
+
+	up(x);
+	assert_true(fake_record_fault(x->f, 0x10, 0x7000, 6, true));
+	assert_int_equal(vtd_drain_faults(&x->u, collect_and_race, &r, &over), 2);
+	assert_true(over);
+	expect_fault_rec(&r.seen.f[1], 0x28, 0xa000, 6, true);
+	assert_false(vtd_read32(&x->u, VTD_FSTS) & (VTD_FSTS_PPF | VTD_FSTS_PFO));
+	OK(x);
+}
+
 /* The fault event's MSI. */
 static void fault_event_setup(void **state)
 {
@@ -1611,6 +1646,7 @@ static const struct {
 	{ "did_exhaustion[nd0-cm]", did_exhaustion, V_ND0_CM },
 	{ "fault_drain[nfr4]", fault_drain, V_NFR4 },
 	{ "fault_drain_one_record[qemu]", fault_drain_one_record, V_QEMU },
+	{ "fault_drain_races_new_faults[qemu]", fault_drain_races_new_faults, V_QEMU },
 	{ "fault_event_setup[qemu]", fault_event_setup, V_QEMU },
 	{ "timeouts", timeouts, -1 },
 	{ "queue_error[qemu]", queue_error, V_QEMU },
