@@ -1,6 +1,7 @@
 # hv: build/hv.efi, the host tools and tests.
 #   make        build build/hv.efi
 #   make run    boot the demo under QEMU (serial on this terminal)
+#   make image  build/hv.img, a disk image to write to a USB stick
 #   make check  every test: host unit tests, the no-FPU check, the must-not-compile
 #               checks, boot tests
 # Each target installs the Debian packages it lacks (tests/install-deps.sh).
@@ -128,6 +129,7 @@ include tests/dmar.mk
 include tests/guest/guest.mk
 include tests/bench.mk
 include tests/fuzz/fuzz.mk
+include tests/image/image.mk
 
 # ---- checks ------------------------------------------------------------------
 

@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="gnu-efi newlib-source qemu-system-x86 ovmf mtools acpica-tools libcmocka-dev
-clang-14 libclang-rt-14-dev python3 gcc make binutils xz-utils"
+clang-14 libclang-rt-14-dev python3 gcc make binutils xz-utils fdisk"
 
 missing=""
 for p in $PACKAGES; do
