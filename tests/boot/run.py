@@ -289,12 +289,21 @@ def judge(scn, ktap, status, timed_out, timeout, guest_ktaps=None, log_text=""):
 
 # --------------------------------------------------------------------------- QEMU
 
+def boot_drive(scn, esp):
+    """The disk OVMF boots from: the scenario's disk image, else the ESP directory."""
+    if scn.get("disk_image"):
+        # snapshot=on: what the firmware or hv might write stays out of the image,
+        # so each boot starts from the image as it was built.
+        return f"file={os.path.abspath(scn['disk_image'])},format=raw,snapshot=on"
+    return f"file=fat:rw:{esp},format=raw"  # vvfat needs rw to be usable
+
+
 def qemu_command(scn, esp, serial):
     cmd = ["qemu-system-x86_64",
            "-machine", "q35", "-cpu", "max",
            "-smp", str(scn["smp"]), "-m", str(scn["mem"]),
            "-bios", OVMF,
-           "-drive", f"file=fat:rw:{esp},format=raw",  # vvfat needs rw to be usable
+           "-drive", boot_drive(scn, esp),
            "-nodefaults", "-display", "none",
            # A triple fault must end the run (status 0), not boot the hypervisor again.
            "-no-reboot",
@@ -336,6 +345,15 @@ def lay_out_shell_esp(esp, efi, cmdline):
         f.write(f"fs0:\\EFI\\hv\\hv.efi {cmdline}\r\n")
 
 
+def disk_image_problem(path):
+    """Why a scenario's disk image cannot be booted, or None."""
+    if not os.path.isfile(path):
+        return f"disk image {path} missing (the Makefile builds it before the boot tests)"
+    if "," in os.path.abspath(path):  # it would end QEMU's -drive file= value
+        return f"disk image path {os.path.abspath(path)} contains ','"
+    return None
+
+
 def run_scenario(scn, efi, out, timeout_override):
     """Boot one scenario. Returns (results, report text, ok)."""
     name = scn["name"]
@@ -346,7 +364,12 @@ def run_scenario(scn, efi, out, timeout_override):
     qlog = os.path.join(sdir, "qemu.log")
 
     shutil.rmtree(sdir, ignore_errors=True)  # no stale serial log from an earlier run
-    if scn.get("via_shell"):
+    os.makedirs(sdir)
+    if scn.get("disk_image"):
+        problem = disk_image_problem(scn["disk_image"])
+        if problem:
+            return [("fail", f"{name}/(boot)", problem)], f"FAIL {name}: {problem}", False
+    elif scn.get("via_shell"):
         lay_out_shell_esp(esp, efi, scn["cmdline"])
     else:
         boot = os.path.join(esp, "EFI", "BOOT")
@@ -451,7 +474,7 @@ def selftest_parser():
     ]
     scn = {"name": "s"}
     failures = 0
-    print(f"1..{len(cases) + 2 + LOG_BUDGET_CASES}")
+    print(f"1..{len(cases) + 3 + LOG_BUDGET_CASES}")
     for i, (desc, text, status, timed_out, want, problem) in enumerate(cases, 1):
         results, problems = judge(scn, parse_ktap(text), status, timed_out, 60)
         got = tuple(sum(1 for r in results if r[0] == k) for k in ("pass", "fail", "skip"))
@@ -477,7 +500,14 @@ def selftest_parser():
     ok = cmd.index("intel-iommu,intremap=on") < cmd.index("edu,addr=0x4")
     failures += not ok
     print(f"{'ok' if ok else 'not ok'} {len(cases) + 2} intel-iommu comes before the PCI devices")
-    for i, (desc, ok, detail) in enumerate(log_budget_cases(), len(cases) + 3):
+    drives = [a for a in qemu_command({"name": "x", "smp": 1, "mem": "1G", "disk_image": "/d.img"},
+                                      "/e", "/s") if a.startswith("file=")]
+    ok = drives == ["file=/d.img,format=raw,snapshot=on"]
+    failures += not ok
+    print(f"{'ok' if ok else 'not ok'} {len(cases) + 3} disk_image boots the file, not an ESP directory")
+    if not ok:
+        print(f"# drives {drives}")
+    for i, (desc, ok, detail) in enumerate(log_budget_cases(), len(cases) + 4):
         failures += not ok
         print(f"{'ok' if ok else 'not ok'} {i} {desc}")
         if not ok:

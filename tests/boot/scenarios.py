@@ -11,6 +11,10 @@ Declarative only: one dict per QEMU boot of hv.efi.  Keys:
   cmdline   hypervisor command line, written to EFI/BOOT/hv.cmdline on the ESP
   via_shell optional: boot through OVMF's UEFI shell (startup.nsh), which passes
             cmdline as UEFI load options to EFI/hv/hv.efi
+  disk_image optional: boot this disk image file (relative to the repository root;
+            the Makefile builds it) instead of an ESP directory; hv.efi, hv.cmdline
+            and hv.cfg are the image's, so cmdline and esp are left out; QEMU runs it
+            with snapshot=on, so the file stays as built
   timeout   optional, seconds before the runner kills QEMU (default 60)
   esp       optional {path: content}: files beside hv.efi (EFI/BOOT/path); a content
             "@FILE" copies FILE (relative to the repository root)
@@ -183,6 +187,22 @@ SCENARIOS += [
         "expect_log": DEMO_LOG,
         # beta has no PCI view: no passthrough test runs there.
         "forbid_log": [r"^beta\| (?:not )?ok \d+ pt_"],
+    },
+    {
+        # What `make image` builds, booted from the disk itself (GPT, FAT32 ESP,
+        # \EFI\BOOT\BOOTX64.EFI as firmware finds it on removable media): the
+        # demo's two guests, with exit=qemu in the image's hv.cmdline.
+        "name": "disk-image",
+        "smp": 5,
+        "mem": "1G",
+        "iommu": True,
+        "devices": [],
+        "disk_image": "build/boot-disk.img",
+        "timeout": 90,
+        "guest_ktap": ["alpha", "beta"],
+        "expect_log": [r"command line from hv\.cmdline: 'exit=qemu\s*'", r"config: hv\.cfg, \d+ bytes"],
+        "expect_pass": ["guest_alpha", "guest_beta"]
+                       + [f"{g}/{t}" for g in ("alpha", "beta") for t in GUEST_TESTS],
     },
     {
         # One guest's instruction stream is garbage: it is stopped alone (a triple

@@ -2,6 +2,8 @@
 # for a USB stick or a test machine's disk (tests/image/mkimage.py). Included
 # by the Makefile.
 #   make image [IMAGE_CONFIG=path/to/hv.cfg] [IMAGE_CMDLINE="words"]
+# The boot tests boot build/boot-disk.img, built the same way from the demo's
+# configuration with exit=qemu, so that QEMU ends when the guests have.
 
 IMAGE := $(BUILD)/hv.img
 IMAGE_CONFIG ?= $(RUN_CONFIG)
@@ -18,10 +20,21 @@ image: $(BUILD)/hv.efi $(GUEST_IMAGES) | deps
 	$(Q)$(MKIMAGE) $(MKIMAGE_ARGS) --config '$(IMAGE_CONFIG)' --cmdline '$(IMAGE_CMDLINE)' \
 		--out $(IMAGE)
 
+BOOT_DISK_IMAGE := $(BUILD)/boot-disk.img
+$(BOOT_DISK_IMAGE): $(BUILD)/hv.efi $(GUEST_ELF) $(MKIMAGE) tests/guest/two-guests.cfg | deps
+	$(Q)$(MKIMAGE) $(MKIMAGE_ARGS) --config tests/guest/two-guests.cfg --cmdline exit=qemu \
+		--out $@ >/dev/null
+
+$(BUILD)/boot.results: $(BOOT_DISK_IMAGE)
+
 $(BUILD)/image.results: tests/image/test_mkimage.py $(MKIMAGE) | deps
 	$(Q)rm -f $@
 	$(Q)-tests/image/test_mkimage.py --results $@
 
 CHECK_RESULTS += $(BUILD)/image.results
 
-.PHONY: image
+clean: clean-boot-disk
+clean-boot-disk:
+	rm -f $(BOOT_DISK_IMAGE)
+
+.PHONY: image clean-boot-disk
