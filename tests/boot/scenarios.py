@@ -196,7 +196,7 @@ SCENARIOS += [
         "smp": 5,
         "mem": "1G",
         "iommu": True,
-        "devices": [],
+        "devices": ["edu,addr=0x4"],  # the demo's: alpha owns it
         "disk_image": "build/boot-disk.img",
         "timeout": 90,
         "guest_ktap": ["alpha", "beta"],
