@@ -93,6 +93,12 @@ $(UNIT_DIR)/test_vtd_hw: tests/unit/fake_vtd.c tests/unit/fake_vtd.h iommu/vtd_u
 	iommu/domain_id.c iommu/vtd_sl.c arch/x86/pt.c
 $(UNIT_DIR)/test_vtd_ir: tests/unit/fake_vtd.c tests/unit/fake_vtd.h iommu/vtd_ir.c iommu/irte.c \
 	iommu/vtd_unit.c iommu/vtd_caps.c iommu/vtd_fault_reason.c iommu/domain_id.c
+AUDIT_SRCS := iommu/vtd_audit_context.c iommu/vtd_audit_sl.c iommu/vtd_audit_irt.c \
+	iommu/vtd_audit_say.c hv/remap/audit_check.c hv/remap/audit_map.c hv/remap/audit_irte.c
+AUDIT_HDRS := iommu/vtd_audit.h iommu/vtd_audit_bits.h hv/remap/audit_check.h hv/remap/audit_run.h
+$(UNIT_DIR)/test_audit: $(AUDIT_SRCS) $(AUDIT_HDRS) tests/unit/fake_vtd.c tests/unit/fake_vtd.h \
+	iommu/vtd_ir.c iommu/irte.c iommu/vtd_unit.c iommu/vtd_domain.c iommu/vtd_sl.c \
+	arch/x86/pt.c iommu/vtd_caps.c iommu/vtd_fault_reason.c iommu/domain_id.c
 $(UNIT_DIR)/test_pci_groups: arch/x86/pci_enum.c iommu/group.c iommu/dmar_match.c iommu/dmar.c iommu/dmar_checks.c
 $(UNIT_DIR)/test_pci_id: arch/x86/pci_id.c arch/x86/pci_id.h
 $(UNIT_DIR)/test_pci_msi: arch/x86/pci_msi.c arch/x86/pci_msi.h arch/x86/mmio32.h arch/x86/pci_regs.h
