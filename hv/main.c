@@ -44,6 +44,8 @@ static void apply_config_options(const struct hv_config *c, struct hv_options *o
 		o->log_level = c->hv.log_level;
 	if (c->hv.exit_line)
 		o->exit = c->hv.exit;
+	if (c->hv.audit_line)
+		o->audit = c->hv.audit;
 	if (c->hv.selftest_line) {
 		o->selftest = true;
 		memcpy(o->selftest_suites, c->hv.selftest_suites, sizeof(o->selftest_suites));

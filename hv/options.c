@@ -99,6 +99,7 @@ static bool apply(struct hv_options *o, const char *key, const char *value)
 {
 	static const char *const exit_names[] = { "halt", "qemu", "shutdown" };
 	static const char *const level_names[] = { "error", "warning", "info", "debug" };
+	static const char *const audit_names[] = { "on", "warn", "off" };
 	unsigned idx;
 	uint64_t n;
 
@@ -120,6 +121,10 @@ static bool apply(struct hv_options *o, const char *key, const char *value)
 	}
 	if (!strcmp(key, "loglevel") && lookup(value, level_names, 4, &idx)) {
 		o->log_level = (enum log_level)idx;
+		return true;
+	}
+	if (!strcmp(key, "audit") && lookup(value, audit_names, 3, &idx)) {
+		o->audit = (enum audit_mode)idx;
 		return true;
 	}
 	if (!strcmp(key, "config") && *value && strlen(value) < sizeof(o->config)) {
@@ -162,6 +167,7 @@ void options_defaults(struct hv_options *o)
 	o->log_level = LOG_INFO;
 	o->intremap = true;
 	o->irt_entries = IRT_ENTRIES_DEFAULT;
+	o->audit = AUDIT_ON;
 }
 
 int options_parse(const char *s, struct hv_options *o, char error[OPTIONS_ERROR_MAX])

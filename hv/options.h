@@ -15,6 +15,15 @@ enum exit_mode {
 	EXIT_SHUTDOWN, /* firmware ResetSystem(shutdown) */
 };
 
+/* The VT-d audit before the guests start (and of each IRTE hv rewrites
+ * for them later): a violation stops them (on), is only reported (warn),
+ * or nothing is walked (off). */
+enum audit_mode {
+	AUDIT_ON,
+	AUDIT_WARN,
+	AUDIT_OFF,
+};
+
 /* QEMU's isa-debug-exit as the boot tests configure it; QEMU exits with
  * status (value << 1) | 1. */
 #define QEMU_EXIT_PORT 0xf4
@@ -62,6 +71,7 @@ struct hv_options {
 	char config[OPTIONS_PATH_MAX]; /* config=PATH: the guest configuration file */
 	bool test_peer_dma;     /* test.peer_dma: tell guests where another's RAM is */
 	bool test_exit_fault;   /* test.exit_fault: HV_HC_TEST_FAULT faults in hv */
+	enum audit_mode audit;  /* audit=on|warn|off (default on) */
 	struct expectations expect;
 };
 

@@ -76,6 +76,8 @@ struct hv_config {
 		char selftest_suites[SELFTEST_SUITES_MAX]; /* "" = all */
 		unsigned exit_line;
 		enum exit_mode exit;
+		unsigned audit_line;
+		enum audit_mode audit;
 	} hv;
 
 	unsigned guest_count;

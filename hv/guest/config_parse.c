@@ -351,6 +351,7 @@ static void hv_key(struct parser *p, const char *key, const char *value)
 {
 	static const char *const exit_names[] = { "halt", "qemu", "shutdown" };
 	static const char *const level_names[] = { "error", "warning", "info", "debug" };
+	static const char *const audit_names[] = { "on", "warn", "off" };
 	typeof(p->c->hv) *hv = &p->c->hv;
 	unsigned idx;
 
@@ -372,6 +373,13 @@ static void hv_key(struct parser *p, const char *key, const char *value)
 	} else if (!strcmp(key, "selftest")) {
 		if (first_time(p, key, &hv->selftest_line))
 			parse_selftest(p, value);
+	} else if (!strcmp(key, "audit")) {
+		if (!first_time(p, key, &hv->audit_line))
+			return;
+		if (lookup(value, audit_names, 3, &idx))
+			hv->audit = (enum audit_mode)idx;
+		else
+			ERR(p, "bad audit '%.40s': expected on, warn or off", value);
 	} else {
 		ERR(p, "unknown key '%.40s' in [hv]", key);
 	}

@@ -593,6 +593,14 @@ static void hv_section(void **state)
 		assert_int_equal(c.hv.exit_line, 3);
 	}
 
+	setup(NULL);
+	assert_int_equal(PARSE("[hv]", "audit = warn"), 0);
+	assert_int_equal(c.hv.audit, AUDIT_WARN);
+	assert_int_equal(c.hv.audit_line, 2);
+	setup(NULL);
+	assert_int_equal(PARSE("[hv]", "audit = off"), 0);
+	assert_int_equal(c.hv.audit, AUDIT_OFF);
+
 	static const struct {
 		const char *line, *reason;
 	} bad[] = {
@@ -600,6 +608,8 @@ static void hv_section(void **state)
 		{ "loglevel = DEBUG", "bad loglevel" },
 		{ "exit = reboot", "bad exit 'reboot': expected halt, qemu or shutdown" },
 		{ "exit = qemu now", "bad exit 'qemu now'" },
+		{ "audit = yes", "bad audit 'yes': expected on, warn or off" },
+		{ "audit = Warn", "bad audit 'Warn'" },
 		{ "selftest = irq,", "bad selftest 'irq,'" },
 		{ "selftest = irq dma", "bad selftest" },
 		{ "selftest = ,irq", "bad selftest" },

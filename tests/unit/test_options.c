@@ -39,6 +39,7 @@ static void assert_defaults(void)
 	assert_int_equal(o.log_level, LOG_INFO);
 	assert_true(o.intremap);
 	assert_int_equal(o.irt_entries, IRT_ENTRIES_DEFAULT);
+	assert_int_equal(o.audit, AUDIT_ON);
 	assert_false(o.expect.cpus_set);
 	assert_false(o.expect.dmar_set);
 	assert_false(o.expect.ecam_set);
@@ -356,6 +357,26 @@ static void interrupt_remapping(void **state)
 	}
 }
 
+/* audit=on|warn|off; anything else is refused and leaves it on. */
+static void audit_modes(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("audit=warn"), 0);
+	assert_int_equal(o.audit, AUDIT_WARN);
+	assert_int_equal(parse("audit=off"), 0);
+	assert_int_equal(o.audit, AUDIT_OFF);
+	assert_int_equal(parse("audit=warn audit=on"), 0);
+	assert_int_equal(o.audit, AUDIT_ON);
+
+	static const char *const bad[] = { "audit", "audit=", "audit=yes", "audit=WARN",
+					   "audit=offf" };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(bad[i]), -EINVAL);
+		assert_int_equal(o.audit, AUDIT_ON);
+		assert_non_null(strstr(err, bad[i]));
+	}
+}
+
 /* The guests' options: config=PATH, expect.guest_failure=NAME, the
  * test.peer_dma switch; options_apply() keeps what the line does not name. */
 static void guest_options(void **state)
@@ -413,6 +434,7 @@ int main(void)
 		T(over_long_words),
 		T(pci_expectations),
 		T(interrupt_remapping),
+		T(audit_modes),
 		T(guest_options),
 		T(line_endings_and_separators),
 	};
