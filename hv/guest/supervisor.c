@@ -11,6 +11,7 @@
 #include "arch/x86/time.h"
 #include "hv/guest/partition.h"
 #include "hv/platform.h"
+#include "hv/remap/audit.h"
 #include "hv/remap/faults.h"
 #include "hv/remap/units.h"
 
@@ -240,6 +241,14 @@ int guests_run(const struct boot_info *bi, const struct hv_options *o, bool ktap
 					"could not be built\n", cg->name);
 			return err;
 		}
+	}
+	/* Read back and judged before anything runs: a guest started on tables
+	 * that break isolation could use the flaw before anyone noticed. */
+	if ((err = audit_guests(bi, guests, n, o->audit))) {
+		if (ktap)
+			log_raw("KTAP version 1\n1..1\nnot ok 1 guest_audit # the VT-d tables "
+				"break isolation\n");
+		return err;
 	}
 	if (o->test_peer_dma)
 		tell_peer_ram(n);

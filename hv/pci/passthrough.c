@@ -12,6 +12,7 @@
 #include "arch/x86/vcpu.h"
 #include "hv/guest/partition.h"
 #include "hv/platform.h"
+#include "hv/remap/audit.h"
 #include "hv/remap/device_irq.h"
 #include "hv/remap/fault_counts.h"
 #include "hv/remap/faults.h"
@@ -430,7 +431,8 @@ static int msi_update(struct guest *g, struct pt_device *dev, bool enabled, uint
 	/* A live entry is retargeted in place: the device's message does not
 	 * change, the interrupt migrates with one IRTE write. */
 	for (unsigned i = 0; i < vectors; i++)
-		if ((err = irq_route_set(&dev->route, i, target->apic_id, (uint8_t)(vector + i))))
+		if ((err = irq_route_set(&dev->route, i, target->apic_id, (uint8_t)(vector + i))) ||
+		    (err = audit_route_entry(g, &dev->route, i)))
 			return err;
 	if (!dev->msi_on || dev->msi_vectors_on != vectors) {
 		uint32_t raddr, rdata;

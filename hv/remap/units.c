@@ -195,10 +195,11 @@ int iommu_detach_function(struct vtd_domain *d, const struct pci_function *f)
 	return err;
 }
 
-int iommu_map_rmrrs(struct vtd_domain *d, const struct pci_function *f)
+int iommu_for_each_rmrr(const struct pci_function *f,
+			int (*fn)(void *ctx, const struct dmar_structure *rmrr), void *ctx)
 {
 	const struct dmar_table *t = platform.dmar;
-	int self = (int)(f - platform.pci->fn), mapped = 0;
+	int self = (int)(f - platform.pci->fn), count = 0;
 
 	for (unsigned i = 0; t && i < t->structure_count; i++) {
 		const struct dmar_structure *s = &t->structure[i];
@@ -209,18 +210,40 @@ int iommu_map_rmrrs(struct vtd_domain *d, const struct pci_function *f)
 			if (scope[j].ignored ||
 			    dmar_scope_resolve(&scope[j], s->rmrr.segment, platform.pci) != self)
 				continue;
-			uint64_t base = s->rmrr.base & ~0xfffull;
-			uint64_t size = ((s->rmrr.limit | 0xfff) + 1) - base;
-			int err = vtd_domain_map(d, base, base, size, VTD_SL_R | VTD_SL_W);
+			int err = fn(ctx, s);
 			if (err)
 				return err;
-			log_warn("vt-d: RMRR %#llx-%#llx identity-mapped for %02x:%02x.%u: firmware may DMA there\n",
-				 (unsigned long long)s->rmrr.base, (unsigned long long)s->rmrr.limit,
-				 f->bdf.bus, f->bdf.dev, f->bdf.fn);
-			mapped++;
+			count++;
 		}
 	}
-	return mapped;
+	return count;
+}
+
+struct rmrr_map {
+	struct vtd_domain *d;
+	const struct pci_function *f;
+};
+
+static int map_rmrr(void *ctx, const struct dmar_structure *s)
+{
+	struct rmrr_map *m = ctx;
+	uint64_t base = s->rmrr.base & ~0xfffull;
+	uint64_t size = ((s->rmrr.limit | 0xfff) + 1) - base;
+	int err = vtd_domain_map(m->d, base, base, size, VTD_SL_R | VTD_SL_W);
+
+	if (err)
+		return err;
+	log_warn("vt-d: RMRR %#llx-%#llx identity-mapped for %02x:%02x.%u: firmware may DMA there\n",
+		 (unsigned long long)s->rmrr.base, (unsigned long long)s->rmrr.limit,
+		 m->f->bdf.bus, m->f->bdf.dev, m->f->bdf.fn);
+	return 0;
+}
+
+int iommu_map_rmrrs(struct vtd_domain *d, const struct pci_function *f)
+{
+	struct rmrr_map m = { d, f };
+
+	return iommu_for_each_rmrr(f, map_rmrr, &m);
 }
 
 int iommu_quarantine_function(struct vtd_domain *from, const struct pci_function *f)

@@ -295,6 +295,10 @@ SCENARIOS += [
                        + ["beta/pt_quarantine", "alpha/pt_soak"],
         # Beta's device is quarantined while alpha's DMA and MSIs go on.
         "expect_log": [r"fault from 00:04\.0 \(owner alpha\)", r"fault from 00:05\.0 \(owner beta\)",
+                       # Every table read back before either starts, clean.
+                       r"audit: guest alpha: 1 device, 1 domain, \d+ pages mapped, 0 IRTEs, 0 violations",
+                       r"audit: guest beta: 1 device, 1 domain, \d+ pages mapped, 0 IRTEs, 0 violations",
+                       r"audit: 1 unit read back in \d+ us: 0 violations[\s\S]*guests: starting 2",
                        r"MSI to APIC ID \d+ refused",
                        # alpha's edu aimed at beta's RAM: the fault at exactly there.
                        r"test\.peer_dma: guest alpha may aim at (0x[0-9a-f]+)[\s\S]*"
