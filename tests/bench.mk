@@ -3,6 +3,9 @@
 #                 and format, table pages per GiB (tests/bench/bench_pt.c);
 #                 IOVA allocator: cycles per alloc+free by live count
 #                 (tests/bench/bench_iova.c)
+#                 the VT-d audit at boot: ns per GiB mapped (4K, 2M, 1G leaves)
+#                 and per IRTE, beside the writers' cost for the same
+#                 (tests/bench/bench_audit.c)
 #                 interrupt latency with remapping on and off, under QEMU
 #                 with -icount (tests/bench/irq_latency.py)
 #                 a guest exit's round trip (CPUID) and the exits per LAPIC
@@ -24,10 +27,21 @@ $(BENCH_DIR)/bench_iova: tests/bench/bench_iova.c iommu/iova.c iommu/iova.h | de
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) tests/bench/bench_iova.c iommu/iova.c -o $@
 
-bench: $(BENCH_DIR)/bench_pt $(BENCH_DIR)/bench_iova $(BUILD)/hv.efi $(GUEST_IMAGES)
+BENCH_AUDIT_SRCS := tests/bench/bench_audit.c arch/x86/pt.c iommu/vtd_sl.c iommu/irte.c \
+	$(AUDIT_SRCS)
+
+$(BENCH_DIR)/bench_audit: $(BENCH_AUDIT_SRCS) $(BENCH_PT_HDRS) $(AUDIT_HDRS) iommu/irte.h | deps
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) $(BENCH_AUDIT_SRCS) -o $@
+
+bench: $(BENCH_DIR)/bench_pt $(BENCH_DIR)/bench_iova $(BENCH_DIR)/bench_audit $(BUILD)/hv.efi \
+		$(GUEST_IMAGES)
 	$(Q)$(BENCH_DIR)/bench_pt
 	$(Q)echo
 	$(Q)$(BENCH_DIR)/bench_iova
+	$(Q)echo
+	$(Q)$(BENCH_DIR)/bench_audit
 	$(Q)echo
 	$(Q)tests/bench/irq_latency.py --efi $(BUILD)/hv.efi --out $(BENCH_DIR)/irq
 	$(Q)echo
