@@ -260,6 +260,7 @@ int guests_run(const struct boot_info *bi, const struct hv_options *o, bool ktap
 		if ((err = guest_start(&guests[i])))
 			log_err("guests: guest %s did not start (%d)\n", guests[i].name, err);
 	wait_all_stopped(n);
+	audit_print_runtime();
 
 	bool ok = true;
 	if (ktap)

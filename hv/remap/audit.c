@@ -28,6 +28,8 @@ static struct audit_expect expect;
 static const struct memmap *memory;
 static enum audit_mode audit_mode = AUDIT_OFF;
 static unsigned lines_left;
+/* Run-time checks, counted on whichever guest CPU made them. */
+static unsigned long runtime_checked, runtime_violations;
 
 static bool readable_type(enum mem_type t)
 {
@@ -196,11 +198,23 @@ int audit_route_entry(struct guest *g, const struct irq_route *r, unsigned sub)
 
 	if (audit_mode == AUDIT_OFF || !r->unit || sub >= r->count)
 		return 0;
+	__atomic_add_fetch(&runtime_checked, 1, __ATOMIC_RELAXED);
 	if (!audit_check_irte(&expect, r->unit->index, r->first + sub, &rep))
 		return 0;
+	__atomic_add_fetch(&runtime_violations, 1, __ATOMIC_RELAXED);
 	if (audit_mode == AUDIT_WARN)
 		return 0;
 	irq_route_mask(r, sub);
 	guest_stop(g, -1, true, "audit: an IRTE hv wrote for it breaks isolation");
 	return -EPERM;
+}
+
+void audit_print_runtime(void)
+{
+	if (audit_mode == AUDIT_OFF)
+		return;
+	log_info("audit: %lu IRTE%s rewritten for guests and audited at run time, %lu with "
+		 "violations\n", __atomic_load_n(&runtime_checked, __ATOMIC_RELAXED),
+		 runtime_checked == 1 ? "" : "s",
+		 __atomic_load_n(&runtime_violations, __ATOMIC_RELAXED));
 }

@@ -299,6 +299,8 @@ SCENARIOS += [
                        r"audit: guest alpha: 1 device, 1 domain, \d+ pages mapped, 0 IRTEs, 0 violations",
                        r"audit: guest beta: 1 device, 1 domain, \d+ pages mapped, 0 IRTEs, 0 violations",
                        r"audit: 1 unit read back in \d+ us: 0 violations[\s\S]*guests: starting 2",
+                       # The guests' MSI routes and migrations, each re-audited.
+                       r"audit: [1-9]\d* IRTEs rewritten for guests and audited at run time, 0 with violations",
                        r"MSI to APIC ID \d+ refused",
                        # alpha's edu aimed at beta's RAM: the fault at exactly there.
                        r"test\.peer_dma: guest alpha may aim at (0x[0-9a-f]+)[\s\S]*"
