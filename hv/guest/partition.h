@@ -70,6 +70,7 @@ struct guest {
 	bool released;           /* its devices blocked after its stop */
 	bool test_exit_fault;    /* hv's test.exit_fault option */
 	unsigned long refused_msis; /* for the log budget */
+	unsigned long routes_logged; /* its MSI routes, for the log budget */
 };
 
 /* Where a guest with PCI functions finds its view's ECAM window (bus 0

@@ -32,6 +32,8 @@
 #define MSI_MAX_VECTORS 32
 #define MSI_CTRL_MMC(c) (((c) >> 1) & 7)
 #define MSI_REFUSALS_LOGGED 8
+/* Routes logged per guest: a guest retargeting in a loop must not flood. */
+#define MSI_ROUTES_LOGGED 8
 
 /* Every requester a guest can hold has a fault counter of its own, so that
  * a storm from any of them is seen (iommu_set_owner() refuses otherwise). */
@@ -318,6 +320,24 @@ static int claim_view(struct passthrough *pt, struct guest *g)
 	return err;
 }
 
+int passthrough_route(struct guest *g, const struct pt_device *dev, struct irq_route *route,
+		      unsigned index, const struct guest_vcpu *target, uint8_t vector)
+{
+	char name[16];
+	int err;
+
+	if ((err = irq_route_set(route, index, target->apic_id, vector)) ||
+	    (err = audit_route_entry(g, route, index)))
+		return err;
+	unsigned long n = __atomic_add_fetch(&g->routes_logged, 1, __ATOMIC_RELAXED);
+	if (n <= MSI_ROUTES_LOGGED)
+		log_info("guest %s: %s: vector %#x remapped by IRTE %u to vCPU %u (APIC ID %u)%s\n",
+			 g->name, name_of(dev->fn, name), vector, route->first + index,
+			 target->index, target->apic_id,
+			 n == MSI_ROUTES_LOGGED ? "; further routes not logged" : "");
+	return 0;
+}
+
 static int msi_update(struct guest *g, struct pt_device *dev, bool enabled, uint64_t addr,
 		      uint32_t data, unsigned vectors);
 
@@ -431,8 +451,7 @@ static int msi_update(struct guest *g, struct pt_device *dev, bool enabled, uint
 	/* A live entry is retargeted in place: the device's message does not
 	 * change, the interrupt migrates with one IRTE write. */
 	for (unsigned i = 0; i < vectors; i++)
-		if ((err = irq_route_set(&dev->route, i, target->apic_id, (uint8_t)(vector + i))) ||
-		    (err = audit_route_entry(g, &dev->route, i)))
+		if ((err = passthrough_route(g, dev, &dev->route, i, target, (uint8_t)(vector + i))))
 			return err;
 	if (!dev->msi_on || dev->msi_vectors_on != vectors) {
 		uint32_t raddr, rdata;

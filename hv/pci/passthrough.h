@@ -77,6 +77,12 @@ struct guest_vcpu *passthrough_msi_target(struct guest *g, const struct pt_devic
 					   uint64_t addr, uint32_t data, unsigned vectors,
 					   uint8_t *vector);
 
+/* Points entry `index` of `route` (a device of g's) at `target` with
+ * `vector`, audits the entry as written, and logs the route (the first
+ * few per guest). 0, or the negative errno of the write or the audit. */
+int passthrough_route(struct guest *g, const struct pt_device *dev, struct irq_route *route,
+		      unsigned index, const struct guest_vcpu *target, uint8_t vector);
+
 /* MSI-X: the virtual table set up from `vd` (the view's BARs), IRTEs
  * reserved, the physical table masked and off. */
 int passthrough_msix_setup(struct guest *g, struct pt_device *dev, const struct vpci_dev *vd);

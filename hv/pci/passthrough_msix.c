@@ -10,7 +10,6 @@
 #include "arch/x86/sizes.h"
 #include "hv/guest/partition.h"
 #include "hv/pci/passthrough.h"
-#include "hv/remap/audit.h"
 #include "hv/remap/device_irq.h"
 #include "iommu/irte.h"
 
@@ -58,8 +57,7 @@ static int entry_update(void *ctx, unsigned index, bool active, uint64_t addr, u
 		pci_msix_entry_mask(&dev->msix_hw, index);
 		return -EPERM;
 	}
-	if ((err = irq_route_set(&dev->msix_route, index, target->apic_id, vector)) ||
-	    (err = audit_route_entry(dev->guest, &dev->msix_route, index)))
+	if ((err = passthrough_route(dev->guest, dev, &dev->msix_route, index, target, vector)))
 		return err;
 	/* The physical entry names its IRTE once; a retarget is the IRTE's. */
 	if (dev->msix_programmed & (1u << index))

@@ -159,6 +159,8 @@ PT_TESTS = ["pt_pci_view", "pt_dma_own_memory", "pt_dma_past_ram_faults", "pt_ms
 # card at work must be there, as they are worded.
 DEMO_LOG = [
     r"^\[[\s\d.]+\] passthrough: 00:04\.0 to guest alpha, domain \d+, 1 MSI vector",
+    r"audit: guest alpha: 1 device, 1 domain, \d+ pages mapped, \d+ IRTEs, 0 violations",
+    r"guest alpha: 00:04\.0: vector 0x[0-9a-f]+ remapped by IRTE \d+ to vCPU 1 \(APIC ID 2\)",
     r"^alpha\| # DMA by 00:01\.0 at guest-physical addresses \(IOVA = GPA\): RAM 0x[0-9a-f]+"
     r" -> device -> RAM 0x[0-9a-f]+, 4000 bytes: exact$",
     r"^alpha\| # DMA by 00:01\.0 across pages: .*, 3000 bytes: exact$",
