@@ -264,7 +264,7 @@ static void parse_line_count(struct parser *p, const char *key, const char *valu
 		    LINE_BUDGET_MAX);
 		return;
 	}
-	if (v < 1 || v > LINE_BUDGET_MAX) {
+	if (!line_budget_valid(v)) {
 		ERR(p, "%s %.40s is out of range: 1 to %u %s", key, value, LINE_BUDGET_MAX, unit);
 		return;
 	}

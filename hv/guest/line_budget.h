@@ -11,6 +11,12 @@
 #define LINE_BUDGET_BURST_DEFAULT 1000  /* lines */
 #define LINE_BUDGET_RATE_DEFAULT 100    /* lines per second */
 #define LINE_BUDGET_MAX 1000000         /* for either; the least is 1 */
+
+/* Whether `v` is a burst or rate line_budget_init() takes. */
+static inline bool line_budget_valid(uint64_t v)
+{
+	return v >= 1 && v <= LINE_BUDGET_MAX;
+}
 /* Under a steady flood output resumes with every token: the lines dropped
  * are reported at most this often, or the notes would flood in turn. */
 #define LINE_BUDGET_NOTE_INTERVAL_NS 1000000000ull

@@ -91,11 +91,6 @@ static int attach_devices(struct guest *g, const struct guest_config_view *cfg)
 	return err ? err : vuart_attach(g, cfg->uart_burst, cfg->uart_rate);
 }
 
-static bool valid_line_budget(uint32_t v)
-{
-	return v >= 1 && v <= LINE_BUDGET_MAX;
-}
-
 static int check_config(const struct guest_config_view *cfg)
 {
 	if (!cfg->cpu_count || cfg->cpu_count > HV_GUEST_MAX_CPUS)
@@ -106,7 +101,7 @@ static int check_config(const struct guest_config_view *cfg)
 	for (unsigned i = 0; i < cfg->cpu_count; i++)
 		if (cfg->cpus[i] == 0 || !smp_cpu_online(cfg->cpus[i]))
 			return -EINVAL;
-	if (!valid_line_budget(cfg->uart_burst) || !valid_line_budget(cfg->uart_rate))
+	if (!line_budget_valid(cfg->uart_burst) || !line_budget_valid(cfg->uart_rate))
 		return -EINVAL;
 	return 0;
 }

@@ -83,16 +83,15 @@ static void expect_units(struct audit_expect *e)
 	}
 }
 
-static int add_rmrr(void *ctx, const struct dmar_structure *s)
+static int add_rmrr(void *ctx, const struct dmar_structure *s, uint64_t base, uint64_t size)
 {
 	struct audit_device *d = ctx;
-	uint64_t base = s->rmrr.base & ~0xfffull;
 
+	(void)s;
 	if (d->rmrr_count == AUDIT_RMRRS_MAX)
 		return -ENOSPC;
 	d->rmrr[d->rmrr_count++] = (struct audit_window){
-		.iova = base, .hpa = base, .size = ((s->rmrr.limit | 0xfff) + 1) - base,
-		.read = true, .write = true };
+		.iova = base, .hpa = base, .size = size, .read = true, .write = true };
 	return 0;
 }
 

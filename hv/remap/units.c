@@ -196,7 +196,9 @@ int iommu_detach_function(struct vtd_domain *d, const struct pci_function *f)
 }
 
 int iommu_for_each_rmrr(const struct pci_function *f,
-			int (*fn)(void *ctx, const struct dmar_structure *rmrr), void *ctx)
+			int (*fn)(void *ctx, const struct dmar_structure *rmrr, uint64_t base,
+				  uint64_t size),
+			void *ctx)
 {
 	const struct dmar_table *t = platform.dmar;
 	int self = (int)(f - platform.pci->fn), count = 0;
@@ -210,7 +212,8 @@ int iommu_for_each_rmrr(const struct pci_function *f,
 			if (scope[j].ignored ||
 			    dmar_scope_resolve(&scope[j], s->rmrr.segment, platform.pci) != self)
 				continue;
-			int err = fn(ctx, s);
+			uint64_t base = s->rmrr.base & ~0xfffull;
+			int err = fn(ctx, s, base, ((s->rmrr.limit | 0xfff) + 1) - base);
 			if (err)
 				return err;
 			count++;
@@ -224,11 +227,9 @@ struct rmrr_map {
 	const struct pci_function *f;
 };
 
-static int map_rmrr(void *ctx, const struct dmar_structure *s)
+static int map_rmrr(void *ctx, const struct dmar_structure *s, uint64_t base, uint64_t size)
 {
 	struct rmrr_map *m = ctx;
-	uint64_t base = s->rmrr.base & ~0xfffull;
-	uint64_t size = ((s->rmrr.limit | 0xfff) + 1) - base;
 	int err = vtd_domain_map(m->d, base, base, size, VTD_SL_R | VTD_SL_W);
 
 	if (err)

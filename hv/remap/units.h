@@ -31,11 +31,14 @@ int iommu_detach_function(struct vtd_domain *d, const struct pci_function *f);
  * negative errno. */
 int iommu_map_rmrrs(struct vtd_domain *d, const struct pci_function *f);
 
-/* Calls fn for every RMRR whose scope names `f`, until it returns nonzero
- * (returned). Returns the number of ranges otherwise. */
+/* Calls fn for every RMRR whose scope names `f`, with the whole pages it
+ * covers ([base, base + size), what a domain must map for it), until fn
+ * returns nonzero (returned). Returns the number of ranges otherwise. */
 struct dmar_structure;
 int iommu_for_each_rmrr(const struct pci_function *f,
-			int (*fn)(void *ctx, const struct dmar_structure *rmrr), void *ctx);
+			int (*fn)(void *ctx, const struct dmar_structure *rmrr, uint64_t base,
+				  uint64_t size),
+			void *ctx);
 
 /* Blocks a device for good: detached from `from` (may be NULL), its
  * context entries point at an empty domain with fault processing
