@@ -2,7 +2,6 @@
  * empty caches that other guests share (the last-level cache), so every
  * one exits, and it is a no-op whenever nothing could tell the
  * difference. */
-#include "arch/x86/guest_walk.h"
 #include "arch/x86/insn_wbinvd.h"
 #include "hv/guest/exits.h"
 
@@ -25,22 +24,15 @@ static bool wbinvd_needs_real_flush(const struct guest *g)
  * (the guest stopped) when neither gives one. */
 static unsigned wbinvd_len(struct guest_vcpu *gv, const struct vcpu_exit *e)
 {
-	struct vcpu_state s;
 	uint8_t bytes[INSN_MAX_LEN];
-	size_t got = 0;
+	enum insn_mode mode;
 
 	if (e->wbinvd.len)
 		return e->wbinvd.len;
-	vcpu_get_state(&gv->vcpu, &s);
-	struct guest_paging paging = { s.cr0, s.cr3, s.cr4, s.efer, 0, guest_paging_read_ram,
-				       gv->guest };
-	unsigned access = GW_PFEC_I | (s.cpl == 3 ? GW_PFEC_U : 0);
 	/* The CPU just fetched it: a shorter read is a guest that changed
 	 * its tables or code since, decoded for what it got. */
-	guest_fetch(&paging, s.cs_base + gv->vcpu.regs.rip, access, bytes, sizeof(bytes), &got,
-		    NULL);
-	int len = insn_wbinvd_len(bytes, got,
-				  insn_mode_of(s.efer & GW_EFER_LMA, s.cs_long, s.cs_db));
+	size_t got = guest_fetch_insn(gv, bytes, &mode);
+	int len = insn_wbinvd_len(bytes, got, mode);
 	if (len < 0) {
 		guest_vcpu_stop_with_error(gv, got ? "WBINVD exit at bytes that are no WBINVD"
 						   : "cannot fetch the WBINVD that exited");

@@ -6,6 +6,7 @@
 #ifndef HV_GUEST_EXITS_H
 #define HV_GUEST_EXITS_H
 
+#include "arch/x86/insn_decode.h"
 #include "arch/x86/vcpu.h"
 #include "hv/guest/partition.h"
 
@@ -17,8 +18,9 @@ void guest_hypercall_exit(struct guest_vcpu *gv);
 void guest_wbinvd_exit(struct guest_vcpu *gv, const struct vcpu_exit *e);
 void guest_invd_exit(struct guest_vcpu *gv);
 
-/* The read callback of struct guest_paging (arch/x86/guest_walk.h) for a
- * guest's RAM: ctx is the struct guest. */
-bool guest_paging_read_ram(void *ctx, uint64_t gpa, uint64_t *out);
+/* The bytes of the instruction at gv's RIP, read through the guest's page
+ * tables as an instruction fetch: how many were readable (fewer where a page
+ * is not mapped, 0 for none), and the mode to decode them in. */
+size_t guest_fetch_insn(struct guest_vcpu *gv, uint8_t bytes[INSN_MAX_LEN], enum insn_mode *mode);
 
 #endif

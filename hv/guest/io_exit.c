@@ -89,7 +89,7 @@ static void note_unclaimed(struct guest *g, uint64_t gpa, bool write)
 	}
 }
 
-bool guest_paging_read_ram(void *ctx, uint64_t gpa, uint64_t *out)
+static bool read_guest_ram(void *ctx, uint64_t gpa, uint64_t *out)
 {
 	const uint64_t *p = guest_ram_ptr(ctx, gpa, sizeof(*out));
 
@@ -99,12 +99,26 @@ bool guest_paging_read_ram(void *ctx, uint64_t gpa, uint64_t *out)
 	return true;
 }
 
+size_t guest_fetch_insn(struct guest_vcpu *gv, uint8_t bytes[INSN_MAX_LEN], enum insn_mode *mode)
+{
+	struct vcpu_state s;
+	size_t got = 0;
+
+	vcpu_get_state(&gv->vcpu, &s);
+	struct guest_paging paging = { s.cr0, s.cr3, s.cr4, s.efer, 0, read_guest_ram, gv->guest };
+	unsigned access = GW_PFEC_I | (s.cpl == 3 ? GW_PFEC_U : 0);
+	guest_fetch(&paging, s.cs_base + gv->vcpu.regs.rip, access, bytes, INSN_MAX_LEN, &got,
+		    NULL);
+	*mode = insn_mode_of(s.efer & GW_EFER_LMA, s.cs_long, s.cs_db);
+	return got;
+}
+
 void guest_mmio_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
 {
 	struct guest *g = gv->guest;
 	struct vcpu_regs *r = &gv->vcpu.regs;
-	struct vcpu_state s;
 	uint8_t bytes[INSN_MAX_LEN];
+	enum insn_mode mode;
 	struct insn_mmio insn;
 	struct insn_regs ir;
 
@@ -112,19 +126,13 @@ void guest_mmio_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
 		guest_vcpu_stop_with_error(gv, "instruction fetch from a GPA that is not RAM");
 		return;
 	}
-	vcpu_get_state(&gv->vcpu, &s);
-	struct guest_paging paging = { s.cr0, s.cr3, s.cr4, s.efer, 0, guest_paging_read_ram, g };
-	size_t got = 0;
-	uint32_t pfec = 0;
-	unsigned access = GW_PFEC_I | (s.cpl == 3 ? GW_PFEC_U : 0);
 	/* A fetch cut short by an unmapped page still decodes what it got:
 	 * an instruction that ends before that page never touches it. */
-	guest_fetch(&paging, s.cs_base + r->rip, access, bytes, sizeof(bytes), &got, &pfec);
+	size_t got = guest_fetch_insn(gv, bytes, &mode);
 	if (got == 0) {
 		guest_vcpu_stop_with_error(gv, "cannot fetch the instruction that accessed MMIO");
 		return;
 	}
-	enum insn_mode mode = insn_mode_of(s.efer & GW_EFER_LMA, s.cs_long, s.cs_db);
 	if (insn_decode(bytes, got, mode, &insn)) {
 		guest_vcpu_stop_with_error(gv, "MMIO access by an instruction hv does not emulate");
 		return;
