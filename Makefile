@@ -15,7 +15,7 @@ include boot/newlib.mk
 
 # ---- the hypervisor image ----------------------------------------------------
 
-HV_DIRS := boot arch/x86 arch/x86/svm iommu hv hv/remap hv/guest hv/guest/loader hv/pci hv/selftest
+HV_DIRS := boot arch/x86 arch/x86/svm iommu hv hv/remap hv/guest hv/guest/loader hv/guest/platform hv/pci hv/selftest
 HV_SRCS := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
 HV_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(HV_SRCS)))
 
