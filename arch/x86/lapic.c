@@ -89,20 +89,34 @@ static bool any_vector_set(uint32_t block_base)
 	return false;
 }
 
+/* Vectors 16-31 are the CPU's exceptions: taken as interrupts they would
+ * run an exception's handler (#MC's, or one expecting an error code that
+ * is not there). The LAPIC accepts them into its IRR all the same (only
+ * 0-15 are illegal), so a guest can leave one pending. A task priority of
+ * class 1 holds back every vector of classes 0 and 1 (SDM Vol. 3A, 11.8.3:
+ * a request is taken only when its class is above PPR's), and hv's own
+ * vectors all lie at IRQ_FIRST_VECTOR (32) and above, so it loses nothing. */
+#define TPR_ABOVE_EXCEPTION_VECTORS 0x10u
+#define FIRST_DELIVERABLE_VECTOR 32
+
 void lapic_quiesce(void)
 {
-	static const uint32_t lvts[] = { LAPIC_LVT_TIMER, LAPIC_LVT_THERMAL, LAPIC_LVT_PERF,
-					 LAPIC_LVT_LINT0, LAPIC_LVT_LINT1, LAPIC_LVT_ERROR,
-					 LAPIC_LVT_CMCI };
+	static const uint32_t lvts[] = { LAPIC_LVT_TIMER, LAPIC_LVT_LINT0, LAPIC_LVT_LINT1,
+					 LAPIC_LVT_ERROR };
+	/* A CPU may count them in max LVT and still refuse the x2APIC MSR. */
+	static const uint32_t optional_lvts[] = { LAPIC_LVT_THERMAL, LAPIC_LVT_PERF,
+						  LAPIC_LVT_CMCI };
 
 	for (size_t i = 0; i < ARRAY_SIZE(lvts); i++)
-		if (lapic_has_lvt(lvts[i]))
-			lapic_write(lvts[i], LAPIC_LVT_MASKED);
+		lapic_write(lvts[i], LAPIC_LVT_MASKED);
+	for (size_t i = 0; i < ARRAY_SIZE(optional_lvts); i++)
+		if (lapic_has_lvt(optional_lvts[i]))
+			(void)lapic_write_checked(optional_lvts[i], LAPIC_LVT_MASKED);
 	lapic_write(LAPIC_TMICT, 0);
 	/* The guest writes this MSR without an exit. */
 	if (lapic_has_tsc_deadline())
 		wrmsr_safe(MSR_TSC_DEADLINE, 0);
-	lapic_write(LAPIC_TPR, 0);
+	lapic_write(LAPIC_TPR, TPR_ABOVE_EXCEPTION_VECTORS);
 	lapic_write(LAPIC_SVR, LAPIC_SVR_ENABLE | LAPIC_SPURIOUS_VECTOR);
 	if (!x2apic) {
 		lapic_write(LAPIC_DFR, FLAT_MODEL);
@@ -117,21 +131,33 @@ void lapic_quiesce(void)
 		lapic_write(LAPIC_EOI, 0);
 }
 
+/* The IRR's requests from vector `first` up. */
+static unsigned pending_from(unsigned first)
+{
+	unsigned n = 0;
+
+	for (unsigned i = first / 32; i < LAPIC_VECTORS / 32; i++) {
+		uint32_t bits = lapic_read(LAPIC_IRR_BASE + 0x10 * i);
+		if (i == first / 32)
+			bits &= ~0u << (first % 32);
+		for (; bits; bits &= bits - 1)
+			n++;
+	}
+	return n;
+}
+
 unsigned lapic_drain_requests(void)
 {
-	unsigned rounds = 0;
-
-	while (any_vector_set(LAPIC_IRR_BASE) && rounds++ < LAPIC_VECTORS)
+	/* Again here: the drain must never open the window with 16-31 let
+	 * through, whoever set TPR last. */
+	lapic_write(LAPIC_TPR, TPR_ABOVE_EXCEPTION_VECTORS);
+	for (unsigned rounds = 0;
+	     rounds < LAPIC_VECTORS && pending_from(FIRST_DELIVERABLE_VECTOR); rounds++)
 		/* One instruction after STI, the highest pending request is
 		 * taken (and EOI'd by its dispatch). */
 		__asm__ volatile("sti; nop; cli" ::: "memory");
-	if (!any_vector_set(LAPIC_IRR_BASE))
-		return 0;
-	unsigned left = 0;
-	for (unsigned i = 0; i < LAPIC_VECTORS / 32; i++)
-		for (uint32_t bits = lapic_read(LAPIC_IRR_BASE + 0x10 * i); bits; bits &= bits - 1)
-			left++;
-	return left;
+	/* 16-31 stay pending for good, held back by TPR: counted as left. */
+	return pending_from(0);
 }
 
 void lapic_init(void)

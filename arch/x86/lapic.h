@@ -76,15 +76,18 @@ bool lapic_has_tsc_deadline(void);
 
 /* Puts this CPU's LAPIC back as the hypervisor runs it, whatever a guest
  * left in it: every LVT masked, the timer (TSC deadline too) stopped, TPR
- * 0, the hypervisor's spurious vector, errors cleared, every in-service
- * vector EOI'd. Requests still pending in the IRR arrive once interrupts
- * are taken again: lapic_drain_requests(). */
+ * at class 1 (vectors 16-31, the CPU's exceptions, never taken), the
+ * hypervisor's spurious vector, errors cleared, every in-service vector
+ * EOI'd. Requests still pending in the IRR arrive once interrupts are
+ * taken again: lapic_drain_requests(). */
 void lapic_quiesce(void);
 
-/* Takes what is pending in this CPU's IRR (interrupts enabled briefly,
- * each vector dispatched like any other and EOI'd), bounded by one round
- * per vector; the caller must be able to take interrupts (on SVM: GIF set).
- * Returns how many were still pending when it gave up (0: drained). */
+/* Takes what is pending in this CPU's IRR from vector 32 up (interrupts
+ * enabled briefly, TPR at class 1, each vector dispatched like any other
+ * and EOI'd), bounded by one round per vector; the caller must be able to
+ * take interrupts (on SVM: GIF set). Returns how many were still pending
+ * when it gave up, vectors 16-31 included, which it never takes (0:
+ * drained). */
 unsigned lapic_drain_requests(void);
 
 /* Sends the IPI described by `icr_low` (vector, delivery mode, level) to the
