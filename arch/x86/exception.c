@@ -4,6 +4,7 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/log.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/recovery_decision.h"
 #include "arch/x86/sizes.h"
 #include "arch/x86/spinlock.h"
 
@@ -25,7 +26,6 @@ static struct fault_expectation *expected;
 
 extern const char rdmsr_safe_insn[], rdmsr_safe_fault[], wrmsr_safe_insn[],
 	wrmsr_safe_fault[];
-extern void recovery_resume(const struct recovery_point *p) __attribute__((noreturn));
 
 /* Instructions whose #GP is an answer, not an error: where each resumes. */
 static const struct {
@@ -47,7 +47,7 @@ static bool fix_up_gp(struct exception_frame *f)
 
 void exception_recovery_arm(struct exception_recovery *r)
 {
-	r->locks_held = this_cpu()->locks_held;
+	r->locks_held = this_cpu()->locks.count;
 	this_cpu()->recovery = r;
 }
 
@@ -55,6 +55,7 @@ void exception_recovery_disarm(void)
 {
 	this_cpu()->recovery = NULL;
 }
+
 static unsigned long nmis_in_hypervisor;
 static unsigned cpus_halted;
 
@@ -103,7 +104,58 @@ static void dump(const struct exception_frame *f, const char *lead)
 		(unsigned long long)read_cr3(), (unsigned long long)read_cr4());
 }
 
-void exception_dispatch(struct exception_frame *f)
+/* recovery_save() returns again, 1, when the handler returns. */
+static void resume_at(struct exception_frame *f, const struct recovery_point *p)
+{
+	f->rbx = p->rbx;
+	f->rbp = p->rbp;
+	f->r12 = p->r12;
+	f->r13 = p->r13;
+	f->r14 = p->r14;
+	f->r15 = p->r15;
+	f->rsp = p->rsp;
+	f->rip = p->rip;
+	f->rflags = p->rflags;
+	f->rax = 1;
+}
+
+/* false: refused, and logged why; the caller halts. */
+static bool recover(struct exception_recovery *r, struct exception_frame *f, unsigned depth)
+{
+	struct percpu *pc = this_cpu();
+	enum recovery_decision d = recovery_decide((unsigned)f->vector, depth, f->rsp,
+						   pc->stack_bottom, r->point.rsp);
+	const struct spinlock *culprit = NULL;
+
+	if (d != RECOVERY_RESUME) {
+		log_err("exception on APIC ID %u not recovered: %s\n", lapic_id(),
+			recovery_decision_reason(d));
+		dump(f, "  ");
+		return false;
+	}
+	if (!spin_record_recoverable(&pc->locks, r->locks_held, &culprit)) {
+		if (culprit)
+			log_err("exception on APIC ID %u not recovered: it holds spin lock %p, "
+				"whose data may be half-updated\n", lapic_id(), (const void *)culprit);
+		else
+			log_err("exception on APIC ID %u not recovered: it holds spin locks "
+				"past its record\n", lapic_id());
+		dump(f, "  ");
+		return false;
+	}
+	log_err("exception on APIC ID %u, recovered: the work it interrupted is given up\n",
+		lapic_id());
+	dump(f, "  ");
+	exception_recovery_disarm();
+	unsigned released = spin_record_release_since(&pc->locks, r->locks_held);
+	if (released)
+		log_err("  %u spin lock%s it held released\n", released, released == 1 ? "" : "s");
+	r->report(r->ctx, f);
+	resume_at(f, &r->point);
+	return true;
+}
+
+static void handle(struct exception_frame *f, unsigned depth)
 {
 	struct fault_expectation *e = expected;
 
@@ -130,22 +182,24 @@ void exception_dispatch(struct exception_frame *f)
 		return;
 	}
 	struct exception_recovery *r = this_cpu()->recovery;
-	if (r)
-		log_err("exception on APIC ID %u, recovered: the work it interrupted is given up\n",
-			lapic_id());
-	else
+	if (!r) {
 		log_err("unexpected exception on APIC ID %u\n", lapic_id());
-	dump(f, "  ");
-	if (r) {
-		exception_recovery_disarm();
-		unsigned released = spin_release_held_since(r->locks_held);
-		if (released)
-			log_err("  %u spin lock%s it held released\n", released,
-				released == 1 ? "" : "s");
-		r->report(r->ctx, f);
-		recovery_resume(&r->point);
+		dump(f, "  ");
+	} else if (recover(r, f, depth)) {
+		return;
 	}
 	log_err("halting this CPU\n");
 	__atomic_add_fetch(&cpus_halted, 1, __ATOMIC_RELEASE);
 	cpu_halt_forever();
+}
+
+/* Every vector comes through here: the depth counts the handlers this
+ * CPU is in, so that recovery knows one interrupted another. */
+void exception_dispatch(struct exception_frame *f)
+{
+	struct percpu *pc = this_cpu();
+	unsigned depth = pc->exception_depth++;
+
+	handle(f, depth);
+	pc->exception_depth--;
 }

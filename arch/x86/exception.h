@@ -8,8 +8,10 @@
 #define VEC_DE 0
 #define VEC_DB 1
 #define VEC_NMI 2
+#define VEC_BR 5
 #define VEC_UD 6
 #define VEC_DF 8
+#define VEC_SS 12
 #define VEC_GP 13
 #define VEC_PF 14
 #define VEC_AC 17
@@ -43,11 +45,16 @@ void exception_expect_clear(void);
 /* Where an unexpected exception goes instead of halting the CPU, while
  * the CPU works for someone it can give up on (a guest's exit): the
  * exception is reported through `report`, then recovery_save() returns
- * again, with 1. The spin locks taken since it was armed are released
- * first: what they guard belongs to the work given up. Armed per CPU; disarmed before `report` runs, so an
- * exception in the report itself halts. */
+ * again, with 1, through the handler's IRET (RFLAGS as recovery_save()
+ * found them). Only a fault the interrupted code raised, in no other
+ * handler, on the stack below the point (arch/x86/recovery_decision.h), and
+ * only when every spin lock taken since the point was armed is recoverable
+ * (arch/x86/spinlock.h): those are released first, what they guard
+ * belongs to the work given up. Anything else halts the CPU. Armed per
+ * CPU; disarmed before `report` runs, so an exception in the report
+ * itself halts. */
 struct recovery_point {
-	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
+	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip, rflags;
 };
 
 struct exception_recovery {
@@ -65,8 +72,8 @@ void exception_recovery_disarm(void);
 
 void exception_dispatch(struct exception_frame *f);
 
-/* CPUs an unexpected exception halted (no recovery armed): any makes the
- * run a failure, whatever else passed. */
+/* CPUs an exception halted (no recovery armed, or it was refused): any
+ * makes the run a failure, whatever else passed. */
 unsigned exception_cpus_halted(void);
 
 /* Probes in arch/x86/fault_probe.S; each has a resume label for

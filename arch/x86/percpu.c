@@ -31,6 +31,7 @@ struct percpu *percpu_alloc(unsigned index, uint32_t apic_id, unsigned stack_pag
 	pc->self = pc;
 	pc->index = index;
 	pc->apic_id = apic_id;
+	pc->stack_bottom = (uintptr_t)stack;
 	pc->stack_top = (uintptr_t)stack + stack_pages * PAGE_SIZE;
 	return pc;
 }

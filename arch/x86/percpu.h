@@ -8,26 +8,25 @@
 #include <stdint.h>
 
 #include "arch/x86/desc.h"
+#include "arch/x86/lock_record.h"
 
 struct exception_recovery;
-struct spinlock;
-
-#define PERCPU_LOCKS_TRACKED 4
 
 struct percpu {
 	struct percpu *self; /* first: %gs:0 is this struct's address */
 	unsigned index;      /* 0 = BSP; APs in the order they came online */
 	uint32_t apic_id;
 	uintptr_t stack_top;
+	uintptr_t stack_bottom; /* both 0 on the BSP: its stack is boot/'s */
 	int boot_state;      /* enum smp_boot_state (arch/x86/smp.c) */
 	/* smp_call(): work for this CPU's idle loop, taken when `call` is set. */
 	void (*call)(void *arg);
 	void *call_arg;
 	struct exception_recovery *recovery; /* arch/x86/exception.h */
-	/* The spin_lock() locks this CPU holds, innermost last (counted
-	 * past the array, recorded up to it), for exception recovery. */
-	unsigned locks_held;
-	struct spinlock *held_lock[PERCPU_LOCKS_TRACKED];
+	/* Exception handlers this CPU is in (exception_dispatch()): only one
+	 * that interrupted no other handler may recover. */
+	unsigned exception_depth;
+	struct lock_record locks; /* the spin_lock() locks it holds */
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 	struct tss64 tss __attribute__((aligned(16)));
 	struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));

@@ -9,8 +9,15 @@
  * may never come back (the console: a CPU can fault while printing), with
  * spin_lock_bounded()/spin_unlock_bounded(); never both.
  *
- * The ticket_* functions are the lock without the interrupt handling, for
- * the host unit tests. */
+ * A spin_lock() lock is recorded per CPU while held (arch/x86/lock_record.h):
+ * exception recovery may release it only when it was declared recoverable
+ * where it is defined (spin_lock_init_recoverable): what it guards belongs
+ * to the one guest whose work is given up. Any other (the page allocator,
+ * a VT-d unit's queue) may guard shared data left half-updated, and then
+ * the CPU is not given back.
+ *
+ * The ticket_* and spin_record_* functions are the lock without the
+ * interrupt handling and the per-CPU state, for the host unit tests. */
 #ifndef ARCH_X86_SPINLOCK_H
 #define ARCH_X86_SPINLOCK_H
 
@@ -18,14 +25,23 @@
 #include <stdint.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/lock_record.h"
 #include "arch/x86/percpu.h"
 
-/* Zero-initialised: free. Tickets wrap at 2^32, harmlessly: at most a
- * few hundred CPUs are ever queued at once. */
+/* Zero-initialised: free, and not recoverable. Tickets wrap at 2^32,
+ * harmlessly: at most a few hundred CPUs are ever queued at once. */
 struct spinlock {
 	uint32_t next_ticket;   /* the one the next CPU to ask draws */
 	uint32_t now_serving;   /* the ticket that holds the lock */
+	bool recoverable;       /* guards one guest's state only */
 };
+
+/* Free; exception recovery may release it when the CPU holding it gives
+ * up the guest's work it did. */
+static inline void spin_lock_init_recoverable(struct spinlock *l)
+{
+	*l = (struct spinlock){ .recoverable = true };
+}
 
 /* Gives up waiting at most this many times, after being skipped by a
  * take-over each time, before going on without the lock. */
@@ -149,41 +165,56 @@ static inline void ticket_pass_on(struct spinlock *l)
 	__atomic_store_n(&l->now_serving, t + 1, __ATOMIC_RELEASE);
 }
 
+/* Logs (once per boot) a spin_unlock() of a lock this CPU's record does
+ * not hold: a release without its spin_lock(), or on another CPU. */
+void spin_unlock_unrecorded(const struct spinlock *l);
+
 /* Returns the RFLAGS to give spin_unlock(). */
 static inline uint64_t spin_lock(struct spinlock *l)
 {
 	uint64_t flags = cpu_irq_save();
-	struct percpu *pc = this_cpu();
 
 	ticket_acquire(l);
-	if (pc->locks_held < PERCPU_LOCKS_TRACKED)
-		pc->held_lock[pc->locks_held] = l;
-	pc->locks_held++;
+	lock_record_push(&this_cpu()->locks, l);
 	return flags;
 }
 
 static inline void spin_unlock(struct spinlock *l, uint64_t flags)
 {
-	this_cpu()->locks_held--;
+	if (!lock_record_remove(&this_cpu()->locks, l))
+		spin_unlock_unrecorded(l);
 	ticket_pass_on(l);
 	cpu_irq_restore(flags);
 }
 
-/* For exception recovery: releases the spin_lock() locks this CPU took
- * since it held `depth` of them (the work that took them is given up),
- * innermost first. Returns how many; those past PERCPU_LOCKS_TRACKED
- * deep were not recorded and stay held. */
-static inline unsigned spin_release_held_since(unsigned depth)
+/* Whether exception recovery may release every lock `r` records past the
+ * first `since` (those taken by the work it gives up). false names in
+ * *culprit the innermost that is not recoverable, or leaves it NULL when
+ * some are held unrecorded (past the array: which ones is unknown). */
+static inline bool spin_record_recoverable(const struct lock_record *r, unsigned since,
+					   const struct spinlock **culprit)
 {
-	struct percpu *pc = this_cpu();
+	*culprit = NULL;
+	if (r->unrecorded)
+		return false;
+	for (unsigned i = r->count; i-- > since;)
+		if (!r->held[i]->recoverable) {
+			*culprit = r->held[i];
+			return false;
+		}
+	return true;
+}
+
+/* For exception recovery, once spin_record_recoverable() agreed: releases
+ * the locks `r` records past the first `since`, innermost first. Returns
+ * how many. */
+static inline unsigned spin_record_release_since(struct lock_record *r, unsigned since)
+{
 	unsigned released = 0;
 
-	while (pc->locks_held > depth) {
-		pc->locks_held--;
-		if (pc->locks_held < PERCPU_LOCKS_TRACKED) {
-			ticket_pass_on(pc->held_lock[pc->locks_held]);
-			released++;
-		}
+	while (r->count > since) {
+		ticket_pass_on(r->held[--r->count]);
+		released++;
 	}
 	return released;
 }

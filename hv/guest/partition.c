@@ -113,6 +113,9 @@ int guest_create(struct guest *g, unsigned index, const struct guest_config_view
 	int err;
 
 	memset(g, 0, sizeof(*g));
+	/* Its vCPUs' exits take it: an exception there gives up only this
+	 * guest, whose UART state it guards. */
+	spin_lock_init_recoverable(&g->uart_lock);
 	strncpy(g->name, cfg->name, sizeof(g->name) - 1);
 	g->index = index;
 	if ((err = check_config(cfg))) {

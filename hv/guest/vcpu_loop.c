@@ -88,9 +88,10 @@ static void handle_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
 	}
 }
 
-/* An exception the hypervisor takes while it runs the guest or handles
- * its exit is the guest's end, not the CPU's: the CPU goes back to the
- * loop, which finds the guest stopped. */
+/* A fault the hypervisor takes while it runs the guest or handles its
+ * exit is the guest's end, not the CPU's, when only this guest's locks are
+ * held (arch/x86/exception.h says which faults): the CPU goes back to the
+ * loop, which gives it back. */
 static void report_exit_exception(void *ctx, const struct exception_frame *f)
 {
 	struct guest_vcpu *gv = ctx;
@@ -106,7 +107,10 @@ static void run_until_stopped(struct guest_vcpu *gv)
 	struct exception_recovery recovery = { .report = report_exit_exception, .ctx = gv };
 	struct vcpu_exit exit;
 
-	recovery_save(&recovery.point);
+	/* 1: report_exit_exception() stopped the guest, and the exit it was
+	 * handling is not to be finished. */
+	if (recovery_save(&recovery.point))
+		return;
 	exception_recovery_arm(&recovery);
 	while (__atomic_load_n(&gv->guest->state, __ATOMIC_ACQUIRE) == GUEST_RUNNING) {
 		vcpu_run(&gv->vcpu, &exit);

@@ -367,6 +367,9 @@ int passthrough_assign(struct passthrough *pt, struct guest *g, const pci_sbdf_t
 		       unsigned n)
 {
 	memset(pt, 0, sizeof(*pt));
+	/* It guards this guest's view; the IRTEs and VT-d queues behind it
+	 * have locks of their own, not recoverable. */
+	spin_lock_init_recoverable(&pt->view_lock);
 	pt->view_ops = (struct vpci_ops){ .read32 = pci_cfg_read32, .write16 = pci_cfg_write16,
 					  .write32 = pci_cfg_write32, .msi_update = view_msi_update,
 					  .msix_control = view_msix_control, .ctx = g };

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -261,6 +262,144 @@ static void not_held_after_requeues(void **state)
 	assert_int_equal(l.now_serving, serving + 1);
 }
 
+/* ---- the per-CPU record of held locks --------------------------------------------- */
+
+static struct spinlock rec_locks[LOCK_RECORD_SLOTS + 2];
+
+static void assert_record(const struct lock_record *r, unsigned n, struct spinlock *const *want)
+{
+	assert_int_equal(r->count, n);
+	for (unsigned i = 0; i < n; i++)
+		assert_ptr_equal(r->held[i], want[i]);
+}
+
+/* Released in an order other than the reverse of taking, each release
+ * takes out its own lock: the record then names exactly those still held. */
+static void record_out_of_order_release(void **state)
+{
+	(void)state;
+	struct lock_record r = { 0 };
+	struct spinlock *a = &rec_locks[0], *b = &rec_locks[1], *c = &rec_locks[2];
+
+	lock_record_push(&r, a);
+	lock_record_push(&r, b);
+	lock_record_push(&r, c);
+	assert_true(lock_record_remove(&r, a));
+	assert_record(&r, 2, (struct spinlock *[]){ b, c });
+	assert_true(lock_record_remove(&r, c));
+	assert_record(&r, 1, (struct spinlock *[]){ b });
+	lock_record_push(&r, a);
+	assert_true(lock_record_remove(&r, b));
+	assert_record(&r, 1, (struct spinlock *[]){ a });
+	assert_true(lock_record_remove(&r, a));
+	assert_int_equal(r.count, 0);
+}
+
+/* The same lock recorded twice (two holds of a bounded sort, or a bug)
+ * loses its innermost entry first. */
+static void record_removes_innermost_match(void **state)
+{
+	(void)state;
+	struct lock_record r = { 0 };
+	struct spinlock *a = &rec_locks[0], *b = &rec_locks[1];
+
+	lock_record_push(&r, a);
+	lock_record_push(&r, b);
+	lock_record_push(&r, a);
+	assert_true(lock_record_remove(&r, a));
+	assert_record(&r, 2, (struct spinlock *[]){ a, b });
+}
+
+/* A release of a lock the record does not hold changes nothing and says so. */
+static void record_unrecorded_release(void **state)
+{
+	(void)state;
+	struct lock_record r = { 0 };
+
+	lock_record_push(&r, &rec_locks[0]);
+	assert_false(lock_record_remove(&r, &rec_locks[1]));
+	assert_record(&r, 1, (struct spinlock *[]){ &rec_locks[0] });
+	assert_true(lock_record_remove(&r, &rec_locks[0]));
+	assert_false(lock_record_remove(&r, &rec_locks[0]));
+	assert_int_equal(r.count, 0);
+}
+
+/* Past the array a hold is counted, not named; its release is accepted,
+ * and while one is held recovery is refused (which locks is unknown). */
+static void record_overflow(void **state)
+{
+	(void)state;
+	struct lock_record r = { 0 };
+	const struct spinlock *culprit = &rec_locks[0];
+
+	for (unsigned i = 0; i < LOCK_RECORD_SLOTS + 2; i++) {
+		spin_lock_init_recoverable(&rec_locks[i]);
+		lock_record_push(&r, &rec_locks[i]);
+	}
+	assert_int_equal(r.count, LOCK_RECORD_SLOTS);
+	assert_int_equal(r.unrecorded, 2);
+	assert_false(spin_record_recoverable(&r, 0, &culprit));
+	assert_null(culprit);
+	assert_true(lock_record_remove(&r, &rec_locks[LOCK_RECORD_SLOTS + 1]));
+	assert_true(lock_record_remove(&r, &rec_locks[LOCK_RECORD_SLOTS]));
+	assert_int_equal(r.unrecorded, 0);
+	assert_int_equal(r.count, LOCK_RECORD_SLOTS);
+	assert_true(spin_record_recoverable(&r, 0, &culprit));
+	memset(rec_locks, 0, sizeof(rec_locks));
+}
+
+/* Recovery may release only recoverable locks, and only those taken since
+ * it was armed; it names the one that is not. */
+static void record_recoverable_only(void **state)
+{
+	(void)state;
+	struct spinlock before = { 0 }, guest, shared = { 0 };
+	struct lock_record r = { 0 };
+	const struct spinlock *culprit = NULL;
+
+	spin_lock_init_recoverable(&guest);
+	assert_true(guest.recoverable);
+	assert_false(shared.recoverable);
+	lock_record_push(&r, &before);  /* held when armed: not recovery's */
+	unsigned since = r.count;
+	lock_record_push(&r, &guest);
+	assert_true(spin_record_recoverable(&r, since, &culprit));
+	assert_null(culprit);
+	lock_record_push(&r, &shared);
+	assert_false(spin_record_recoverable(&r, since, &culprit));
+	assert_ptr_equal(culprit, &shared);
+	/* Released out of order, the shared one no longer blocks it. */
+	assert_true(lock_record_remove(&r, &shared));
+	assert_true(spin_record_recoverable(&r, since, &culprit));
+}
+
+/* The release gives each lock taken since `since` to its next ticket and
+ * leaves the ones held before alone. */
+static void record_release_since(void **state)
+{
+	(void)state;
+	struct spinlock before = { 0 }, g1, g2;
+	struct lock_record r = { 0 };
+
+	spin_lock_init_recoverable(&g1);
+	spin_lock_init_recoverable(&g2);
+	uint32_t tb = ticket_acquire(&before);
+	lock_record_push(&r, &before);
+	unsigned since = r.count;
+	ticket_acquire(&g1);
+	lock_record_push(&r, &g1);
+	ticket_acquire(&g2);
+	lock_record_push(&r, &g2);
+	uint32_t waiter = ticket_draw(&g1);
+
+	assert_int_equal(spin_record_release_since(&r, since), 2);
+	assert_record(&r, 1, (struct spinlock *[]){ &before });
+	assert_int_equal(ticket_serving(&g1), waiter);
+	assert_int_equal(g2.now_serving, g2.next_ticket);
+	assert_int_equal(ticket_serving(&before), tb);
+	assert_int_equal(spin_record_release_since(&r, since), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +410,12 @@ int main(void)
 		cmocka_unit_test(stale_unlock_one_behind),
 		cmocka_unit_test(skipped_waiter_queues_again),
 		cmocka_unit_test(not_held_after_requeues),
+		cmocka_unit_test(record_out_of_order_release),
+		cmocka_unit_test(record_removes_innermost_match),
+		cmocka_unit_test(record_unrecorded_release),
+		cmocka_unit_test(record_overflow),
+		cmocka_unit_test(record_recoverable_only),
+		cmocka_unit_test(record_release_since),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
