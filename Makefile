@@ -116,6 +116,7 @@ $(UNIT_DIR)/test_spinlock: arch/x86/spinlock.h arch/x86/lock_record.h arch/x86/c
 $(UNIT_DIR)/test_recovery_decision: arch/x86/recovery_decision.c arch/x86/recovery_decision.h
 $(UNIT_DIR)/test_spinlock: UNIT_LDLIBS := -pthread
 $(UNIT_DIR)/test_line_budget: hv/guest/line_budget.c hv/guest/line_budget.h
+$(UNIT_DIR)/test_e820: hv/guest/platform/e820.c hv/guest/platform/e820.h hv/guest/abi.h
 
 $(UNIT_DIR)/%: tests/unit/%.c $(UNIT_COMMON) | deps
 	@mkdir -p $(dir $@)
