@@ -117,6 +117,8 @@ $(UNIT_DIR)/test_recovery_decision: arch/x86/recovery_decision.c arch/x86/recove
 $(UNIT_DIR)/test_spinlock: UNIT_LDLIBS := -pthread
 $(UNIT_DIR)/test_line_budget: hv/guest/line_budget.c hv/guest/line_budget.h
 $(UNIT_DIR)/test_e820: hv/guest/platform/e820.c hv/guest/platform/e820.h hv/guest/abi.h
+$(UNIT_DIR)/test_bzimage: hv/guest/loader/bzimage.c hv/guest/loader/bzimage.h hv/guest/platform/e820.c \
+	hv/guest/platform/e820.h hv/guest/platform/layout.h hv/guest/abi.h
 
 $(UNIT_DIR)/%: tests/unit/%.c $(UNIT_COMMON) | deps
 	@mkdir -p $(dir $@)

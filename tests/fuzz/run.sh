@@ -64,9 +64,11 @@ rm -f "$dir/seeds/fuzz_dmar/"*-iasl.aml "$dir/seeds/fuzz_madt/"*-iasl.aml
 seed fuzz_config tests/guest/two-guests.cfg
 seed fuzz_elf build/guest/*.elf
 seed fuzz_insn_decode build/guest/obj/*.o
+# No seed: its input is XORed onto a good image, so all zeros is one.
+seed fuzz_bzimage
 
 # Two at a time: one per core.
-targets="fuzz_dmar fuzz_madt fuzz_config fuzz_elf fuzz_insn_decode"
+targets="fuzz_dmar fuzz_madt fuzz_config fuzz_elf fuzz_insn_decode fuzz_bzimage"
 running=0
 for t in $targets; do
 	if [ "$running" -eq 2 ]; then

@@ -18,9 +18,8 @@
 static bool ranges_valid(const struct e820_range *r, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
-		/* An end of exactly 2^64 wraps to 0 and is refused too. */
-		if (r[i].size == 0 || r[i].type == 0 || r[i].addr + r[i].size < r[i].addr ||
-		    r[i].addr + r[i].size == 0)
+		/* An end of exactly 2^64 wraps to 0, below addr: refused too. */
+		if (r[i].size == 0 || r[i].type == 0 || r[i].addr + r[i].size < r[i].addr)
 			return false;
 		for (unsigned k = 0; k < i; k++)
 			if (r[i].addr < r[k].addr + r[k].size && r[k].addr < r[i].addr + r[i].size)
