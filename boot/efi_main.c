@@ -151,6 +151,27 @@ static void read_config(EFI_LOADED_IMAGE *li, struct boot_info *bi)
 	bi->config_ok = bi->config_errors.count == 0;
 }
 
+/* The date for the guests' CMOS clocks: after ExitBootServices only
+ * runtime services could tell it, from a CPU the guests may be using. */
+static void read_wall_clock(struct wall_clock *wc)
+{
+	EFI_TIME t;
+
+	*wc = (struct wall_clock){ 0 };
+	EFI_STATUS st = efi_rt->GetTime(&t, NULL);
+	wc->at_ns = time_ns();
+	if (st != EFI_SUCCESS || t.Year < 1970 || t.Year > 9999 || t.Month < 1 || t.Month > 12 ||
+	    t.Day < 1 || t.Day > 31 || t.Hour > 23 || t.Minute > 59 || t.Second > 59) {
+		log_warn("boot: no wall clock from firmware (GetTime status %#llx)\n",
+			 (unsigned long long)st);
+		return;
+	}
+	*wc = (struct wall_clock){ true, t.Year, t.Month, t.Day, t.Hour, t.Minute, t.Second,
+				   wc->at_ns };
+	log_info("boot: wall clock %04u-%02u-%02u %02u:%02u:%02u\n", t.Year, t.Month, t.Day,
+		 t.Hour, t.Minute, t.Second);
+}
+
 static void enter_hv(void *bi)
 {
 	hv_main(bi);
@@ -197,6 +218,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 
 	bi->firmware_shutdown = firmware_shutdown;
 	bi->smp_trampoline = alloc_trampoline();
+	read_wall_clock(&bi->wall_clock);
 
 	EFI_STATUS status = exit_boot_services(image, bi);
 	if (status != EFI_SUCCESS) {

@@ -18,6 +18,17 @@ struct boot_file {
 	size_t size;
 };
 
+/* The firmware's clock (UEFI GetTime()) as read before ExitBootServices,
+ * at at_ns on the boot timeline (time_ns()): what the RTC holds, its time
+ * zone not applied, as a PC's CMOS clock shows it. valid: GetTime()
+ * answered with a date in range. */
+struct wall_clock {
+	bool valid;
+	uint16_t year;
+	uint8_t month, day, hour, minute, second;
+	uint64_t at_ns;
+};
+
 struct boot_info {
 	char cmdline[CMDLINE_MAX];
 	const char *cmdline_source; /* "load options", the file's name, or "none" */
@@ -39,6 +50,7 @@ struct boot_info {
 	struct hv_config config;
 	struct config_errors config_errors; /* parse and image errors, to print */
 	struct boot_file guest_image[HV_CONFIG_MAX_GUESTS];
+	struct wall_clock wall_clock;
 	/* Firmware's ResetSystem(shutdown), usable after ExitBootServices. */
 	void (*firmware_shutdown)(void);
 };

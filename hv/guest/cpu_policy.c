@@ -9,12 +9,26 @@
 
 #define MSR_APIC_BASE 0x0000001bu
 #define MSR_MTRR_CAP  0x000000feu
+#define MSR_MCG_CAP   0x00000179u
+#define MSR_MCG_STATUS 0x0000017au
+#define MSR_MTRR_DEF_TYPE 0x000002ffu
+#define MSR_AMD_INT_PENDING 0xc0010055u
 #define MSR_PAT       0x00000277u
 #define MSR_EFER      0xc0000080u
 #define APIC_BASE_ENABLE (1ull << 11)
 #define APIC_BASE_BSP    (1ull << 8)
 #define CPUID_LEN 2
 #define RDMSR_LEN 2
+/* MTRRs enabled, default type write-back: with no variable or fixed
+ * ranges (MTRRcap 0) the nested table alone decides the memory types. */
+#define MTRR_DEF_TYPE_RESET 0x806ull
+#define MTRR_DEF_TYPE_BITS  0xcffull /* type (0-7), FE (10), E (11) */
+
+/* A memory type MTRRs may name (SDM 11.11.1): UC, WC, WT, WP, WB. */
+static bool mtrr_type_valid(unsigned type)
+{
+	return type == 0 || type == 1 || (type >= 4 && type <= 6);
+}
 
 static bool msr_read(struct guest_vcpu *gv, uint32_t msr, uint64_t *v)
 {
@@ -30,6 +44,14 @@ static bool msr_read(struct guest_vcpu *gv, uint32_t msr, uint64_t *v)
 		return true;
 	case MSR_MTRR_CAP:
 		*v = 0; /* no MTRRs to program: the nested table decides */
+		return true;
+	case MSR_MTRR_DEF_TYPE:
+		*v = gv->mtrr_def_type_flipped ^ MTRR_DEF_TYPE_RESET;
+		return true;
+	/* Read by Linux without a #GP guard: no machine-check banks, and
+	 * no interrupt-pending message (its AMD E400 idle check). */
+	case MSR_MCG_CAP: case MSR_MCG_STATUS: case MSR_AMD_INT_PENDING:
+		*v = 0;
 		return true;
 	default:
 		return false;
@@ -53,6 +75,14 @@ static bool msr_write(struct guest_vcpu *gv, uint32_t msr, uint64_t v)
 		}
 		vcpu_set_pat(&gv->vcpu, v);
 		return true;
+	case MSR_MTRR_DEF_TYPE:
+		/* Kept for reading back only: no MTRR ever reaches the CPU. */
+		if ((v & ~MTRR_DEF_TYPE_BITS) || !mtrr_type_valid(v & 0xff))
+			return false;
+		gv->mtrr_def_type_flipped = v ^ MTRR_DEF_TYPE_RESET;
+		return true;
+	case MSR_MCG_STATUS:
+		return v == 0; /* no machine check is in progress to clear */
 	default:
 		return false;
 	}

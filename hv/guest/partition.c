@@ -11,6 +11,7 @@
 #include "hv/guest/vuart.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Entry-state tables (hv/guest/abi.h): 1 GiB leaves over the first 512 GiB. */
@@ -211,4 +212,12 @@ struct guest_vcpu *guest_vcpu_of_apic_id(struct guest *g, uint32_t apic_id)
 		if (g->vcpu[i].apic_id == apic_id)
 			return &g->vcpu[i];
 	return NULL;
+}
+
+void guest_reset(struct guest_vcpu *gv, const char *source)
+{
+	char reason[sizeof(gv->guest->stop_reason)];
+
+	snprintf(reason, sizeof(reason), "reset by the guest (%s)", source);
+	guest_stop(gv->guest, 1, true, reason);
 }

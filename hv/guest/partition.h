@@ -16,6 +16,7 @@
 #include "arch/x86/vcpu.h"
 #include "hv/guest/abi.h"
 #include "hv/guest/io_table.h"
+#include "hv/guest/platform/devices.h"
 #include "hv/guest/vuart.h"
 #include "hv/pci/passthrough.h"
 
@@ -43,6 +44,9 @@ struct guest_vcpu {
 	uint32_t ldr, dfr;       /* its xAPIC LDR/DFR when the LAPIC is x2APIC */
 	unsigned long exits[VCPU_EXIT_ERROR + 1];
 	unsigned long wbinvd_flushes; /* of its WBINVD exits, those run for real */
+	/* MTRRdefType XOR its reset value (hv/guest/cpu_policy.c), so that a
+	 * zeroed vCPU reads the reset value. */
+	uint64_t mtrr_def_type_flipped;
 };
 
 struct guest {
@@ -71,6 +75,7 @@ struct guest {
 	bool test_exit_fault;    /* hv's test.exit_fault option */
 	unsigned long refused_msis; /* for the log budget */
 	unsigned long routes_logged; /* its MSI routes, for the log budget */
+	struct guest_platform platform; /* a Linux guest's legacy devices */
 };
 
 /* Where a guest with PCI functions finds its view's ECAM window (bus 0
@@ -101,6 +106,10 @@ int guest_start(struct guest *g);
  * the others are kicked out of guest mode and park. The first stop's
  * reason wins. */
 void guest_stop(struct guest *g, int status, bool failed, const char *reason);
+
+/* The guest of `gv` asked to be reset (through `source`, which the log
+ * and its stop reason name). */
+void guest_reset(struct guest_vcpu *gv, const char *source);
 
 /* Stops the guest of `gv` as failed, from that vCPU: `reason` logged with
  * its registers. */
