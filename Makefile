@@ -119,6 +119,10 @@ $(UNIT_DIR)/test_line_budget: hv/guest/line_budget.c hv/guest/line_budget.h
 $(UNIT_DIR)/test_e820: hv/guest/platform/e820.c hv/guest/platform/e820.h hv/guest/abi.h
 $(UNIT_DIR)/test_bzimage: hv/guest/loader/bzimage.c hv/guest/loader/bzimage.h hv/guest/platform/e820.c \
 	hv/guest/platform/e820.h hv/guest/platform/layout.h hv/guest/abi.h
+$(UNIT_DIR)/test_pit: hv/guest/platform/pit.c hv/guest/platform/pit.h hv/guest/platform/clock_ticks.h
+$(UNIT_DIR)/test_cmos: hv/guest/platform/cmos.c hv/guest/platform/cmos.h hv/guest/platform/civil_time.c \
+	hv/guest/platform/civil_time.h hv/guest/platform/clock_ticks.h
+$(UNIT_DIR)/test_acpi_pm: hv/guest/platform/acpi_pm.c hv/guest/platform/acpi_pm.h hv/guest/platform/clock_ticks.h
 
 $(UNIT_DIR)/%: tests/unit/%.c $(UNIT_COMMON) | deps
 	@mkdir -p $(dir $@)
