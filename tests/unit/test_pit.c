@@ -201,6 +201,19 @@ static void gate_low_pauses_mode_0(void **state)
 	b.now += ticks_ns(900);
 	assert_true(inb(&b, 0x61) & 0x20);
 	assert_int_equal(read_word(&b, 0x42), 0);
+	/* The first byte of a new count stops it, OUT low; a gate edge then
+	 * starts nothing; the second byte loads and starts it. */
+	outb(&b, 0x10, 0x42);
+	b.now += ticks_ns(50);
+	assert_int_equal(read_word(&b, 0x42), 0);
+	assert_false(inb(&b, 0x61) & 0x20);
+	outb(&b, 0x00, 0x61);
+	outb(&b, 0x01, 0x61);
+	b.now += ticks_ns(50);
+	assert_int_equal(read_word(&b, 0x42), 0);
+	outb(&b, 0x00, 0x42);
+	b.now += ticks_ns(6);
+	assert_int_equal(read_word(&b, 0x42), 10);
 }
 
 static void mode_2_reloads_and_strobes_out(void **state)

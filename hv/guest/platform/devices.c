@@ -32,8 +32,8 @@ static int64_t clock_seconds(const char *guest_name, uint64_t now_ns)
 	struct civil_time t = { wc->year, wc->month, wc->day, wc->hour, wc->minute, wc->second, 0 };
 
 	if (!wc->valid || !civil_valid(&t)) {
-		log_warn("guest %s: no wall clock from firmware: its CMOS clock starts at "
-			 "%04u-%02u-%02u\n", guest_name, fallback_date.year, fallback_date.month,
+		log_warn("guest %s: no valid wall clock handed over at boot: its CMOS clock "
+			 "starts at %04u-%02u-%02u\n", guest_name, fallback_date.year, fallback_date.month,
 			 fallback_date.day);
 		return civil_to_seconds(&fallback_date);
 	}

@@ -234,10 +234,12 @@ static void set_gate(struct pit_channel *c, bool gate, uint64_t now_ns)
 		return;
 	}
 	c->gate = true;
-	if (c->state == PIT_COUNTING && (c->mode == 0 || c->mode == 4))
-		c->start_ns = now_ns;
-	else if (c->state != PIT_UNLOADED && c->counts)
+	if (c->mode == 0 || c->mode == 4) {
+		if (c->state == PIT_COUNTING)
+			c->start_ns = now_ns; /* on from where it paused */
+	} else if (c->state != PIT_UNLOADED && c->counts) {
 		start(c, now_ns); /* a rising edge (re)starts 1, 2, 3 and 5 */
+	}
 }
 
 void pit_init(struct pit *p)
