@@ -123,6 +123,10 @@ $(UNIT_DIR)/test_pit: hv/guest/platform/pit.c hv/guest/platform/pit.h hv/guest/p
 $(UNIT_DIR)/test_cmos: hv/guest/platform/cmos.c hv/guest/platform/cmos.h hv/guest/platform/civil_time.c \
 	hv/guest/platform/civil_time.h hv/guest/platform/clock_ticks.h
 $(UNIT_DIR)/test_acpi_pm: hv/guest/platform/acpi_pm.c hv/guest/platform/acpi_pm.h hv/guest/platform/clock_ticks.h
+$(UNIT_DIR)/test_acpi_tables: hv/guest/platform/acpi_tables.c hv/guest/platform/acpi_dsdt.c \
+	hv/guest/platform/aml.c arch/x86/acpi.c arch/x86/madt.c arch/x86/mcfg.c \
+	hv/guest/platform/acpi_tables.h hv/guest/platform/acpi_dsdt.h hv/guest/platform/aml.h \
+	hv/guest/platform/layout.h
 
 $(UNIT_DIR)/%: tests/unit/%.c $(UNIT_COMMON) | deps
 	@mkdir -p $(dir $@)
@@ -140,6 +144,7 @@ $(BUILD)/unit.results: $(UNIT_TESTS) tests/unit/tap2results.py
 	$(Q)mv $@.tmp $@
 
 include tests/dmar.mk
+include tests/acpi_tables.mk
 include tests/guest/guest.mk
 include tests/bench.mk
 include tests/fuzz/fuzz.mk
