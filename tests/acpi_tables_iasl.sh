@@ -21,7 +21,7 @@ fi
 # iasl names what it finds wrong in a table: a checksum, a length, an
 # opcode; in the log ("Firmware Warning", "Error") or in the output.
 complaint() {
-	grep -ihm1 -E 'warning|error|incorrect|invalid|\*\*\*\*' "$@" 2>/dev/null
+	grep -ihm1 -E 'warning|error|incorrect|invalid|\*\*\*\*' "$@" 2>/dev/null | head -n 1
 }
 
 check_table() {
@@ -45,7 +45,7 @@ check_table() {
 	fi
 	what=$(complaint "$dir/$name.log" "$dir/$name.dsl")
 	if [ -n "$what" ]; then
-		echo "fail $result # iasl: $(echo "$what" | tr -s ' ' | head -c 200)"
+		echo "fail $result # iasl: $(echo "$what" | tr -s ' \t' ' ' | head -c 200)"
 		return
 	fi
 	echo "pass $result"
@@ -76,7 +76,7 @@ check_dsdt() {
 	(cd "$dir" && timeout -k 5 30 iasl -p recompiled DSDT.dsl >recompile.log 2>&1)
 	local rc=$?
 	if [ $rc -ne 0 ] || ! grep -q ' 0 Errors, 0 Warnings' "$dir/recompile.log"; then
-		echo "fail $result # iasl exited $rc: $(grep -m1 -E 'Errors|Error|Warning' "$dir/recompile.log")"
+		echo "fail $result # iasl exited $rc: $(grep -m1 -E 'Error|Warning' "$dir/recompile.log" | tr -s ' \t' ' ')"
 		return
 	fi
 	echo "pass $result"
