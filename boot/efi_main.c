@@ -17,7 +17,8 @@
 #define HV_STACK_PAGES 16
 #define HEAP_PAGES 256
 #define CONFIG_MAX_BYTES (64u << 10)
-#define GUEST_IMAGE_MAX_BYTES (64u << 20)
+/* A distribution kernel or initramfs fits (Debian's: 8 MB and a few MB). */
+#define GUEST_IMAGE_MAX_BYTES (128u << 20)
 #define EBS_MAX_TRIES 4
 /* ExitBootServices may grow the map a little between tries. */
 #define MEMMAP_SLACK_DESCRIPTORS 64
@@ -106,6 +107,26 @@ static EFI_STATUS exit_boot_services(EFI_HANDLE image, struct boot_info *bi)
 	return EFI_SUCCESS;
 }
 
+/* One file a guest's key names (not given: nothing to read). */
+static void read_guest_file(EFI_LOADED_IMAGE *li, struct boot_info *bi,
+			    const struct config_guest *g, const char *key, const char *path,
+			    unsigned line, struct boot_file *out)
+{
+	void *data;
+	size_t size;
+	EFI_STATUS st;
+
+	if (!line)
+		return;
+	if ((st = efi_read_file(li, path, GUEST_IMAGE_MAX_BYTES, &data, &size))) {
+		config_error_at(&bi->config_errors, bi->config.file, line,
+				"guest %s: cannot read %s %s (EFI status %#llx)", g->name, key, path,
+				(unsigned long long)st);
+		return;
+	}
+	*out = (struct boot_file){ data, size };
+}
+
 /* The configuration and the images it names: only boot services can read
  * the ESP. A file named on the command line must be there; the default
  * one may be absent (then no guests). */
@@ -137,16 +158,9 @@ static void read_config(EFI_LOADED_IMAGE *li, struct boot_info *bi)
 	config_parse(text, size, bi->config_path, &bi->config, &bi->config_errors);
 	for (unsigned i = 0; i < bi->config.guest_count; i++) {
 		const struct config_guest *g = &bi->config.guest[i];
-		void *image;
-		if (!g->image_line)
-			continue;
-		if ((st = efi_read_file(li, g->image, GUEST_IMAGE_MAX_BYTES, &image, &size))) {
-			config_error_at(&bi->config_errors, bi->config.file, g->image_line,
-					"guest %s: cannot read image %s (EFI status %#llx)", g->name,
-					g->image, (unsigned long long)st);
-			continue;
-		}
-		bi->guest_image[i] = (struct boot_file){ image, size };
+		read_guest_file(li, bi, g, "image", g->image, g->image_line, &bi->guest_image[i]);
+		read_guest_file(li, bi, g, "initrd", g->initrd, g->initrd_line,
+				&bi->guest_initrd[i]);
 	}
 	bi->config_ok = bi->config_errors.count == 0;
 }

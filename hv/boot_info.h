@@ -51,6 +51,7 @@ struct boot_info {
 	struct config_errors config_errors; /* parse and image errors, to print */
 	struct boot_file guest_image[HV_CONFIG_MAX_GUESTS];
 	struct wall_clock wall_clock;
+	struct boot_file guest_initrd[HV_CONFIG_MAX_GUESTS]; /* size 0: none */
 	/* Firmware's ResetSystem(shutdown), usable after ExitBootServices. */
 	void (*firmware_shutdown)(void);
 };

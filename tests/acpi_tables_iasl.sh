@@ -56,7 +56,7 @@ check_table() {
 check_dsdt() {
 	local view=$1 dir=$work/$1
 	local dsl=$dir/DSDT.dsl result=acpi-tables/$view/DSDT-contents
-	local want=('Device (COM1)' 'EisaId ("PNP0501")' 'Name (_S5, Package (0x04)')
+	local want=('Device (COM1)' 'EisaId ("PNP0501")' 'Device (RTC0)' 'EisaId ("PNP0B00")' 'Name (_S5, Package (0x04)')
 
 	[ -s "$dsl" ] || { echo "fail $result # no DSDT.dsl"; return; }
 	[ "$view" = pci ] && want+=('Device (PCI0)' 'EisaId ("PNP0A08")' 'EisaId ("PNP0A03")')

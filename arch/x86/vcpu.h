@@ -109,6 +109,8 @@ int vcpu_create(struct vcpu *v, uint64_t npt_root, unsigned tag);
  * vcpu_npt_ram_flags(). */
 const struct pt_format *vcpu_npt_format(void);
 uint64_t vcpu_npt_ram_flags(void);
+/* Guest RAM that reads but does not take writes (they exit as MMIO). */
+uint64_t vcpu_npt_rom_flags(void);
 
 /* 64-bit mode at `rip` with paging through `cr3`, the flat code/data
  * selectors of a GDT at `gdt_base` (limit `gdt_limit`). */

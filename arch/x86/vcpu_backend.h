@@ -25,6 +25,7 @@ struct vcpu_backend {
 				 uint32_t error_code);
 	const struct pt_format *(*npt_format)(void);
 	uint64_t (*npt_ram_flags)(void);
+	uint64_t (*npt_rom_flags)(void);
 	unsigned hypercall_len; /* VMMCALL/VMCALL: 3 bytes */
 };
 

@@ -32,6 +32,8 @@
 #define CONFIG_CPU_INDEX_MAX 4095   /* larger indices are refused by the parser */
 #define CONFIG_FILE_NAME_MAX 64     /* the file name errors carry (cut short) */
 
+enum guest_on_reset { GUEST_ON_RESET_STOP, GUEST_ON_RESET_RESTART };
+
 /* Every *_line below is the line the key was given on, 0 when it was not:
  * config_validate() names it in its errors, and the caller can tell an
  * [hv] option given from a default. */
@@ -51,8 +53,15 @@ struct config_guest {
 	unsigned image_line;
 	char image[CONFIG_PATH_MAX];    /* as written: '\' or '/' separators */
 
+	unsigned initrd_line;
+	char initrd[CONFIG_PATH_MAX];   /* a Linux image's initramfs, "" when none */
+
 	unsigned cmdline_line;
 	char cmdline[HV_GUEST_CMDLINE_MAX]; /* "" when not given */
+
+	/* What a reset the guest asks for (its ACPI reset register) does. */
+	unsigned on_reset_line;
+	enum guest_on_reset on_reset;   /* GUEST_ON_RESET_STOP when not given */
 
 	unsigned pci_line, pci_count;
 	pci_sbdf_t pci[CONFIG_GUEST_PCI_MAX]; /* passed through, in the order given */

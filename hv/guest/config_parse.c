@@ -385,6 +385,20 @@ static void hv_key(struct parser *p, const char *key, const char *value)
 	}
 }
 
+static void parse_on_reset(struct parser *p, const char *value, enum guest_on_reset *out)
+{
+	static const char *const names[] = { "stop", "restart" };
+	unsigned idx;
+
+	if (!lookup(value, names, 2, &idx))
+		ERR(p, "bad on_reset '%.40s': expected stop or restart", value);
+	else if (idx == GUEST_ON_RESET_RESTART)
+		/* Rebuilding a partition (scrub, device reset) is not there yet. */
+		ERR(p, "on_reset = restart is not supported yet: a reset stops the guest");
+	else
+		*out = (enum guest_on_reset)idx;
+}
+
 static void guest_key(struct parser *p, const char *key, const char *value)
 {
 	struct config_guest *g = p->g;
@@ -398,9 +412,15 @@ static void guest_key(struct parser *p, const char *key, const char *value)
 	} else if (!strcmp(key, "image")) {
 		if (first_time(p, key, &g->image_line))
 			parse_string(p, key, value, g->image, sizeof(g->image));
+	} else if (!strcmp(key, "initrd")) {
+		if (first_time(p, key, &g->initrd_line))
+			parse_string(p, key, value, g->initrd, sizeof(g->initrd));
 	} else if (!strcmp(key, "cmdline")) {
 		if (first_time(p, key, &g->cmdline_line))
 			parse_string(p, key, value, g->cmdline, sizeof(g->cmdline));
+	} else if (!strcmp(key, "on_reset")) {
+		if (first_time(p, key, &g->on_reset_line))
+			parse_on_reset(p, value, &g->on_reset);
 	} else if (!strcmp(key, "pci")) {
 		if (first_time(p, key, &g->pci_line))
 			parse_pci(p, g, value);

@@ -7,6 +7,7 @@
 #include "arch/x86/sizes.h"
 #include "arch/x86/smp.h"
 #include "hv/guest/loader/elf.h"
+#include "hv/guest/loader/linux_boot.h"
 #include "hv/guest/vlapic.h"
 #include "hv/guest/vuart.h"
 
@@ -18,8 +19,6 @@
 #define GPTE_P  (1ull << 0)
 #define GPTE_W  (1ull << 1)
 #define GPTE_PS (1ull << 7)
-#define GDT_CODE64 0x00af9a000000ffffull
-#define GDT_DATA   0x00cf92000000ffffull
 
 void *guest_ram_ptr(const struct guest *g, uint64_t gpa, uint64_t len)
 {
@@ -55,13 +54,11 @@ static int map_ram(struct guest *g)
 		      g->mem_size - HV_GUEST_LEGACY_END, flags);
 }
 
-/* What hv/guest/abi.h promises: boot data, a GDT and an identity map. */
+/* What hv/guest/abi.h promises a guest ELF: boot data and a GDT. */
 static void write_entry_state(struct guest *g, const struct guest_config_view *cfg)
 {
 	struct hv_guest_boot *boot = guest_ram_ptr(g, HV_GUEST_BOOT, sizeof(*boot));
 	uint64_t *gdt = guest_ram_ptr(g, HV_GUEST_GDT, 3 * sizeof(uint64_t));
-	uint64_t *pml4 = guest_ram_ptr(g, HV_GUEST_TABLES, PAGE_SIZE);
-	uint64_t *pdpt = guest_ram_ptr(g, HV_GUEST_TABLES + PAGE_SIZE, PAGE_SIZE);
 
 	*boot = (struct hv_guest_boot){
 		.magic = HV_GUEST_BOOT_MAGIC,
@@ -76,8 +73,16 @@ static void write_entry_state(struct guest *g, const struct guest_config_view *c
 		strncpy(boot->cmdline, cfg->cmdline, sizeof(boot->cmdline) - 1);
 
 	gdt[0] = 0;
-	gdt[HV_GUEST_SEL_CODE64 / 8] = GDT_CODE64;
-	gdt[HV_GUEST_SEL_DATA / 8] = GDT_DATA;
+	gdt[HV_GUEST_SEL_CODE64 / 8] = GUEST_GDT_CODE64;
+	gdt[HV_GUEST_SEL_DATA / 8] = GUEST_GDT_DATA;
+}
+
+/* Every guest enters in 64-bit mode on these (hv/guest/abi.h). */
+static void write_identity_map(struct guest *g)
+{
+	uint64_t *pml4 = guest_ram_ptr(g, HV_GUEST_TABLES, PAGE_SIZE);
+	uint64_t *pdpt = guest_ram_ptr(g, HV_GUEST_TABLES + PAGE_SIZE, PAGE_SIZE);
+
 	pml4[0] = (HV_GUEST_TABLES + PAGE_SIZE) | GPTE_P | GPTE_W;
 	for (unsigned i = 0; i < 512; i++)
 		pdpt[i] = (uint64_t)i * GIB | GPTE_P | GPTE_W | GPTE_PS;
@@ -107,10 +112,55 @@ static int check_config(const struct guest_config_view *cfg)
 	return 0;
 }
 
-int guest_create(struct guest *g, unsigned index, const struct guest_config_view *cfg,
-		 const void *image, size_t image_size)
+/* The image's format decides how it is planned and loaded: a bzImage by
+ * Linux's boot protocol, anything else as a guest ELF. */
+static int plan_image(struct guest *g, const struct guest_config_view *cfg, struct elf_plan *elf)
 {
-	struct elf_plan plan;
+	g->linux_image = bzimage_is(cfg->image, cfg->image_size);
+	if (g->linux_image)
+		return linux_boot_plan(g, cfg);
+	if (cfg->initrd_size) {
+		log_err("guest %s: an initrd is for a Linux image; this image is not a bzImage\n",
+			g->name);
+		return -EINVAL;
+	}
+	if (elf_load_plan(cfg->image, cfg->image_size, g->mem_size, elf)) {
+		log_err("guest %s: image refused: %s\n", g->name, elf->reason);
+		return -EINVAL;
+	}
+	g->entry = elf->entry;
+	return 0;
+}
+
+static int load_image(struct guest *g, const struct guest_config_view *cfg,
+		      const struct elf_plan *elf)
+{
+	write_identity_map(g);
+	if (g->linux_image)
+		return linux_boot_load(g, cfg);
+	elf_load_copy(elf, cfg->image, (uint8_t *)(uintptr_t)g->ram);
+	write_entry_state(g, cfg);
+	return 0;
+}
+
+static void init_vcpus(struct guest *g, const struct guest_config_view *cfg)
+{
+	g->vcpu_count = cfg->cpu_count;
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		struct guest_vcpu *gv = &g->vcpu[i];
+		gv->guest = g;
+		gv->index = i;
+		gv->cpu = cfg->cpus[i];
+		gv->apic_id = smp_apic_id(gv->cpu);
+		gv->sipi_vector = -1;
+		gv->dfr = 0xffffffffu; /* flat model, as after reset */
+		gv->state = i == 0 ? GVCPU_RUNNING : GVCPU_WAIT_INIT;
+	}
+}
+
+int guest_create(struct guest *g, unsigned index, const struct guest_config_view *cfg)
+{
+	struct elf_plan elf;
 	int err;
 
 	memset(g, 0, sizeof(*g));
@@ -124,10 +174,9 @@ int guest_create(struct guest *g, unsigned index, const struct guest_config_view
 		return err;
 	}
 	g->mem_size = cfg->mem_size;
-	if (elf_load_plan(image, image_size, g->mem_size, &plan)) {
-		log_err("guest %s: image refused: %s\n", g->name, plan.reason);
-		return -EINVAL;
-	}
+	g->on_reset = cfg->on_reset;
+	if ((err = plan_image(g, cfg, &elf)))
+		return err;
 	if (!(g->ram = alloc_ram(g->mem_size))) {
 		log_err("guest %s: no %llu MiB of RAM\n", g->name,
 			(unsigned long long)(g->mem_size / MIB));
@@ -141,28 +190,26 @@ int guest_create(struct guest *g, unsigned index, const struct guest_config_view
 		log_err("guest %s: its LAPIC and UART cannot be registered (%d)\n", g->name, err);
 		return err;
 	}
-	g->vcpu_count = cfg->cpu_count;
-	for (unsigned i = 0; i < g->vcpu_count; i++) {
-		struct guest_vcpu *gv = &g->vcpu[i];
-		gv->guest = g;
-		gv->index = i;
-		gv->cpu = cfg->cpus[i];
-		gv->apic_id = smp_apic_id(gv->cpu);
-		gv->sipi_vector = -1;
-		gv->dfr = 0xffffffffu; /* flat model, as after reset */
-		gv->state = i == 0 ? GVCPU_RUNNING : GVCPU_WAIT_INIT;
-	}
-	elf_load_copy(&plan, image, (uint8_t *)(uintptr_t)g->ram);
-	write_entry_state(g, cfg);
-	g->entry = plan.entry;
+	init_vcpus(g, cfg);
+	if ((err = load_image(g, cfg, &elf)))
+		return err;
 	log_info("guest %s: %u vCPU%s on CPU", g->name, g->vcpu_count,
 		 g->vcpu_count == 1 ? "" : "s");
 	for (unsigned i = 0; i < g->vcpu_count; i++)
 		log_raw(" %u", g->vcpu[i].cpu);
-	log_raw(", %llu MiB at %#llx, entry %#llx, %u nested table pages\n",
+	log_raw(", %llu MiB at %#llx, %s entry %#llx, %u nested table pages\n",
 		(unsigned long long)(g->mem_size / MIB), (unsigned long long)g->ram,
-		(unsigned long long)plan.entry, g->npt.tables);
+		g->linux_image ? "bzImage" : "ELF", (unsigned long long)g->entry, g->npt.tables);
 	g->state = GUEST_CREATED;
+	return 0;
+}
+
+int guest_write_boot_data(struct guest *g, const struct guest_config_view *cfg)
+{
+	if (g->linux_image)
+		return linux_boot_data(g, cfg);
+	struct hv_guest_boot *boot = guest_ram_ptr(g, HV_GUEST_BOOT, sizeof(*boot));
+	boot->pci_ecam = g->pt.count ? GUEST_PCI_ECAM : 0;
 	return 0;
 }
 
@@ -214,10 +261,13 @@ struct guest_vcpu *guest_vcpu_of_apic_id(struct guest *g, uint32_t apic_id)
 	return NULL;
 }
 
+/* on_reset = stop (the only policy until a partition can be rebuilt): a
+ * reset is not a power-off, so the guest has not stopped cleanly; a
+ * Linux panic with panic=-1 ends here. */
 void guest_reset(struct guest_vcpu *gv, const char *source)
 {
 	char reason[sizeof(gv->guest->stop_reason)];
 
-	snprintf(reason, sizeof(reason), "reset by the guest (%s)", source);
+	snprintf(reason, sizeof(reason), "reset by the guest (%s; on_reset = stop)", source);
 	guest_stop(gv->guest, 1, true, reason);
 }

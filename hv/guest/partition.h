@@ -17,6 +17,7 @@
 #include "hv/guest/abi.h"
 #include "hv/guest/io_table.h"
 #include "hv/guest/platform/devices.h"
+#include "hv/guest/loader/linux_boot.h"
 #include "hv/guest/vuart.h"
 #include "hv/pci/passthrough.h"
 
@@ -55,6 +56,9 @@ struct guest {
 	uint64_t mem_size;
 	uint64_t ram;            /* host-physical base of its RAM */
 	uint64_t entry;          /* vCPU 0 starts here */
+	bool linux_image;        /* a bzImage: Linux's boot protocol */
+	struct linux_boot linux_boot; /* its plan and command line (linux_image only) */
+	enum guest_on_reset on_reset;
 	struct pt npt;
 	unsigned vcpu_count;
 	struct guest_vcpu vcpu[HV_GUEST_MAX_CPUS];
@@ -83,6 +87,10 @@ struct guest {
 #define GUEST_PCI_ECAM      0xe0000000ull
 #define GUEST_PCI_ECAM_SIZE 0x100000ull
 
+/* Flat 64-bit code and data descriptors of the GDTs guests enter on. */
+#define GUEST_GDT_CODE64 0x00af9a000000ffffull
+#define GUEST_GDT_DATA   0x00cf92000000ffffull
+
 struct guest_config_view {
 	const char *name;
 	unsigned cpu_count;
@@ -90,13 +98,22 @@ struct guest_config_view {
 	uint64_t mem_size;
 	const char *cmdline;
 	uint32_t uart_burst, uart_rate; /* its UART's console budget */
+	const void *image;       /* a guest ELF or a Linux bzImage, told apart by content */
+	size_t image_size;
+	const void *initrd;      /* a Linux image's initramfs; size 0: none */
+	size_t initrd_size;
+	enum guest_on_reset on_reset;
 };
 
-/* Builds guest `index` from its configuration and its ELF image: RAM,
- * nested table, image, boot data, and vCPUs not yet started. 0, or a
- * negative errno with the reason logged. */
-int guest_create(struct guest *g, unsigned index, const struct guest_config_view *cfg,
-		 const void *image, size_t image_size);
+/* Builds guest `index` from its configuration and its image: RAM, nested
+ * table, the image loaded, its platform devices, and vCPUs not yet
+ * started. 0, or a negative errno with the reason logged. */
+int guest_create(struct guest *g, unsigned index, const struct guest_config_view *cfg);
+
+/* Once its PCI functions were given (their BARs are in its view): what the
+ * image reads at entry (hv/guest/abi.h's boot data, or a Linux zero page
+ * with its e820 map and ACPI tables). 0, or a negative errno, logged. */
+int guest_write_boot_data(struct guest *g, const struct guest_config_view *cfg);
 
 /* Starts vCPU 0 at the image's entry and parks the others waiting for
  * INIT/SIPI, each on its own CPU. */

@@ -56,15 +56,9 @@ static int validate(const struct boot_info *bi)
 
 static int give_devices(struct guest *g, const struct config_guest *cg)
 {
-	int err;
-
 	if (!cg->pci_count)
 		return 0;
-	if ((err = passthrough_assign(&g->pt, g, cg->pci, cg->pci_count)))
-		return err;
-	struct hv_guest_boot *boot = guest_ram_ptr(g, HV_GUEST_BOOT, sizeof(*boot));
-	boot->pci_ecam = GUEST_PCI_ECAM;
-	return 0;
+	return passthrough_assign(&g->pt, g, cg->pci, cg->pci_count);
 }
 
 /* A device that keeps faulting (hv/remap/faults.c counts) is quarantined:
@@ -98,7 +92,8 @@ static void fault_storm(uint16_t sid)
 /* test.peer_dma: each guest with devices learns where another guest's RAM
  * lies in host memory, when that address is outside its own RAM and inside
  * a 28-bit device's reach (QEMU's edu), so its isolation test can aim DMA
- * there. A test hook only: it tells a guest something about the host. */
+ * there. A test hook only: it tells a guest something about the host
+ * (through the test guest's boot data: Linux guests are not told). */
 #define PEER_DMA_LIMIT (1ull << 28)
 #define PEER_DMA_OFFSET MIB
 
@@ -107,7 +102,7 @@ static void tell_peer_ram(unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		struct guest *g = &guests[i];
 		struct hv_guest_boot *boot = guest_ram_ptr(g, HV_GUEST_BOOT, sizeof(*boot));
-		for (unsigned k = 0; g->pt.count && k < n; k++) {
+		for (unsigned k = 0; !g->linux_image && g->pt.count && k < n; k++) {
 			uint64_t peer = guests[k].ram + PEER_DMA_OFFSET;
 			if (k == i || peer < g->mem_size || peer + PAGE_SIZE > PEER_DMA_LIMIT)
 				continue;
@@ -211,6 +206,7 @@ int guests_run(const struct boot_info *bi, const struct hv_options *o, bool ktap
 	int err;
 
 	*all_passed = false;
+	guest_platform_set_wall_clock(&bi->wall_clock);
 	if (validate(bi)) {
 		log_err("guests: the configuration %s is refused; nothing runs\n", bi->config_path);
 		if (ktap)
@@ -231,10 +227,15 @@ int guests_run(const struct boot_info *bi, const struct hv_options *o, bool ktap
 			.cmdline = cg->cmdline,
 			.uart_burst = cg->uart_burst,
 			.uart_rate = cg->uart_rate,
+			.image = bi->guest_image[i].data,
+			.image_size = bi->guest_image[i].size,
+			.initrd = bi->guest_initrd[i].data,
+			.initrd_size = bi->guest_initrd[i].size,
+			.on_reset = cg->on_reset,
 		};
-		if ((err = guest_create(&guests[i], i, &view, bi->guest_image[i].data,
-					bi->guest_image[i].size)) ||
-		    (err = give_devices(&guests[i], cg))) {
+		if ((err = guest_create(&guests[i], i, &view)) ||
+		    (err = give_devices(&guests[i], cg)) ||
+		    (err = guest_write_boot_data(&guests[i], &view))) {
 			log_err("guests: guest %s could not be built; nothing runs\n", cg->name);
 			if (ktap)
 				log_raw("KTAP version 1\n1..1\nnot ok 1 guest_config # guest %s "

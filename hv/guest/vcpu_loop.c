@@ -161,7 +161,12 @@ void guest_vcpu_main(void *arg)
 		guest_stop(g, 1, true, "no virtualisation on one of its CPUs");
 		goto stopped;
 	}
-	if (gv->index == 0) {
+	if (gv->index == 0 && g->linux_image) {
+		/* Linux's 64-bit boot protocol: __BOOT_CS/__BOOT_DS, RSI = the zero page. */
+		vcpu_reset_long_mode(v, g->entry, HV_GUEST_TABLES, LINUX_GDT, 4 * 8 - 1,
+				     LINUX_BOOT_CS, LINUX_BOOT_DS);
+		v->regs.gpr[GPR_RSI] = LINUX_ZERO_PAGE;
+	} else if (gv->index == 0) {
 		vcpu_reset_long_mode(v, g->entry, HV_GUEST_TABLES, HV_GUEST_GDT, 3 * 8 - 1,
 				     HV_GUEST_SEL_CODE64, HV_GUEST_SEL_DATA);
 		v->regs.gpr[GPR_RDI] = HV_GUEST_BOOT;

@@ -373,6 +373,7 @@ static void test_no_pci(void **state)
 	const struct acpi_header *h = dsdt_of(&b);
 	assert_false(contains(h, h->length, "PCI0", 4));
 	assert_true(contains(h, h->length, "COM1", 4));
+	assert_true(contains(h, h->length, "RTC0", 4));
 	assert_dsdt_shape(h, s5, sizeof(s5));
 	struct madt_info m;
 	assert_int_equal(madt_parse(table(&b, "APIC"), &m), 0);

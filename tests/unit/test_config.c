@@ -510,6 +510,28 @@ static void pci_lists(void **state)
 	}
 }
 
+/* A Linux guest's keys: its initramfs, and what a reset does. */
+static void linux_keys(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE(GUEST_A, "initrd = \\initrd.gz", "on_reset = stop"), 0);
+	assert_no_errors();
+	assert_int_equal(c.guest[0].initrd_line, 5);
+	assert_string_equal(c.guest[0].initrd, "\\initrd.gz");
+	assert_int_equal(c.guest[0].on_reset_line, 6);
+	assert_int_equal(c.guest[0].on_reset, GUEST_ON_RESET_STOP);
+
+	setup(NULL);
+	assert_int_equal(PARSE(GUEST_A), 0);
+	assert_int_equal(c.guest[0].initrd_line, 0);
+	assert_string_equal(c.guest[0].initrd, "");
+	assert_int_equal(c.guest[0].on_reset, GUEST_ON_RESET_STOP);
+
+	REFUSED(5, "bad on_reset 'reboot': expected stop or restart", GUEST_A, "on_reset = reboot");
+	REFUSED(5, "on_reset = restart is not supported yet", GUEST_A, "on_reset = restart");
+	REFUSED(6, "duplicate key 'initrd' (first at line 5)", GUEST_A, "initrd = a", "initrd = b");
+}
+
 static void strings_and_names(void **state)
 {
 	(void)state;
@@ -947,6 +969,7 @@ int main(void)
 		T(pci_lists),
 		T(uart_budget),
 		T(strings_and_names),
+		T(linux_keys),
 		T(hv_section),
 		T(structure_errors),
 		T(guest_limit),

@@ -99,7 +99,7 @@ static void linux_layout(void **state)
 	(void)state;
 	const struct e820_range r[] = {
 		{ 0xb0000000, 256 * MIB, X }, /* ECAM, above RAM */
-		{ GUEST_BIOS_AREA, GUEST_BIOS_AREA_END - GUEST_BIOS_AREA, X },
+		{ GUEST_ROM_AREA, GUEST_ROM_AREA_END - GUEST_ROM_AREA, X },
 		{ LINUX_ACPI, LINUX_HV_PAGES_END - LINUX_ACPI, A },
 		{ 0, LINUX_ACPI, X },
 	};
@@ -108,7 +108,7 @@ static void linux_layout(void **state)
 		{ 0, LINUX_ACPI, X },
 		{ LINUX_ACPI, LINUX_HV_PAGES_END, A },
 		{ LINUX_HV_PAGES_END, HV_GUEST_LEGACY_HOLE, R },
-		{ GUEST_BIOS_AREA, GUEST_BIOS_AREA_END, X },
+		{ GUEST_ROM_AREA, GUEST_ROM_AREA_END, X },
 		{ HV_GUEST_LEGACY_END, 512 * MIB, R },
 		{ 0xb0000000, 0xc0000000, X },
 	};

@@ -473,6 +473,11 @@ static uint64_t svm_npt_ram_flags(void)
 	return PTE_W | PTE_U;
 }
 
+static uint64_t svm_npt_rom_flags(void)
+{
+	return PTE_U;
+}
+
 const struct vcpu_backend svm_backend = {
 	.name = "svm",
 	.available = svm_available,
@@ -492,5 +497,6 @@ const struct vcpu_backend svm_backend = {
 	.inject_exception = svm_inject_exception,
 	.npt_format = svm_npt_format,
 	.npt_ram_flags = svm_npt_ram_flags,
+	.npt_rom_flags = svm_npt_rom_flags,
 	.hypercall_len = VCPU_OPCODE_VMMCALL_LEN,
 };

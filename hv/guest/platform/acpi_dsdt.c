@@ -58,15 +58,17 @@ static void root_bridge(struct aml_writer *w, const struct acpi_guest_desc *d)
 	aml_close(w, dev);
 }
 
-/* No IRQ in _CRS: hv has no interrupt for it, and the 8250 driver polls. */
-static void com1(struct aml_writer *w)
+/* A legacy device at its ports, with no IRQ in _CRS: hv has no interrupt
+ * for it (the 8250 driver then polls; the RTC driver runs without alarms). */
+static void legacy_device(struct aml_writer *w, const char *name, const char *hid,
+			  uint16_t port, uint16_t ports)
 {
-	aml_mark dev = aml_device_open(w, "COM1");
-	name_eisa_id(w, "_HID", "PNP0501");
+	aml_mark dev = aml_device_open(w, name);
+	name_eisa_id(w, "_HID", hid);
 	name_integer(w, "_UID", 1);
 	aml_name(w, "_CRS");
 	aml_mark buf = aml_buffer_open(w);
-	aml_res_io(w, COM1_PORT, COM1_PORTS);
+	aml_res_io(w, port, ports);
 	aml_res_end(w);
 	aml_buffer_close(w, buf);
 	aml_close(w, dev);
@@ -92,7 +94,9 @@ size_t acpi_dsdt_body(const struct acpi_guest_desc *d, void *buf, size_t size)
 	aml_mark sb = aml_scope_open(&w, "\\_SB");
 	if (d->pci)
 		root_bridge(&w, d);
-	com1(&w);
+	legacy_device(&w, "COM1", "PNP0501", COM1_PORT, COM1_PORTS);
+	/* Without it Linux registers the RTC with IRQ 8, which has no route. */
+	legacy_device(&w, "RTC0", "PNP0B00", GUEST_PORT_CMOS, 2);
 	aml_close(&w, sb);
 	sleep_state_s5(&w);
 	return aml_failed(&w) ? 0 : aml_length(&w);

@@ -3,8 +3,9 @@
  * so the e820 builder, the ACPI tables and the device registrations agree.
  *
  * Guest RAM below 64 KiB holds hv's pages (reserved in the e820 map);
- * 0xA0000-0xDFFFF is the legacy hole (nothing there); 0xE0000-0xFFFFF is
- * zeroed RAM mapped read-only, where Linux's DMI scan looks. */
+ * 0xA0000-0xBFFFF is the legacy hole (no VGA: nothing there); 0xC0000-0xFFFFF,
+ * where a PC has its option ROMs and BIOS, is zeroed RAM mapped read-only:
+ * Linux's ROM probe and DMI scan read it at full speed and find nothing. */
 #ifndef HV_GUEST_PLATFORM_LAYOUT_H
 #define HV_GUEST_PLATFORM_LAYOUT_H
 
@@ -23,9 +24,9 @@
 #define LINUX_BOOT_CS 0x10
 #define LINUX_BOOT_DS 0x18
 
-/* The read-only BIOS area. */
-#define GUEST_BIOS_AREA      0xe0000ull
-#define GUEST_BIOS_AREA_END  0x100000ull
+/* The read-only ROM and BIOS area. */
+#define GUEST_ROM_AREA       0xc0000ull
+#define GUEST_ROM_AREA_END   0x100000ull
 
 /* Ports of the synthesised devices. */
 #define GUEST_PORT_PIT       0x40   /* 0x40-0x43: channel 2 counts, 0-1 idle */

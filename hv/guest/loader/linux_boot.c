@@ -1,0 +1,193 @@
+/* Linux's 64-bit boot protocol for a bzImage guest, and the platform hv
+ * synthesises for it in place of a firmware. */
+#include "hv/guest/loader/linux_boot.h"
+#include "arch/x86/log.h"
+#include "arch/x86/page.h"
+#include "arch/x86/sizes.h"
+#include "arch/x86/time.h"
+#include "hv/guest/partition.h"
+#include "hv/guest/platform/acpi_tables.h"
+#include "hv/guest/platform/devices.h"
+#include "hv/guest/platform/e820.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Linux needs no calibration of its own against hv's (FACTS.md: without
+ * a timer it trusts, it hangs); hv says what it appended. */
+static int build_cmdline(struct guest *g, const struct guest_config_view *cfg)
+{
+	struct linux_boot *lb = &g->linux_boot;
+	const char *given = cfg->cmdline ? cfg->cmdline : "";
+	unsigned long long khz = (unsigned long long)(time_tsc_hz() / 1000);
+	char added[48];
+
+	snprintf(added, sizeof(added), "tsc_early_khz=%llu", khz);
+	int n = snprintf(lb->cmdline, sizeof(lb->cmdline), "%s%s%s", given, *given ? " " : "",
+			 added);
+	if (n < 0 || (size_t)n >= sizeof(lb->cmdline)) {
+		log_err("guest %s: command line too long\n", g->name);
+		return -EINVAL;
+	}
+	lb->cmdline_len = (size_t)n;
+	log_info("guest %s: Linux command line += \"%s\" (hv's TSC calibration)\n", g->name,
+		 added);
+	return 0;
+}
+
+int linux_boot_plan(struct guest *g, const struct guest_config_view *cfg)
+{
+	struct linux_boot *lb = &g->linux_boot;
+	int err;
+
+	if ((err = build_cmdline(g, cfg)))
+		return err;
+	if (bzimage_plan(cfg->image, cfg->image_size, g->mem_size, cfg->initrd_size,
+			 lb->cmdline_len, &lb->plan)) {
+		log_err("guest %s: bzImage refused: %s\n", g->name, lb->plan.reason);
+		return -EINVAL;
+	}
+	g->entry = lb->plan.entry;
+	return 0;
+}
+
+/* The protocol's __BOOT_CS and __BOOT_DS, both flat. */
+static void write_gdt(struct guest *g)
+{
+	uint64_t *gdt = guest_ram_ptr(g, LINUX_GDT, 4 * sizeof(uint64_t));
+
+	gdt[0] = gdt[1] = 0;
+	gdt[LINUX_BOOT_CS / 8] = GUEST_GDT_CODE64;
+	gdt[LINUX_BOOT_DS / 8] = GUEST_GDT_DATA;
+}
+
+/* Linux probes the ROM area page by page and its DMI scan copies the BIOS
+ * area with MOVS: zeroed RAM reads at full speed, and writes exit (dropped,
+ * as no device claims them). */
+static int map_rom_area(struct guest *g)
+{
+	return pt_map(&g->npt, GUEST_ROM_AREA, g->ram + GUEST_ROM_AREA,
+		      GUEST_ROM_AREA_END - GUEST_ROM_AREA, vcpu_npt_rom_flags());
+}
+
+int linux_boot_load(struct guest *g, const struct guest_config_view *cfg)
+{
+	struct linux_boot *lb = &g->linux_boot;
+	int err;
+
+	bzimage_load_copy(&lb->plan, cfg->image, cfg->initrd, (uint8_t *)(uintptr_t)g->ram);
+	memcpy(guest_ram_ptr(g, LINUX_CMDLINE, LINUX_CMDLINE_MAX), lb->cmdline,
+	       lb->cmdline_len + 1);
+	write_gdt(g);
+	if ((err = map_rom_area(g))) {
+		log_err("guest %s: ROM area not mapped (%d)\n", g->name, err);
+		return err;
+	}
+	if ((err = guest_platform_attach(g))) {
+		log_err("guest %s: its platform devices cannot be registered (%d)\n", g->name, err);
+		return err;
+	}
+	log_info("guest %s: bzImage protocol %u.%02u, kernel %#llx-%#llx, initrd %llu KiB at "
+		 "%#llx\n", g->name, lb->plan.version >> 8, lb->plan.version & 0xff,
+		 (unsigned long long)lb->plan.load_addr,
+		 (unsigned long long)(lb->plan.load_addr + lb->plan.init_size),
+		 (unsigned long long)(lb->plan.initrd_size / 1024),
+		 (unsigned long long)lb->plan.initrd_addr);
+	return 0;
+}
+
+/* A window of the root bridge for each memory or I/O BAR of its view;
+ * false when more BARs than windows (merging them could cover another
+ * guest's device). */
+static bool add_window(struct acpi_guest_window *w, unsigned *count, uint64_t base,
+		       uint64_t size)
+{
+	for (unsigned i = 0; i < *count; i++) {
+		if (w[i].base + w[i].size == base) {
+			w[i].size += size;
+			return true;
+		}
+	}
+	if (*count == ACPI_GUEST_WINDOWS_MAX)
+		return false;
+	w[(*count)++] = (struct acpi_guest_window){ base, size };
+	return true;
+}
+
+static int describe_pci(const struct guest *g, struct acpi_guest_desc *d)
+{
+	const struct vpci *view = &g->pt.view;
+
+	d->pci = g->pt.count != 0;
+	d->ecam_base = GUEST_PCI_ECAM;
+	d->bus_last = 0; /* the view is bus 0 only */
+	for (unsigned i = 0; i < g->pt.count; i++) {
+		for (unsigned k = 0; k < VPCI_BARS; k++) {
+			const struct vpci_bar *bar = &view->dev[i].bar[k];
+			bool ok = true;
+			if (!bar->addr || !bar->size)
+				continue;
+			if (bar->kind == VPCI_BAR_MEM32 || bar->kind == VPCI_BAR_MEM64)
+				ok = add_window(d->mmio, &d->mmio_count, bar->addr, bar->size);
+			else if (bar->kind == VPCI_BAR_IO)
+				ok = add_window(d->io, &d->io_count, bar->addr, bar->size);
+			if (!ok) {
+				log_err("guest %s: more BARs than %u root bridge windows\n", g->name,
+					ACPI_GUEST_WINDOWS_MAX);
+				return -ENOSPC;
+			}
+		}
+	}
+	return 0;
+}
+
+static int write_acpi(struct guest *g)
+{
+	uint32_t apic_id[HV_GUEST_MAX_CPUS];
+	struct acpi_guest_desc d = { .cpu_count = g->vcpu_count, .apic_id = apic_id };
+	int err;
+
+	for (unsigned i = 0; i < g->vcpu_count; i++)
+		apic_id[i] = g->vcpu[i].apic_id;
+	if ((err = describe_pci(g, &d)))
+		return err;
+	long used = acpi_tables_build(&d, LINUX_ACPI, guest_ram_ptr(g, LINUX_ACPI, LINUX_ACPI_MAX),
+				      LINUX_ACPI_MAX);
+	if (used < 0) {
+		log_err("guest %s: ACPI tables not built (%ld)\n", g->name, used);
+		return (int)used;
+	}
+	return 0;
+}
+
+static int write_e820(struct guest *g, struct e820_map *map)
+{
+	const struct e820_range ranges[] = {
+		{ 0, LINUX_ACPI, E820_TYPE_RESERVED },
+		{ LINUX_ACPI, LINUX_ACPI_MAX, E820_TYPE_ACPI },
+		{ GUEST_ROM_AREA, GUEST_ROM_AREA_END - GUEST_ROM_AREA, E820_TYPE_RESERVED },
+		/* Linux uses an ECAM window only where the map reserves it. */
+		{ GUEST_PCI_ECAM, GUEST_PCI_ECAM_SIZE, E820_TYPE_RESERVED },
+	};
+	unsigned n = g->pt.count ? 4 : 3;
+	int err = e820_build(g->mem_size, ranges, n, map);
+
+	if (err)
+		log_err("guest %s: e820 map not built (%d)\n", g->name, err);
+	return err;
+}
+
+int linux_boot_data(struct guest *g, const struct guest_config_view *cfg)
+{
+	struct e820_map map;
+	int err;
+
+	if ((err = write_acpi(g)) || (err = write_e820(g, &map)))
+		return err;
+	struct bzimage_boot b = { .cmdline_gpa = LINUX_CMDLINE, .rsdp_gpa = LINUX_ACPI,
+				  .e820 = &map };
+	bzimage_zero_page(&g->linux_boot.plan, cfg->image, &b,
+			  guest_ram_ptr(g, LINUX_ZERO_PAGE, PAGE_SIZE));
+	return 0;
+}
