@@ -127,6 +127,7 @@ $(UNIT_DIR)/test_acpi_tables: hv/guest/platform/acpi_tables.c hv/guest/platform/
 	hv/guest/platform/aml.c arch/x86/acpi.c arch/x86/madt.c arch/x86/mcfg.c \
 	hv/guest/platform/acpi_tables.h hv/guest/platform/acpi_dsdt.h hv/guest/platform/aml.h \
 	hv/guest/platform/layout.h
+$(UNIT_DIR)/test_vuart: hv/guest/uart16550_model.c hv/guest/uart16550_model.h
 
 $(UNIT_DIR)/%: tests/unit/%.c $(UNIT_COMMON) | deps
 	@mkdir -p $(dir $@)

@@ -1,9 +1,10 @@
-/* The guest's 16550 at 0x3F8 (what a Linux console=ttyS0 needs): a
- * transmitter that is always empty, its output line-buffered onto the
- * physical console as "NAME| line", so the boot tests can tell each
+/* The guest's 16550A at 0x3F8 (what a Linux console=ttyS0 needs): the
+ * registers as hv/guest/uart16550_model.h models them, with a
+ * transmitter that is always empty; what it sends is line-buffered onto
+ * the physical console as "NAME| line", so the boot tests can tell each
  * guest's KTAP apart, and held to the guest's console budget so one
- * guest cannot drown the others' lines. Receiving is not emulated:
- * nothing ever arrives. */
+ * guest cannot drown the others' lines. Nothing is ever received but
+ * what the guest sends itself in loopback. */
 #include "hv/guest/vuart.h"
 #include "arch/x86/log.h"
 #include "arch/x86/spinlock.h"
@@ -12,19 +13,6 @@
 
 #define UART_BASE 0x3f8
 #define UART_PORTS 8
-#define REG_DATA 0    /* THR/RBR, DLL when DLAB */
-#define REG_IER 1     /* DLM when DLAB */
-#define REG_IIR_FCR 2
-#define REG_LCR 3
-#define REG_MCR 4
-#define REG_LSR 5
-#define REG_MSR 6
-#define REG_SCR 7
-#define LCR_DLAB 0x80
-#define LSR_THRE 0x20
-#define LSR_TEMT 0x40
-#define IIR_NO_INTERRUPT 0x01
-#define MSR_DCD_DSR_CTS 0xb0
 
 /* Over its budget a line is dropped; the next one printed is preceded by
  * how many were, so a reader of the console knows output is missing. */
@@ -56,38 +44,12 @@ static void put_char(struct guest *g, char c)
 		flush_line(g);
 }
 
-static uint32_t uart_read(struct vuart *u, unsigned reg)
-{
-	switch (reg) {
-	case REG_IER: return u->lcr & LCR_DLAB ? 0 : u->ier;
-	case REG_IIR_FCR: return IIR_NO_INTERRUPT;
-	case REG_LCR: return u->lcr;
-	case REG_MCR: return u->mcr;
-	case REG_LSR: return LSR_THRE | LSR_TEMT;
-	case REG_MSR: return MSR_DCD_DSR_CTS;
-	case REG_SCR: return u->scratch;
-	default: return 0; /* nothing received; the divisor reads 0 */
-	}
-}
-
 static void uart_write(struct guest *g, unsigned reg, uint8_t v)
 {
-	struct vuart *u = &g->uart;
+	int sent = uart_model_write(&g->uart.regs, reg, v);
 
-	switch (reg) {
-	case REG_DATA:
-		if (!(u->lcr & LCR_DLAB))
-			put_char(g, (char)v);
-		return;
-	case REG_IER:
-		if (!(u->lcr & LCR_DLAB))
-			u->ier = v & 0x0f;
-		return;
-	case REG_LCR: u->lcr = v; return;
-	case REG_MCR: u->mcr = v & 0x1f; return;
-	case REG_SCR: u->scratch = v; return;
-	default: return;
-	}
+	if (sent >= 0)
+		put_char(g, (char)sent);
 }
 
 /* Its registers are bytes: wider reads float high, wider writes are lost. */
@@ -100,7 +62,7 @@ static int uart_io(struct guest_vcpu *gv, void *ctx, uint64_t reg, bool write, u
 	/* A guest's vCPUs share the UART. */
 	uint64_t flags = spin_lock(&g->uart_lock);
 	if (!write)
-		*value = size == 1 ? uart_read(&g->uart, (unsigned)reg) : 0xffffffffu;
+		*value = size == 1 ? uart_model_read(&g->uart.regs, (unsigned)reg) : 0xffffffffu;
 	else if (size == 1)
 		uart_write(g, (unsigned)reg, (uint8_t)*value);
 	spin_unlock(&g->uart_lock, flags);
@@ -109,6 +71,7 @@ static int uart_io(struct guest_vcpu *gv, void *ctx, uint64_t reg, bool write, u
 
 int vuart_attach(struct guest *g, uint32_t burst, uint32_t rate)
 {
+	uart_model_reset(&g->uart.regs);
 	line_budget_init(&g->uart.budget, burst, rate, time_ns());
 	return guest_port_register(&g->io, UART_BASE, UART_PORTS, uart_io, g);
 }

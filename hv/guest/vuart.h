@@ -1,4 +1,4 @@
-/* The guest's virtual 16550 at 0x3F8 (hv/guest/vuart.c): output only, each
+/* The guest's virtual 16550A at 0x3F8 (hv/guest/vuart.c): its output, each
  * line onto the physical console under the guest's name. */
 #ifndef HV_GUEST_VUART_H
 #define HV_GUEST_VUART_H
@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "hv/guest/line_budget.h"
+#include "hv/guest/uart16550_model.h"
 
 #define VUART_LINE_MAX 160
 
@@ -18,7 +19,7 @@ struct guest;
 struct vuart {
 	char line[VUART_LINE_MAX];
 	unsigned len;
-	uint8_t scratch, ier, lcr, mcr;
+	struct uart_model regs;
 	struct line_budget budget;
 };
 
