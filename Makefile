@@ -105,6 +105,7 @@ $(UNIT_DIR)/test_pci_msi: arch/x86/pci_msi.c arch/x86/pci_msi.h arch/x86/mmio32.
 $(UNIT_DIR)/test_ioapic: arch/x86/ioapic.c arch/x86/ioapic.h arch/x86/mmio32.h
 $(UNIT_DIR)/test_insn_decode: arch/x86/insn_decode.c arch/x86/insn_emulate.c arch/x86/insn_decode.h
 $(UNIT_DIR)/test_insn_wbinvd: arch/x86/insn_wbinvd.c arch/x86/insn_wbinvd.h
+$(UNIT_DIR)/test_insn_string: arch/x86/insn_string.c arch/x86/insn_string.h arch/x86/insn_decode.h
 $(UNIT_DIR)/test_guest_walk: arch/x86/guest_walk.c arch/x86/guest_walk.h arch/x86/pt.c arch/x86/pt.h
 $(UNIT_DIR)/test_elf: hv/guest/loader/elf.c hv/guest/loader/elf.h hv/guest/abi.h
 $(UNIT_DIR)/test_vpci: hv/pci/vpci.c hv/pci/vpci.h
