@@ -120,6 +120,11 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint3
 	v->backend->inject_exception(v, vector, has_error, error_code);
 }
 
+void vcpu_set_cr2(struct vcpu *v, uint64_t cr2)
+{
+	v->backend->set_cr2(v, cr2);
+}
+
 unsigned vcpu_hypercall_len(const struct vcpu *v)
 {
 	return v->backend->hypercall_len;

@@ -30,6 +30,10 @@ struct vcpu_regs {
 struct vcpu_state {
 	uint64_t cr0, cr3, cr4, efer;
 	uint64_t cs_base;
+	/* Every segment's base, in the order instructions encode them: ES,
+	 * CS, SS, DS, FS, GS. In 64-bit mode the CPU uses only FS's and GS's
+	 * (the others count as 0, whatever these say). */
+	uint64_t seg_base[6];
 	bool cs_long, cs_db; /* CS.L, CS.D */
 	unsigned cpl;
 };
@@ -56,6 +60,7 @@ struct vcpu_exit {
 		struct {
 			uint16_t port;
 			uint8_t size;          /* 1, 2, 4 */
+			uint8_t addr_size;     /* 2, 4, 8: of rSI/rDI/rCX (string) */
 			bool in, string, rep;
 			uint64_t next_rip;
 		} io;
@@ -143,6 +148,9 @@ void vcpu_set_pat(struct vcpu *v, uint64_t pat);
  * the next run. */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 			   uint32_t error_code);
+
+/* The guest's CR2, as a #PF the hypervisor injects must leave it. */
+void vcpu_set_cr2(struct vcpu *v, uint64_t cr2);
 
 /* The length of the hypercall instruction, which the caller skips. */
 unsigned vcpu_hypercall_len(const struct vcpu *v);

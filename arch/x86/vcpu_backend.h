@@ -23,6 +23,7 @@ struct vcpu_backend {
 	void (*set_pat)(struct vcpu *v, uint64_t pat);
 	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error,
 				 uint32_t error_code);
+	void (*set_cr2)(struct vcpu *v, uint64_t cr2);
 	const struct pt_format *(*npt_format)(void);
 	uint64_t (*npt_ram_flags)(void);
 	uint64_t (*npt_rom_flags)(void);

@@ -1,13 +1,20 @@
 /* Port I/O and MMIO exits: the access goes to the emulated device whose
  * range in the guest's I/O table (hv/guest/io_table.h) holds it, or reads
  * all-ones and drops writes. MMIO arrives as a nested page fault, so the
- * faulting instruction is fetched, decoded and emulated here. */
+ * faulting instruction is fetched, decoded and emulated here. String
+ * instructions (INS/OUTS, MOVS with an MMIO side) run element by element
+ * through the guest's page tables (arch/x86/insn_string.h). */
+#include "arch/x86/exception.h"
 #include "arch/x86/guest_walk.h"
 #include "arch/x86/insn_decode.h"
+#include "arch/x86/insn_string.h"
 #include "arch/x86/log.h"
 #include "hv/guest/exits.h"
 
+#include <errno.h>
 #include <string.h>
+
+static void string_io_exit(struct guest_vcpu *gv, const struct vcpu_exit *e);
 
 /* ---- port I/O --------------------------------------------------------- */
 
@@ -18,7 +25,7 @@ void guest_io_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
 	uint32_t mask = e->io.size == 4 ? 0xffffffffu : (1u << (8 * e->io.size)) - 1;
 
 	if (e->io.string) {
-		guest_vcpu_stop_with_error(gv, "string port I/O is not emulated");
+		string_io_exit(gv, e);
 		return;
 	}
 	const struct guest_io_range *range = guest_port_lookup(&gv->guest->io, e->io.port);
@@ -113,6 +120,202 @@ size_t guest_fetch_insn(struct guest_vcpu *gv, uint8_t bytes[INSN_MAX_LEN], enum
 	return got;
 }
 
+/* ---- string instructions ------------------------------------------------ */
+
+/* One run of a string instruction: the guest's paging as the exit left
+ * it; whether its memory operands may be MMIO (MOVS) or must be RAM
+ * (INS/OUTS: a device's string I/O into another device is nothing a guest
+ * needs, and would be a second way into the device models). */
+struct string_run_ctx {
+	struct guest_vcpu *gv;
+	struct guest_paging paging;
+	bool mmio_allowed;
+};
+
+static int string_translate(void *ctx, uint64_t la, unsigned access, uint64_t *gpa,
+			    uint32_t *pfec)
+{
+	struct string_run_ctx *c = ctx;
+	struct guest_xlate x;
+
+	int rc = guest_walk(&c->paging, la, access, &x);
+	if (rc == 0)
+		*gpa = x.gpa;
+	else if (rc == -EFAULT)
+		*pfec = x.pfec;
+	return rc;
+}
+
+/* -EPERM: the device refused and stopped the guest. */
+static int string_device(struct string_run_ctx *c, const struct guest_io_range *range,
+			 uint64_t offset, bool write, unsigned size, uint64_t *value)
+{
+	if (!range) {
+		if (!write)
+			*value = ~0ull;
+		return 0;
+	}
+	return range->fn(c->gv, range->ctx, offset, write, size, value) < 0 ? -EPERM : 0;
+}
+
+static int string_memory(struct string_run_ctx *c, uint64_t gpa, bool write, unsigned size,
+			 uint64_t *value)
+{
+	struct guest *g = c->gv->guest;
+	uint8_t *p = guest_ram_ptr(g, gpa, size);
+
+	if (p) {
+		if (write)
+			memcpy(p, value, size);
+		else
+			memcpy(value, p, size);
+		return 0;
+	}
+	if (!c->mmio_allowed)
+		return -ENXIO;
+	const struct guest_io_range *range = guest_mmio_lookup(&g->io, gpa);
+	if (!range)
+		note_unclaimed(g, gpa, write);
+	return string_device(c, range, range ? gpa - range->first : 0, write, size, value);
+}
+
+static int string_mem_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *value)
+{
+	*value = 0;
+	return string_memory(ctx, gpa, false, size, value);
+}
+
+static int string_mem_write(void *ctx, uint64_t gpa, unsigned size, uint64_t value)
+{
+	return string_memory(ctx, gpa, true, size, &value);
+}
+
+static int string_port(struct string_run_ctx *c, uint16_t port, bool write, unsigned size,
+		       uint64_t *value)
+{
+	const struct guest_io_range *range = guest_port_lookup(&c->gv->guest->io, port);
+
+	return string_device(c, range, range ? port - range->first : 0, write, size, value);
+}
+
+static int string_port_in(void *ctx, uint16_t port, unsigned size, uint64_t *value)
+{
+	return string_port(ctx, port, false, size, value);
+}
+
+static int string_port_out(void *ctx, uint16_t port, unsigned size, uint64_t value)
+{
+	return string_port(ctx, port, true, size, &value);
+}
+
+/* In 64-bit mode only FS and GS have a base. */
+static uint64_t segment_base(const struct vcpu_state *s, unsigned seg, bool mode64)
+{
+	if (seg < INSN_SEG_ES || seg > INSN_SEG_GS)
+		seg = INSN_SEG_DS;
+	if (mode64 && seg != INSN_SEG_FS && seg != INSN_SEG_GS)
+		return 0;
+	return s->seg_base[seg - INSN_SEG_ES];
+}
+
+static const char *string_stop_reason(int err)
+{
+	switch (err) {
+	case -ENXIO: return "string port I/O on a GPA that is not RAM";
+	case -EIO: return "string instruction: guest page table in a GPA that is not RAM";
+	default: return "string instruction hv cannot emulate";
+	}
+}
+
+/* Runs op from the guest's registers; completes it (RIP = next_rip),
+ * leaves it to run again (REP elements left), injects its fault, or
+ * stops the guest. */
+static void run_string(struct guest_vcpu *gv, const struct vcpu_state *s,
+		       const struct string_op *op, bool mmio_allowed, uint64_t next_rip)
+{
+	struct vcpu_regs *r = &gv->vcpu.regs;
+	struct string_run_ctx c = { gv, { s->cr0, s->cr3, s->cr4, s->efer, 0, read_guest_ram,
+					  gv->guest }, mmio_allowed };
+	const struct string_env env = { string_translate, string_mem_read, string_mem_write,
+					string_port_in, string_port_out, &c };
+	struct string_outcome o;
+	struct insn_regs ir;
+
+	memcpy(ir.gpr, r->gpr, sizeof(ir.gpr));
+	ir.rflags = r->rflags;
+	string_run(op, &ir, &env, STRING_MAX_ELEMENTS, &o);
+	if (o.status == STRING_STOP) {
+		if (o.err != -EPERM) /* a refusing device has stopped it already */
+			guest_vcpu_stop_with_error(gv, string_stop_reason(o.err));
+		return;
+	}
+	/* The elements done stay done, a fault's included. */
+	memcpy(r->gpr, ir.gpr, sizeof(ir.gpr));
+	if (o.status == STRING_DONE) {
+		r->rip = next_rip;
+	} else if (o.status == STRING_FAULT) {
+		if (o.vector == VEC_PF)
+			vcpu_set_cr2(&gv->vcpu, o.cr2);
+		vcpu_inject_exception(&gv->vcpu, o.vector, true, o.error_code);
+	}
+}
+
+/* SVM without decode assists gives the port, sizes and REP but not the
+ * segment of OUTS: that is read from the instruction's prefixes. */
+static void string_io_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
+{
+	uint8_t bytes[INSN_MAX_LEN];
+	enum insn_mode mode;
+	struct vcpu_state s;
+	int seg = INSN_SEG_NONE;
+
+	if (!e->io.in) {
+		size_t got = guest_fetch_insn(gv, bytes, &mode);
+		seg = string_io_segment(bytes, got, mode);
+		if (seg < 0) {
+			guest_vcpu_stop_with_error(gv, "cannot decode the OUTS that exited");
+			return;
+		}
+	}
+	vcpu_get_state(&gv->vcpu, &s);
+	bool mode64 = insn_mode_of(s.efer & GW_EFER_LMA, s.cs_long, s.cs_db) == INSN_MODE_64;
+	struct string_op op = {
+		.kind = e->io.in ? STRING_INS : STRING_OUTS,
+		.size = e->io.size,
+		.addr_size = e->io.addr_size,
+		.rep = e->io.rep,
+		.long_mode = mode64,
+		.user = s.cpl == 3,
+		.port = e->io.port,
+		.src_base = segment_base(&s, (unsigned)seg, mode64),
+		.dst_base = segment_base(&s, INSN_SEG_ES, mode64),
+	};
+	run_string(gv, &s, &op, false, e->io.next_rip);
+}
+
+/* MOVS with MMIO on either side, or both: each side RAM, a device, or
+ * unclaimed. */
+static void movs_exit(struct guest_vcpu *gv, const struct insn_mmio *insn)
+{
+	struct vcpu_state s;
+
+	vcpu_get_state(&gv->vcpu, &s);
+	bool mode64 = insn->mode == INSN_MODE_64;
+	struct string_op op = {
+		.kind = STRING_MOVS,
+		.size = insn->size,
+		.addr_size = insn->addr_size,
+		.rep = insn->rep != INSN_REP_NONE,
+		.long_mode = mode64,
+		.user = s.cpl == 3,
+		.src_base = segment_base(&s, insn->seg, mode64),
+		.dst_base = segment_base(&s, INSN_SEG_ES, mode64),
+	};
+	run_string(gv, &s, &op, true, gv->vcpu.regs.rip + insn->len);
+}
+
+/* ---- MMIO, the rest ------------------------------------------------------ */
+
 void guest_mmio_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
 {
 	struct guest *g = gv->guest;
@@ -138,7 +341,7 @@ void guest_mmio_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
 		return;
 	}
 	if (insn.op == INSN_OP_MOVS) {
-		guest_vcpu_stop_with_error(gv, "MOVS between MMIO and memory is not emulated");
+		movs_exit(gv, &insn);
 		return;
 	}
 	struct mmio_access a = { gv, e->mmio.gpa, guest_mmio_lookup(&g->io, e->mmio.gpa), false };

@@ -321,6 +321,7 @@ static void decode_exit(struct vcpu *v, struct vcpu_exit *e)
 		e->io.in = info1 & SVM_IOIO_IN;
 		e->io.string = info1 & SVM_IOIO_STR;
 		e->io.rep = info1 & SVM_IOIO_REP;
+		e->io.addr_size = (info1 & SVM_IOIO_A64) ? 8 : (info1 & SVM_IOIO_A32) ? 4 : 2;
 		e->io.next_rip = info2;
 		return;
 	case SVM_EXIT_NPF:
@@ -416,6 +417,12 @@ static void svm_get_state(const struct vcpu *v, struct vcpu_state *st)
 	st->cr4 = s->cr4;
 	st->efer = s->efer & ~EFER_SVME;
 	st->cs_base = s->cs.base;
+	st->seg_base[0] = s->es.base;
+	st->seg_base[1] = s->cs.base;
+	st->seg_base[2] = s->ss.base;
+	st->seg_base[3] = s->ds.base;
+	st->seg_base[4] = s->fs.base;
+	st->seg_base[5] = s->gs.base;
 	st->cs_long = (s->cs.attrib >> 9) & 1;
 	st->cs_db = (s->cs.attrib >> 10) & 1;
 	st->cpl = s->cpl;
@@ -463,6 +470,11 @@ static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 		vmcb->save.dr7 &= ~DR7_GD;
 }
 
+static void svm_set_cr2(struct vcpu *v, uint64_t cr2)
+{
+	hw(v)->vmcb->save.cr2 = cr2;
+}
+
 static const struct pt_format *svm_npt_format(void)
 {
 	return &npt_format;
@@ -495,6 +507,7 @@ const struct vcpu_backend svm_backend = {
 	.get_pat = svm_get_pat,
 	.set_pat = svm_set_pat,
 	.inject_exception = svm_inject_exception,
+	.set_cr2 = svm_set_cr2,
 	.npt_format = svm_npt_format,
 	.npt_ram_flags = svm_npt_ram_flags,
 	.npt_rom_flags = svm_npt_rom_flags,

@@ -59,6 +59,9 @@
 #define SVM_IOIO_SZ8      (1u << 4)
 #define SVM_IOIO_SZ16     (1u << 5)
 #define SVM_IOIO_SZ32     (1u << 6)
+#define SVM_IOIO_A16      (1u << 7) /* the address size of INS/OUTS */
+#define SVM_IOIO_A32      (1u << 8)
+#define SVM_IOIO_A64      (1u << 9)
 #define SVM_IOIO_PORT(i)  ((uint16_t)((i) >> 16))
 
 /* NPF EXITINFO1: a page-fault error code (15.25.6). */
