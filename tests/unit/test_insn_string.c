@@ -355,6 +355,24 @@ static void legacy_mode_wraps_at_4g(void **state)
 	assert_int_equal(f.port_out[0], 0x10);
 }
 
+/* An element at 0xfffffffe runs on at linear 0, outside long mode. */
+static void legacy_element_crossing_4g(void **state)
+{
+	(void)state;
+	struct insn_regs r = { 0 };
+	struct string_outcome o;
+	struct string_op op = outs(4, 4, false);
+
+	op.long_mode = false;
+	map(0xfffff000, RAM_BASE + 0x2000);
+	map(0x0, RAM_BASE + 0x1000);
+	r.gpr[INSN_RSI] = 0xfffffffe;
+	string_run(&op, &r, &env, STRING_MAX_ELEMENTS, &o);
+	assert_int_equal(o.status, STRING_DONE);
+	assert_memory_equal(f.port_out, "\xfe\xff\x00\x01", 4);
+	assert_int_equal(r.gpr[INSN_RSI], 2);
+}
+
 static void page_table_outside_ram_stops(void **state)
 {
 	(void)state;
@@ -533,6 +551,7 @@ int main(void)
 		cmocka_unit_test_setup(progress_is_bounded, setup),
 		cmocka_unit_test_setup(non_canonical_is_gp, setup),
 		cmocka_unit_test_setup(legacy_mode_wraps_at_4g, setup),
+		cmocka_unit_test_setup(legacy_element_crossing_4g, setup),
 		cmocka_unit_test_setup(page_table_outside_ram_stops, setup),
 		cmocka_unit_test_setup(ins_to_what_is_not_ram_stops, setup),
 		cmocka_unit_test_setup(movs_mmio_to_ram_and_back, setup),
