@@ -202,9 +202,20 @@ static int prefix_segment(uint8_t b)
 	}
 }
 
-int string_io_segment(const uint8_t *bytes, size_t len, enum insn_mode mode)
+static uint8_t address_size(enum insn_mode mode, bool override)
+{
+	switch (mode) {
+	case INSN_MODE_64: return override ? 4 : 8;
+	case INSN_MODE_32: return override ? 2 : 4;
+	default: return override ? 4 : 2;
+	}
+}
+
+int string_io_decode(const uint8_t *bytes, size_t len, enum insn_mode mode,
+		     struct string_io_prefixes *out)
 {
 	int seg = INSN_SEG_NONE;
+	bool a67 = false;
 
 	if (len > INSN_MAX_LEN)
 		len = INSN_MAX_LEN;
@@ -216,6 +227,8 @@ int string_io_segment(const uint8_t *bytes, size_t len, enum insn_mode mode)
 			seg = s;
 			continue;
 		}
+		if (b == 0x67)
+			a67 = true;
 		if (b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3)
 			continue;
 		/* REX counts only right before the opcode. */
@@ -224,7 +237,11 @@ int string_io_segment(const uint8_t *bytes, size_t len, enum insn_mode mode)
 				continue;
 			return -EINVAL;
 		}
-		return b >= 0x6c && b <= 0x6f ? seg : -EINVAL;
+		if (b < 0x6c || b > 0x6f)
+			return -EINVAL;
+		out->seg = (uint8_t)seg;
+		out->addr_size = address_size(mode, a67);
+		return 0;
 	}
 	return -EINVAL;
 }

@@ -88,9 +88,17 @@ struct string_outcome {
 void string_run(const struct string_op *op, struct insn_regs *regs,
 		const struct string_env *env, unsigned max, struct string_outcome *out);
 
-/* The segment override of the INS/OUTS (6C-6F) at bytes[0..len), decoded
- * in mode: INSN_SEG_NONE for none (the last one counts, as on hardware);
- * -EINVAL when the bytes are no INS/OUTS. */
-int string_io_segment(const uint8_t *bytes, size_t len, enum insn_mode mode);
+/* What an I/O exit may not say about its INS/OUTS (SVM names the segment
+ * only with decode assists; QEMU TCG leaves the address size out too). */
+struct string_io_prefixes {
+	uint8_t seg;       /* enum insn_seg: the last override, as on
+			    * hardware; INSN_SEG_NONE for none */
+	uint8_t addr_size; /* 2, 4 or 8: mode's default, or its 67 form */
+};
+
+/* Decodes the INS/OUTS (6C-6F) at bytes[0..len) in mode: 0, or -EINVAL
+ * when the bytes are no INS/OUTS. */
+int string_io_decode(const uint8_t *bytes, size_t len, enum insn_mode mode,
+		     struct string_io_prefixes *out);
 
 #endif

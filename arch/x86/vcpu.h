@@ -60,7 +60,8 @@ struct vcpu_exit {
 		struct {
 			uint16_t port;
 			uint8_t size;          /* 1, 2, 4 */
-			uint8_t addr_size;     /* 2, 4, 8: of rSI/rDI/rCX (string) */
+			uint8_t addr_size;     /* 2, 4, 8: of rSI/rDI/rCX (string);
+						* 0: unknown, decode the bytes */
 			bool in, string, rep;
 			uint64_t next_rip;
 		} io;

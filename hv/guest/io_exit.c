@@ -260,34 +260,32 @@ static void run_string(struct guest_vcpu *gv, const struct vcpu_state *s,
 	}
 }
 
-/* SVM without decode assists gives the port, sizes and REP but not the
- * segment of OUTS: that is read from the instruction's prefixes. */
+/* SVM without decode assists gives the port, the element size and REP
+ * but not the segment of OUTS, and QEMU TCG not the address size either:
+ * those are read from the instruction's prefixes. */
 static void string_io_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
 {
 	uint8_t bytes[INSN_MAX_LEN];
 	enum insn_mode mode;
 	struct vcpu_state s;
-	int seg = INSN_SEG_NONE;
+	struct string_io_prefixes p;
 
-	if (!e->io.in) {
-		size_t got = guest_fetch_insn(gv, bytes, &mode);
-		seg = string_io_segment(bytes, got, mode);
-		if (seg < 0) {
-			guest_vcpu_stop_with_error(gv, "cannot decode the OUTS that exited");
-			return;
-		}
+	size_t got = guest_fetch_insn(gv, bytes, &mode);
+	if (string_io_decode(bytes, got, mode, &p)) {
+		guest_vcpu_stop_with_error(gv, "cannot decode the INS/OUTS that exited");
+		return;
 	}
 	vcpu_get_state(&gv->vcpu, &s);
 	bool mode64 = insn_mode_of(s.efer & GW_EFER_LMA, s.cs_long, s.cs_db) == INSN_MODE_64;
 	struct string_op op = {
 		.kind = e->io.in ? STRING_INS : STRING_OUTS,
 		.size = e->io.size,
-		.addr_size = e->io.addr_size,
+		.addr_size = e->io.addr_size ? e->io.addr_size : p.addr_size,
 		.rep = e->io.rep,
 		.long_mode = mode64,
 		.user = s.cpl == 3,
 		.port = e->io.port,
-		.src_base = segment_base(&s, (unsigned)seg, mode64),
+		.src_base = segment_base(&s, p.seg, mode64),
 		.dst_base = segment_base(&s, INSN_SEG_ES, mode64),
 	};
 	run_string(gv, &s, &op, false, e->io.next_rip);

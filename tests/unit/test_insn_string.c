@@ -515,26 +515,32 @@ static void invalid_op_is_refused(void **state)
 	assert_int_equal(f.translations, 0);
 }
 
-static void segment_of_ins_outs(void **state)
+/* Decodes bytes in mode: the segment * 16 + address size, or -EINVAL. */
+static int io_decode(const char *bytes, size_t len, enum insn_mode mode)
+{
+	struct string_io_prefixes p = { 0xee, 0xee };
+	int rc = string_io_decode((const uint8_t *)bytes, len, mode, &p);
+
+	return rc ? rc : p.seg * 16 + p.addr_size;
+}
+
+static void prefixes_of_ins_outs(void **state)
 {
 	(void)state;
-	assert_int_equal(string_io_segment((const uint8_t *)"\xf3\x6e", 2, INSN_MODE_64),
-			 INSN_SEG_NONE);
-	assert_int_equal(string_io_segment((const uint8_t *)"\x26\x65\xf3\x6f", 4, INSN_MODE_32),
-			 INSN_SEG_GS);
-	assert_int_equal(string_io_segment((const uint8_t *)"\x2e\x66\x67\x48\x6f", 5,
-					   INSN_MODE_64), INSN_SEG_CS);
+	assert_int_equal(io_decode("\xf3\x6e", 2, INSN_MODE_64), INSN_SEG_NONE * 16 + 8);
+	assert_int_equal(io_decode("\x26\x65\xf3\x6f", 4, INSN_MODE_32), INSN_SEG_GS * 16 + 4);
+	assert_int_equal(io_decode("\x2e\x66\x67\x48\x6f", 5, INSN_MODE_64), INSN_SEG_CS * 16 + 4);
+	assert_int_equal(io_decode("\x67\xf3\x6c", 3, INSN_MODE_32), INSN_SEG_NONE * 16 + 2);
+	assert_int_equal(io_decode("\x67\x6d", 2, INSN_MODE_16), INSN_SEG_NONE * 16 + 4);
+	assert_int_equal(io_decode("\x6c", 1, INSN_MODE_16), INSN_SEG_NONE * 16 + 2);
 	/* REX is a prefix only in 64-bit mode, and only last. */
-	assert_int_equal(string_io_segment((const uint8_t *)"\x48\x6f", 2, INSN_MODE_32),
-			 -EINVAL);
-	assert_int_equal(string_io_segment((const uint8_t *)"\x48\x64\x6f", 3, INSN_MODE_64),
-			 -EINVAL);
-	assert_int_equal(string_io_segment((const uint8_t *)"\x64\xee", 2, INSN_MODE_16),
-			 -EINVAL);
-	assert_int_equal(string_io_segment((const uint8_t *)"\x64\x64", 2, INSN_MODE_16),
-			 -EINVAL);
-	assert_int_equal(string_io_segment((const uint8_t *)"\x6c", 1, INSN_MODE_16),
-			 INSN_SEG_NONE);
+	assert_int_equal(io_decode("\x48\x6f", 2, INSN_MODE_32), -EINVAL);
+	assert_int_equal(io_decode("\x48\x64\x6f", 3, INSN_MODE_64), -EINVAL);
+	assert_int_equal(io_decode("\x64\xee", 2, INSN_MODE_16), -EINVAL);
+	assert_int_equal(io_decode("\x64\x64", 2, INSN_MODE_16), -EINVAL);
+	assert_int_equal(io_decode("", 0, INSN_MODE_16), -EINVAL);
+	assert_int_equal(io_decode("\x26\x26\x26\x26\x26\x26\x26\x26\x26\x26\x26\x26\x26\x26\x26\x6c",
+				   16, INSN_MODE_32), -EINVAL); /* beyond 15 bytes */
 }
 
 int main(void)
@@ -559,7 +565,7 @@ int main(void)
 		cmocka_unit_test_setup(movs_fault_on_the_destination, setup),
 		cmocka_unit_test_setup(movs_refused_write_stops, setup),
 		cmocka_unit_test_setup(invalid_op_is_refused, setup),
-		cmocka_unit_test_setup(segment_of_ins_outs, setup),
+		cmocka_unit_test_setup(prefixes_of_ins_outs, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

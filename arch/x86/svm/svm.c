@@ -321,7 +321,9 @@ static void decode_exit(struct vcpu *v, struct vcpu_exit *e)
 		e->io.in = info1 & SVM_IOIO_IN;
 		e->io.string = info1 & SVM_IOIO_STR;
 		e->io.rep = info1 & SVM_IOIO_REP;
-		e->io.addr_size = (info1 & SVM_IOIO_A64) ? 8 : (info1 & SVM_IOIO_A32) ? 4 : 2;
+		/* QEMU TCG sets none of A16/A32/A64. */
+		e->io.addr_size = (info1 & SVM_IOIO_A64) ? 8 : (info1 & SVM_IOIO_A32) ? 4 :
+				  (info1 & SVM_IOIO_A16) ? 2 : 0;
 		e->io.next_rip = info2;
 		return;
 	case SVM_EXIT_NPF:
