@@ -151,6 +151,7 @@ include tests/guest/guest.mk
 include tests/bench.mk
 include tests/fuzz/fuzz.mk
 include tests/image/image.mk
+include tests/linux/linux.mk
 
 # ---- checks ------------------------------------------------------------------
 
