@@ -7,6 +7,7 @@
 #                            dependencies, loaded by /init before its tests
 #   make linux-bare-run      boot them once on bare QEMU (serial on this terminal)
 #   make linux-bare-bench    time that boot: to "hvtest: init started" and to power-off
+#   build/linux-initramfs.results   tests/linux/test_mkinitramfs.py (in make check)
 # Both packages are fetched with apt-get download and unpacked with dpkg-deb -x under
 # build/linux/ (tests/linux/fetch.sh), never installed. The scenarios that boot them
 # under hv depend on $(LINUX_VMLINUZ) $(LINUX_INITRAMFS).
@@ -43,6 +44,14 @@ $(LINUX_INITRAMFS): tests/linux/mkinitramfs.py tests/linux/init $(LINUX_BUSYBOX)
 		$(LINUX_DIR)/root/lib/modules/$$(cat $(LINUX_VERSION_FILE)) --modules "$(MODULES)")
 
 linux: $(LINUX_VMLINUZ) $(LINUX_INITRAMFS)
+
+# The initramfs builder over synthetic inputs (no download): part of make check.
+$(BUILD)/linux-initramfs.results: tests/linux/test_mkinitramfs.py tests/linux/mkinitramfs.py 		tests/unit/tap2results.py
+	@mkdir -p $(dir $@)
+	$(Q)tests/linux/test_mkinitramfs.py | tests/unit/tap2results.py mkinitramfs > $@.tmp
+	$(Q)mv $@.tmp $@
+
+CHECK_RESULTS += $(BUILD)/linux-initramfs.results
 
 # The reference boot: the same kernel and initramfs on QEMU with no hypervisor. TCG's
 # AMD family (-cpu max) lacks constant_tsc, so with 2 CPUs Linux would find the TSCs

@@ -129,10 +129,15 @@ def module_index(modules_dir):
 
 def alias_providers(modules_dir, index, alias):
     """The modules that declare "alias=ALIAS", generic implementations first (they load
-    on any CPU, where e.g. crct10dif-pclmul needs PCLMULQDQ)."""
+    on any CPU, where e.g. crct10dif-pclmul needs PCLMULQDQ). A module that cannot be
+    read is no candidate (it is refused if it is named or depended on)."""
     found = []
     for key, rel in sorted(index.items()):
-        if ("alias", alias) in modinfo(os.path.join(modules_dir, rel)):
+        try:
+            info = modinfo(os.path.join(modules_dir, rel))
+        except ValueError:
+            continue
+        if ("alias", alias) in info:
             found.append(key)
     return sorted(found, key=lambda k: "generic" not in k)
 
