@@ -140,7 +140,7 @@ unit: $(UNIT_TESTS)
 $(BUILD)/unit.results: $(UNIT_TESTS) tests/unit/tap2results.py
 	$(Q)rm -f $@.tmp
 	$(Q)for t in $(UNIT_TESTS); do \
-		CMOCKA_MESSAGE_OUTPUT=TAP $$t 2>$$t.stderr | \
+		HV_TEST_BZIMAGE=$(LINUX_VMLINUZ) CMOCKA_MESSAGE_OUTPUT=TAP $$t 2>$$t.stderr | \
 			tests/unit/tap2results.py $$(basename $$t) >> $@.tmp; \
 	done
 	$(Q)mv $@.tmp $@
@@ -152,6 +152,8 @@ include tests/bench.mk
 include tests/fuzz/fuzz.mk
 include tests/image/image.mk
 include tests/linux/linux.mk
+# test_bzimage also plans the distribution kernel the Linux scenarios boot.
+$(BUILD)/unit.results: $(LINUX_VMLINUZ)
 
 # ---- checks ------------------------------------------------------------------
 
@@ -161,7 +163,8 @@ $(BUILD)/no-fpu.results: $(BUILD)/hv.so tests/check-no-fpu.sh
 $(BUILD)/layers.results: tests/check-layers.sh $(HV_SRCS) $(wildcard arch/x86/*.h arch/x86/*/*.h iommu/*.h)
 	$(Q)tests/check-layers.sh > $@
 
-$(BUILD)/boot.results: $(BUILD)/hv.efi tests/boot/run.py tests/boot/scenarios.py
+$(BUILD)/boot.results: $(BUILD)/hv.efi tests/boot/run.py tests/boot/scenarios.py \
+		$(LINUX_VMLINUZ) $(LINUX_INITRAMFS)
 	$(Q)rm -f $@
 	$(Q)-tests/boot/run.py --efi $(BUILD)/hv.efi --out $(BUILD)/boot --results $@
 

@@ -53,6 +53,11 @@ uint64_t vcpu_npt_ram_flags(void)
 	return pick() ? backend->npt_ram_flags() : 0;
 }
 
+int vcpu_allow_ports(struct vcpu *v, uint16_t first, unsigned count)
+{
+	return v->backend->allow_ports(v, first, count);
+}
+
 uint64_t vcpu_npt_rom_flags(void)
 {
 	return pick() ? backend->npt_rom_flags() : 0;

@@ -123,6 +123,11 @@ uint64_t vcpu_npt_rom_flags(void);
 void vcpu_reset_long_mode(struct vcpu *v, uint64_t rip, uint64_t cr3, uint64_t gdt_base,
 			  uint16_t gdt_limit, uint16_t code_sel, uint16_t data_sel);
 
+/* Ports [first, first + count) reached by the guest directly, without an
+ * exit (for a read-only counter such as the ACPI PM timer). 0, -EINVAL,
+ * -ENOMEM. */
+int vcpu_allow_ports(struct vcpu *v, uint16_t first, unsigned count);
+
 /* Real mode at CS = vector << 8, IP = 0: the state after INIT and a
  * start-up IPI. */
 void vcpu_reset_startup(struct vcpu *v, uint8_t vector);

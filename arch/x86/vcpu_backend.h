@@ -27,6 +27,7 @@ struct vcpu_backend {
 	const struct pt_format *(*npt_format)(void);
 	uint64_t (*npt_ram_flags)(void);
 	uint64_t (*npt_rom_flags)(void);
+	int (*allow_ports)(struct vcpu *v, uint16_t first, unsigned count);
 	unsigned hypercall_len; /* VMMCALL/VMCALL: 3 bytes */
 };
 

@@ -58,6 +58,10 @@ struct guest {
 	uint64_t entry;          /* vCPU 0 starts here */
 	bool linux_image;        /* a bzImage: Linux's boot protocol */
 	struct linux_boot linux_boot; /* its plan and command line (linux_image only) */
+	/* Ports its vCPUs read without an exit (the host's PM timer): none
+	 * when count is 0. */
+	uint16_t direct_port;
+	unsigned direct_port_count;
 	enum guest_on_reset on_reset;
 	struct pt npt;
 	unsigned vcpu_count;

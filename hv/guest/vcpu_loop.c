@@ -161,6 +161,11 @@ void guest_vcpu_main(void *arg)
 		guest_stop(g, 1, true, "no virtualisation on one of its CPUs");
 		goto stopped;
 	}
+	if (g->direct_port_count && (err = vcpu_allow_ports(v, g->direct_port,
+							      g->direct_port_count))) {
+		guest_vcpu_stop_with_error(gv, "its direct ports cannot be set up");
+		goto stopped;
+	}
 	if (gv->index == 0 && g->linux_image) {
 		/* Linux's 64-bit boot protocol: __BOOT_CS/__BOOT_DS, RSI = the zero page. */
 		vcpu_reset_long_mode(v, g->entry, HV_GUEST_TABLES, LINUX_GDT, 4 * 8 - 1,

@@ -66,9 +66,10 @@ seed fuzz_elf build/guest/*.elf
 seed fuzz_insn_decode build/guest/obj/*.o
 # No seed: its input is XORed onto a good image, so all zeros is one.
 seed fuzz_bzimage
+seed fuzz_insn_string
 
 # Two at a time: one per core.
-targets="fuzz_dmar fuzz_madt fuzz_config fuzz_elf fuzz_insn_decode fuzz_bzimage"
+targets="fuzz_dmar fuzz_madt fuzz_config fuzz_elf fuzz_insn_decode fuzz_bzimage fuzz_insn_string"
 running=0
 for t in $targets; do
 	if [ "$running" -eq 2 ]; then

@@ -247,6 +247,20 @@ static void test_fadt(void **state)
 	assert_int_equal(timers.pm_timer_port, GUEST_PORT_PM_TIMER);
 	assert_true(timers.pm_timer_32bit);
 	assert_int_equal(timers.hpet_base, 0);
+	/* The host's timer, read directly: its port and its width. */
+	struct acpi_guest_desc direct = pci_desc();
+	struct built b2;
+	direct.pm_timer_port = 0x408;
+	direct.pm_timer_24bit = true;
+	build(&b2, &direct);
+	const struct acpi_header *f2 = table(&b2, "FACP");
+	assert_false(u32_at(f2, 112) & (1u << 8));
+	assert_int_equal(u32_at(f2, 76), 0x408);
+	assert_int_equal(u64_at(f2, 212), 0x408);
+	acpi_find_timers(&b2.t, &timers);
+	assert_int_equal(timers.pm_timer_port, 0x408);
+	assert_false(timers.pm_timer_32bit);
+	free(b2.buf);
 	/* Sleep control and status registers. */
 	assert_int_equal(u8_at(f, 244), ACPI_GAS_SYSTEM_IO);
 	assert_int_equal(u8_at(f, 245), 8);

@@ -73,7 +73,8 @@ struct svm_cpu {
 	uint64_t host_vmcb_pa; /* VMSAVE/VMLOAD of the host's own state */
 };
 
-/* Shared by every vCPU: all ones, but for what passthrough_msrs lists. */
+/* Shared by every vCPU: all ones, but for what passthrough_msrs lists (a
+ * vCPU allowed ports of its own gets a copy of the I/O map). */
 static uint64_t iopm_pa, msrpm_pa;
 /* The CPU saves the next RIP of an intercepted instruction (NRIPS). */
 static bool next_rip_saved;
@@ -175,6 +176,27 @@ static int svm_cpu_init(unsigned cpu)
 static struct svm_vcpu *hw(const struct vcpu *v)
 {
 	return v->hw;
+}
+
+/* The I/O permission map (15.10.1): one bit per port, set = intercepted;
+ * an access of N bytes runs only when all N of its ports' bits are clear. */
+static int svm_allow_ports(struct vcpu *v, uint16_t first, unsigned count)
+{
+	struct vmcb_control *c = &hw(v)->vmcb->control;
+
+	if (!count || first + count > 0x10000u)
+		return -EINVAL;
+	if (c->iopm_base_pa == iopm_pa) {
+		uint64_t own = page_alloc_zeroed(SVM_IOPM_BYTES / PAGE_SIZE, 1);
+		if (!own)
+			return -ENOMEM;
+		memcpy(va(own), va(iopm_pa), SVM_IOPM_BYTES);
+		c->iopm_base_pa = own;
+	}
+	uint8_t *map = va(c->iopm_base_pa);
+	for (unsigned p = first; p < first + count; p++)
+		map[p / 8] &= (uint8_t)~(1u << (p % 8));
+	return 0;
 }
 
 static int svm_create(struct vcpu *v, uint64_t npt_root, unsigned tag)
@@ -513,5 +535,6 @@ const struct vcpu_backend svm_backend = {
 	.npt_format = svm_npt_format,
 	.npt_ram_flags = svm_npt_ram_flags,
 	.npt_rom_flags = svm_npt_rom_flags,
+	.allow_ports = svm_allow_ports,
 	.hypercall_len = VCPU_OPCODE_VMMCALL_LEN,
 };

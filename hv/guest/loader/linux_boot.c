@@ -9,6 +9,7 @@
 #include "hv/guest/platform/acpi_tables.h"
 #include "hv/guest/platform/devices.h"
 #include "hv/guest/platform/e820.h"
+#include "hv/platform.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -62,11 +63,25 @@ static void write_gdt(struct guest *g)
 	gdt[LINUX_BOOT_DS / 8] = GUEST_GDT_DATA;
 }
 
+/* At the reset vector, what a PC's firmware does there in the end: reset
+ * the machine (mov dx, port; mov al, value; out dx, al; hlt; jmp $-1).
+ * Linux on hardware-reduced ACPI without EFI reboots by jumping here in
+ * real mode (its BOOT_BIOS fallback), never through the reset register. */
+static void write_reset_vector(struct guest *g)
+{
+	const uint8_t stub[] = { 0xba, GUEST_PORT_RESET & 0xff, GUEST_PORT_RESET >> 8, 0xb0,
+				 GUEST_RESET_VALUE, 0xee, 0xf4, 0xeb, 0xfd };
+	_Static_assert(sizeof(stub) <= GUEST_ROM_AREA_END - GUEST_RESET_VECTOR, "reset stub");
+
+	memcpy((uint8_t *)(uintptr_t)(g->ram + GUEST_RESET_VECTOR), stub, sizeof(stub));
+}
+
 /* Linux probes the ROM area page by page and its DMI scan copies the BIOS
- * area with MOVS: zeroed RAM reads at full speed, and writes exit (dropped,
- * as no device claims them). */
+ * area with MOVS: zeroed RAM (but for the reset vector) reads at full
+ * speed, and writes exit (dropped, as no device claims them). */
 static int map_rom_area(struct guest *g)
 {
+	write_reset_vector(g);
 	return pt_map(&g->npt, GUEST_ROM_AREA, g->ram + GUEST_ROM_AREA,
 		      GUEST_ROM_AREA_END - GUEST_ROM_AREA, vcpu_npt_rom_flags());
 }
@@ -142,12 +157,38 @@ static int describe_pci(const struct guest *g, struct acpi_guest_desc *d)
 	return 0;
 }
 
+/* Linux refines its TSC frequency against the PM timer and throws away
+ * every reading that took longer than an SMI would (1/32 ms): behind an
+ * exit under an emulator none is fast enough, and the TSC never becomes
+ * its clocksource. The host's timer is a read-only counter, so the guest
+ * reads it directly where it is a port the guest's devices leave free;
+ * else hv's (hv/guest/platform/acpi_pm.c) answers. */
+static void choose_pm_timer(struct guest *g, struct acpi_guest_desc *d)
+{
+	uint16_t port = platform.timers.pm_timer_port;
+	const unsigned width = 4;
+
+	if (!port || port > 0x10000 - width)
+		return;
+	/* Where hv's timer is (as under QEMU) the direct reads replace it. */
+	for (unsigned i = 0; port != GUEST_PORT_PM_TIMER && i < width; i++)
+		if (guest_port_lookup(&g->io, (uint16_t)(port + i)))
+			return;
+	d->pm_timer_port = port;
+	d->pm_timer_24bit = !platform.timers.pm_timer_32bit;
+	g->direct_port = port;
+	g->direct_port_count = width;
+	log_info("guest %s: PM timer: the host's at port %#x, read directly (%u bits)\n", g->name,
+		 port, platform.timers.pm_timer_32bit ? 32 : 24);
+}
+
 static int write_acpi(struct guest *g)
 {
 	uint32_t apic_id[HV_GUEST_MAX_CPUS];
 	struct acpi_guest_desc d = { .cpu_count = g->vcpu_count, .apic_id = apic_id };
 	int err;
 
+	choose_pm_timer(g, &d);
 	for (unsigned i = 0; i < g->vcpu_count; i++)
 		apic_id[i] = g->vcpu[i].apic_id;
 	if ((err = describe_pci(g, &d)))

@@ -236,24 +236,27 @@ static struct acpi_gas gas_io(uint16_t port, uint8_t bits, uint8_t access)
 
 /* ---- the tables ----------------------------------------------------------- */
 
-static void fadt_fill(struct fadt *f, uint64_t dsdt)
+static void fadt_fill(struct fadt *f, const struct acpi_guest_desc *d, uint64_t dsdt)
 {
+	uint16_t timer = d->pm_timer_port ? d->pm_timer_port : GUEST_PORT_PM_TIMER;
+
 	header_init(&f->header, "FACP", sizeof(*f), FADT_REVISION);
 	f->minor_version = FADT_MINOR_REVISION;
 	/* Hardware-reduced: no PIC, PIT, SCI or PM1 blocks for Linux to use.
 	 * Physical destination mode: Linux 6.1 otherwise picks flat logical
 	 * mode for up to 8 CPUs, and its MSIs then carry DM=1. No fixed-feature
 	 * buttons either, so Linux adds no power button device. */
-	f->flags = FADT_WBINVD | FADT_PWR_BUTTON | FADT_SLP_BUTTON | FADT_TMR_VAL_EXT |
+	f->flags = FADT_WBINVD | FADT_PWR_BUTTON | FADT_SLP_BUTTON |
+		   (d->pm_timer_24bit ? 0 : FADT_TMR_VAL_EXT) |
 		   FADT_RESET_REG_SUP | FADT_FORCE_APIC_PHYSICAL_DESTINATION_MODE |
 		   FADT_HW_REDUCED_ACPI;
 	f->iapc_boot_arch = IAPC_VGA_NOT_PRESENT;
 	f->century = GUEST_CMOS_CENTURY;
 	f->reset_reg = gas_io(GUEST_PORT_RESET, 8, GAS_ACCESS_BYTE);
 	f->reset_value = GUEST_RESET_VALUE;
-	f->pm_tmr_blk = GUEST_PORT_PM_TIMER;
+	f->pm_tmr_blk = timer;
 	f->pm_tmr_len = PM_TMR_LEN;
-	f->x_pm_tmr_blk = gas_io(GUEST_PORT_PM_TIMER, 32, GAS_ACCESS_DWORD);
+	f->x_pm_tmr_blk = gas_io(timer, 32, GAS_ACCESS_DWORD);
 	f->sleep_control_reg = gas_io(GUEST_PORT_SLEEP_CTL, 8, GAS_ACCESS_BYTE);
 	f->sleep_status_reg = gas_io(GUEST_PORT_SLEEP_STS, 8, GAS_ACCESS_BYTE);
 	/* The 32-bit field only where it can hold the address. */
@@ -339,7 +342,7 @@ long acpi_tables_build(const struct acpi_guest_desc *d, uint64_t gpa, void *buf,
 		return -ENOSPC;
 
 	const struct acpi_header *table[XSDT_ENTRIES_MAX] = { &fadt->header, madt, mcfg };
-	fadt_fill(fadt, gpa_of(&o, dsdt));
+	fadt_fill(fadt, d, gpa_of(&o, dsdt));
 	header_init(xsdt, "XSDT", (uint32_t)(sizeof(*xsdt) + entries * sizeof(uint64_t)),
 		    XSDT_REVISION);
 	for (unsigned i = 0; i < entries; i++) {

@@ -25,6 +25,10 @@ struct acpi_guest_desc {
 	struct acpi_guest_window mmio[ACPI_GUEST_WINDOWS_MAX];
 	unsigned io_count;          /* its I/O windows (I/O BARs) */
 	struct acpi_guest_window io[ACPI_GUEST_WINDOWS_MAX];
+	/* The PM timer the FADT names: 0 for hv's (GUEST_PORT_PM_TIMER, 32
+	 * bits), else a port the guest reads directly, 24 bits wide or 32. */
+	uint16_t pm_timer_port;
+	bool pm_timer_24bit;
 };
 
 /* Writes the tables for guest-physical address gpa (16-byte aligned) into
