@@ -15,7 +15,7 @@ include boot/newlib.mk
 
 # ---- the hypervisor image ----------------------------------------------------
 
-HV_DIRS := boot arch/x86 arch/x86/svm iommu hv hv/remap hv/guest hv/guest/loader hv/guest/platform hv/pci hv/selftest
+HV_DIRS := boot arch/x86 arch/x86/svm arch/x86/vmx iommu hv hv/remap hv/guest hv/guest/loader hv/guest/platform hv/pci hv/selftest
 HV_SRCS := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
 HV_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(HV_SRCS)))
 
@@ -118,6 +118,8 @@ $(UNIT_DIR)/test_recovery_decision: arch/x86/recovery_decision.c arch/x86/recove
 $(UNIT_DIR)/test_spinlock: UNIT_LDLIBS := -pthread
 $(UNIT_DIR)/test_line_budget: hv/guest/line_budget.c hv/guest/line_budget.h
 $(UNIT_DIR)/test_e820: hv/guest/platform/e820.c hv/guest/platform/e820.h hv/guest/abi.h
+$(UNIT_DIR)/test_vmcs: arch/x86/vmx/vmx_caps.c arch/x86/vmx/vmcs_image.c arch/x86/vmx/vmcs_check.c \
+	arch/x86/vmx/vmx_caps.h arch/x86/vmx/vmcs_image.h arch/x86/vmx/vmcs_check.h arch/x86/vmx/vmcs_fields.h
 $(UNIT_DIR)/test_bzimage: hv/guest/loader/bzimage.c hv/guest/loader/bzimage.h hv/guest/platform/e820.c \
 	hv/guest/platform/e820.h hv/guest/platform/layout.h hv/guest/abi.h
 $(UNIT_DIR)/test_pit: hv/guest/platform/pit.c hv/guest/platform/pit.h hv/guest/platform/clock_ticks.h
@@ -172,7 +174,7 @@ $(BUILD)/boot.results: $(BUILD)/hv.efi tests/boot/run.py tests/boot/scenarios.py
 # and the flags the code they misuse is built with.
 COMPILE_FAIL_SNIPPETS := $(wildcard tests/compile_fail/*.c)
 $(BUILD)/compile-fail.results: $(COMPILE_FAIL_SNIPPETS) tests/check-compile-fail.sh \
-		$(wildcard iommu/*.h) $(NEWLIB_LIBC)
+		$(wildcard iommu/*.h arch/x86/vmx/*.h) $(NEWLIB_LIBC)
 	$(Q)rm -f $@.tmp
 	$(Q)for s in $(COMPILE_FAIL_SNIPPETS); do \
 		tests/check-compile-fail.sh $$s gcc $(filter-out -MMD -MP,$(HV_CFLAGS)) >>$@.tmp; \
