@@ -11,10 +11,14 @@
  *   one arriving then stays pending at the LAPIC and reaches the guest at
  *   the next entry. It also keeps hv off Bochs's bug with
  *   external-interrupt exiting and IF=0 (/work/shared/FACTS.md).
- * - NMIs exit (the kick, VCPU_EXIT_KICK); virtual NMIs stay off.
+ * - NMIs exit (the kick, VCPU_EXIT_KICK); virtual NMIs stay off. VMX has
+ *   no GIF: an NMI landing between runs is taken by hv's own handler, not
+ *   held for the next entry as on SVM.
  * - HLT, MWAIT, RDTSC, RDPMC, INVLPG, MOV DR do not exit; WBINVD does
- *   (secondary control); INVD, CPUID, VMCALL, the VMX instructions, INIT,
- *   SIPI and triple fault always exit on VMX.
+ *   (secondary control); INVD, CPUID, XSETBV, VMCALL, the VMX
+ *   instructions, INIT, SIPI (in wait-for-SIPI) and triple fault always
+ *   exit on VMX. Where the CPU has no TRUE controls (IA32_VMX_BASIC bit
+ *   55 clear) CR3-load and CR3-store exiting are forced on too.
  * - every port exits through the I/O bitmaps and every MSR through the
  *   MSR bitmap but for what the backend clears in them.
  * - EPT (write-back, 4-level) with the vCPU's tag as VPID; unrestricted
