@@ -150,10 +150,10 @@ $(BUILD)/unit.results: $(UNIT_TESTS) tests/unit/tap2results.py
 include tests/dmar.mk
 include tests/acpi_tables.mk
 include tests/guest/guest.mk
+include tests/linux/linux.mk
 include tests/bench.mk
 include tests/fuzz/fuzz.mk
 include tests/image/image.mk
-include tests/linux/linux.mk
 # test_bzimage also plans the distribution kernel the Linux scenarios boot.
 $(BUILD)/unit.results: $(LINUX_VMLINUZ)
 

@@ -10,6 +10,8 @@
 #                 with -icount (tests/bench/irq_latency.py)
 #                 a guest exit's round trip (CPUID) and the exits per LAPIC
 #                 timer interrupt in a guest (tests/bench/guest_exits.py)
+#                 Debian's kernel to /init and to power-off under hv beside bare
+#                 QEMU, and the exits of its boot (tests/bench/linux_vs_bare.py)
 
 BENCH_DIR := $(BUILD)/bench
 # Optimised like the hypervisor, no sanitizers; the host ABI otherwise.
@@ -35,8 +37,11 @@ $(BENCH_DIR)/bench_audit: $(BENCH_AUDIT_SRCS) $(BENCH_PT_HDRS) $(AUDIT_HDRS) iom
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) $(BENCH_AUDIT_SRCS) -o $@
 
+# The guest under hv has no PCI device: the same tests on both sides, no PCI one.
+LINUX_BENCH_APPEND := console=ttyS0 panic=-1 tsc=reliable hvtest.cpus=2 hvtest.mem=512
+
 bench: $(BENCH_DIR)/bench_pt $(BENCH_DIR)/bench_iova $(BENCH_DIR)/bench_audit $(BUILD)/hv.efi \
-		$(GUEST_IMAGES)
+		$(GUEST_IMAGES) $(LINUX_VMLINUZ) $(LINUX_INITRAMFS)
 	$(Q)$(BENCH_DIR)/bench_pt
 	$(Q)echo
 	$(Q)$(BENCH_DIR)/bench_iova
@@ -47,5 +52,9 @@ bench: $(BENCH_DIR)/bench_pt $(BENCH_DIR)/bench_iova $(BENCH_DIR)/bench_audit $(
 	$(Q)echo
 	$(Q)tests/bench/guest_exits.py --efi $(BUILD)/hv.efi --guest $(GUEST_ELF) \
 		--out $(BENCH_DIR)/guest
+	$(Q)echo
+	$(Q)tests/bench/linux_vs_bare.py --efi $(BUILD)/hv.efi --kernel $(LINUX_VMLINUZ) \
+		--initrd $(LINUX_INITRAMFS) --append "$(LINUX_BENCH_APPEND)" \
+		--bare-qemu "$(LINUX_BARE_QEMU)" --out $(BENCH_DIR)/linux
 
 .PHONY: bench
