@@ -64,7 +64,7 @@ static void write_gdt(struct guest *g)
 }
 
 /* At the reset vector, what a PC's firmware does there in the end: reset
- * the machine (mov dx, port; mov al, value; out dx, al; hlt; jmp $-1).
+ * the machine (mov dx, port; mov al, value; out dx, al; then hlt for good).
  * Linux on hardware-reduced ACPI without EFI reboots by jumping here in
  * real mode (its BOOT_BIOS fallback), never through the reset register. */
 static void write_reset_vector(struct guest *g)
