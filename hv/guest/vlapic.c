@@ -4,7 +4,13 @@
  * Reads and writes go to the physical LAPIC except
  *  - ICR: a guest may send fixed IPIs to its own CPUs only; INIT and
  *    start-up IPIs to its own vCPUs are emulated (they would reset a
- *    physical CPU under the hypervisor); everything else is refused;
+ *    physical CPU under the hypervisor); everything else is refused. A
+ *    logical destination (flat model) is resolved over the LDRs the
+ *    guest's vCPUs programmed (hv/guest/apic_logical.h) and sent to each
+ *    vCPU it names, in physical mode;
+ *  - LDR and DFR: kept per vCPU (the logical destinations above are
+ *    judged by them, from any vCPU) and read back from there; in xAPIC
+ *    mode written through too;
  *  - the APIC ID: the guest sees the physical one and may not change it;
  *  - LVT entries and the spurious vector: only fixed delivery of vectors
  *    32 and up (anything else is stored masked);
@@ -13,12 +19,14 @@
  *    reserved bits, which must not become the hypervisor's exception;
  *  - what is not on the allow-list below reads 0 and drops writes;
  *  - with the physical LAPIC in x2APIC mode (real hardware), the guest
- *    still sees an xAPIC: the ID in bits 31:24, LDR and DFR kept here,
- *    EOI and ESR written as 0. */
+ *    still sees an xAPIC: the ID in bits 31:24, LDR and DFR only kept
+ *    here (an x2APIC has no writable LDR and no DFR), EOI and ESR written
+ *    as 0. */
 #include "hv/guest/vlapic.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/log.h"
 #include "arch/x86/smp.h"
+#include "hv/guest/apic_logical.h"
 #include "hv/guest/partition.h"
 
 #include <errno.h>
@@ -116,6 +124,28 @@ static void send_one(struct guest_vcpu *gv, struct guest_vcpu *target, uint32_t 
 	}
 }
 
+/* To each vCPU the logical destination names, as the vCPUs' LDR/DFR are
+ * now (another vCPU may be rewriting its own: the IPI goes by what it had
+ * or what it has, as on hardware). */
+static void send_logical(struct guest_vcpu *gv, uint32_t lo, uint8_t dest)
+{
+	struct guest *g = gv->guest;
+	uint32_t ldr[HV_GUEST_MAX_CPUS], dfr[HV_GUEST_MAX_CPUS], named;
+
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		ldr[i] = __atomic_load_n(&g->vcpu[i].ldr, __ATOMIC_RELAXED);
+		dfr[i] = __atomic_load_n(&g->vcpu[i].dfr, __ATOMIC_RELAXED);
+	}
+	const char *why = apic_logical_targets(dest, ldr, dfr, g->vcpu_count, &named);
+	if (why) {
+		refuse(gv, lo, why);
+		return;
+	}
+	for (unsigned i = 0; i < g->vcpu_count; i++)
+		if (named & (1u << i))
+			send_one(gv, &g->vcpu[i], lo);
+}
+
 static void icr_write(struct guest_vcpu *gv, uint32_t lo)
 {
 	struct guest *g = gv->guest;
@@ -126,8 +156,8 @@ static void icr_write(struct guest_vcpu *gv, uint32_t lo)
 		send_one(gv, gv, lo);
 		return;
 	}
-	if (shorthand == SHORTHAND_NONE && (lo & ICR_DEST_LOGICAL)) {
-		refuse(gv, lo, "logical destinations are not supported");
+	if (shorthand == SHORTHAND_NONE && (lo & ICR_DEST_LOGICAL) && dest != BROADCAST_ID) {
+		send_logical(gv, lo, (uint8_t)dest);
 		return;
 	}
 	/* A broadcast reaches the guest's own CPUs only. */
@@ -271,9 +301,9 @@ uint32_t vlapic_read(struct guest_vcpu *gv, unsigned reg)
 		/* xAPIC format, whatever mode the physical LAPIC is in. */
 		return x2 ? lapic_read(reg) << 24 : lapic_read(reg);
 	case LAPIC_LDR:
-		return x2 ? gv->ldr : lapic_read(reg);
+		return __atomic_load_n(&gv->ldr, __ATOMIC_RELAXED);
 	case LAPIC_DFR:
-		return x2 ? gv->dfr : lapic_read(reg);
+		return __atomic_load_n(&gv->dfr, __ATOMIC_RELAXED);
 	default:
 		if (readable(reg))
 			lapic_read_checked(reg, &v); /* 0 where the x2APIC refused */
@@ -308,16 +338,14 @@ void vlapic_write(struct guest_vcpu *gv, unsigned reg, uint32_t value)
 		icr_write(gv, value);
 		return;
 	case LAPIC_LDR:
-		/* x2APIC has no writable LDR and no DFR: kept for the guest. */
-		if (x2)
-			gv->ldr = value & 0xff000000u;
-		else
+		/* x2APIC has no writable LDR and no DFR: kept only here. */
+		__atomic_store_n(&gv->ldr, value & 0xff000000u, __ATOMIC_RELAXED);
+		if (!x2)
 			lapic_write(reg, value & 0xff000000u);
 		return;
 	case LAPIC_DFR:
-		if (x2)
-			gv->dfr = value | 0x0fffffffu;
-		else
+		__atomic_store_n(&gv->dfr, value | 0x0fffffffu, __ATOMIC_RELAXED);
+		if (!x2)
 			lapic_write(reg, value | 0x0fffffffu);
 		return;
 	case LAPIC_SVR:

@@ -348,7 +348,8 @@ static void icr_write(uint32_t dest, uint32_t lo)
 }
 
 /* Fixed IPIs reach the guest's own CPUs only; NMI, SMI, ExtINT, logical
- * destinations and vectors below 32 never reach the LAPIC. */
+ * destinations in the cluster model (DFR 0: these vCPUs' here) and
+ * vectors below 32 never reach the LAPIC. */
 static void ipis_filtered(void **state)
 {
 	(void)state;
@@ -361,11 +362,64 @@ static void ipis_filtered(void **state)
 	icr_write(5, 0x40 | 2u << 8); /* SMI */
 	icr_write(5, 0x40 | 4u << 8); /* NMI */
 	icr_write(5, 0x40 | 7u << 8); /* ExtINT */
-	icr_write(5, 0x40 | 1u << 11); /* logical */
+	icr_write(1, 0x40 | 1u << 11); /* logical, cluster model */
 	icr_write(0, 0x40 | 3u << 18); /* all but self: vCPU 1 only */
 	assert_int_equal(fake.ipis, 2);
 	assert_int_equal(fake.last_ipi_dest, 5);
 	assert_int_equal(guest.refused_ipis, 6);
+}
+
+#define LOGICAL (1u << 11)
+
+/* Flat logical destinations, by the LDRs each vCPU wrote (in either LAPIC
+ * mode: in xAPIC mode both write the one fake LAPIC, so only the vCPUs'
+ * own records can tell them apart): each vCPU named gets the IPI in
+ * physical mode; a bit naming no vCPU of the guest, or a vCPU switched to
+ * the cluster model, refuses the whole IPI. */
+static void logical_ipis_by_the_vcpus_ldrs(bool x2apic)
+{
+	setup_lapic(x2apic, 6);
+	for (unsigned i = 0; i < 2; i++) {
+		vlapic_write(&guest.vcpu[i], LAPIC_DFR, 0xffffffffu);
+		vlapic_write(&guest.vcpu[i], LAPIC_LDR, (0x10u << i) << 24 | 0xabc);
+	}
+	assert_int_equal(vlapic_read(&guest.vcpu[1], LAPIC_LDR), 0x20u << 24);
+	assert_int_equal(vlapic_read(&guest.vcpu[0], LAPIC_DFR), 0xffffffffu);
+	icr_write(0x20, 0x40 | LOGICAL);
+	assert_int_equal(fake.ipis, 1);
+	assert_int_equal(fake.last_ipi_dest, 5);
+	assert_int_equal(fake.last_ipi_icr & (LOGICAL | 0xff), 0x40);
+	icr_write(0x10, 0x41 | LOGICAL);
+	assert_int_equal(fake.ipis, 2);
+	assert_int_equal(fake.last_ipi_dest, 4);
+	icr_write(0x30, 0x42 | LOGICAL);
+	assert_int_equal(fake.ipis, 4);
+	assert_int_equal(guest.refused_ipis, 0);
+	icr_write(0x31, 0x43 | LOGICAL);   /* bit 0: a CPU outside the guest */
+	icr_write(0x00, 0x43 | LOGICAL);   /* no CPU */
+	icr_write(0x20, 0x12 | LOGICAL);   /* exception vector */
+	assert_int_equal(fake.ipis, 4);
+	assert_int_equal(guest.refused_ipis, 3);
+	/* The logical broadcast reaches the guest's CPUs only, as the physical. */
+	icr_write(0xff, 0x44 | LOGICAL);
+	assert_int_equal(fake.ipis, 6);
+	vlapic_write(&guest.vcpu[1], LAPIC_DFR, 0x0fffffffu);
+	icr_write(0x10, 0x45 | LOGICAL);
+	assert_int_equal(fake.ipis, 6);
+	assert_int_equal(guest.refused_ipis, 4);
+	assert_int_equal(fake.faults, 0);
+}
+
+static void logical_ipis_xapic(void **state)
+{
+	(void)state;
+	logical_ipis_by_the_vcpus_ldrs(false);
+}
+
+static void logical_ipis_x2apic(void **state)
+{
+	(void)state;
+	logical_ipis_by_the_vcpus_ldrs(true);
 }
 
 int main(void)
@@ -381,6 +435,8 @@ int main(void)
 		cmocka_unit_test(spurious_vector_below_32_refused),
 		cmocka_unit_test(fault_from_the_lapic_is_a_refusal),
 		cmocka_unit_test(ipis_filtered),
+		cmocka_unit_test(logical_ipis_xapic),
+		cmocka_unit_test(logical_ipis_x2apic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

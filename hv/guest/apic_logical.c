@@ -1,0 +1,44 @@
+/* See apic_logical.h. */
+#include "hv/guest/apic_logical.h"
+
+#include <stddef.h>
+
+static const char *model_refusal(const uint32_t *dfr, unsigned count)
+{
+	for (unsigned i = 0; i < count; i++) {
+		unsigned model = APIC_DFR_MODEL(dfr[i]);
+		if (model == APIC_DFR_MODEL_CLUSTER)
+			return "cluster model (DFR) is not supported";
+		if (model != APIC_DFR_MODEL_FLAT)
+			return "reserved DFR model";
+	}
+	return NULL;
+}
+
+const char *apic_logical_targets(uint8_t dest, const uint32_t *ldr, const uint32_t *dfr,
+				 unsigned count, uint32_t *vcpus)
+{
+	uint8_t held = 0;
+	uint32_t named = 0;
+	const char *why;
+
+	*vcpus = 0;
+	if (count == 0 || count > APIC_LOGICAL_VCPUS_MAX)
+		return "no vCPUs to name";
+	if ((why = model_refusal(dfr, count)))
+		return why;
+	if (!dest)
+		return "names no CPU";
+	for (unsigned i = 0; i < count; i++) {
+		uint8_t id = APIC_LDR_ID(ldr[i]);
+		held |= id;
+		if (id & dest)
+			named |= 1u << i;
+	}
+	if (dest & ~held)
+		return "names a CPU that is not the guest's";
+	if (!named)
+		return "names none of the guest's CPUs";
+	*vcpus = named;
+	return NULL;
+}
