@@ -110,6 +110,7 @@ $(UNIT_DIR)/test_guest_walk: arch/x86/guest_walk.c arch/x86/guest_walk.h arch/x8
 $(UNIT_DIR)/test_elf: hv/guest/loader/elf.c hv/guest/loader/elf.h hv/guest/abi.h
 $(UNIT_DIR)/test_vpci: hv/pci/vpci.c hv/pci/vpci.h
 $(UNIT_DIR)/test_vmsix: hv/pci/vmsix.c hv/pci/vmsix.h
+$(UNIT_DIR)/test_passthrough_msix: hv/pci/passthrough_msix.c hv/pci/vmsix.c hv/pci/vmsix.h hv/pci/passthrough.h
 $(UNIT_DIR)/test_io_table: hv/guest/io_table.c hv/guest/io_table.h
 $(UNIT_DIR)/test_vlapic: hv/guest/vlapic.c hv/guest/vlapic.h arch/x86/lapic.h hv/guest/apic_logical.c
 $(UNIT_DIR)/test_apic_logical: hv/guest/apic_logical.c hv/guest/apic_logical.h

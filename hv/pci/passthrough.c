@@ -10,6 +10,7 @@
 #include "arch/x86/pci_regs.h"
 #include "arch/x86/time.h"
 #include "arch/x86/vcpu.h"
+#include "hv/guest/apic_logical.h"
 #include "hv/guest/partition.h"
 #include "hv/platform.h"
 #include "hv/remap/audit.h"
@@ -397,6 +398,21 @@ int passthrough_assign(struct passthrough *pt, struct guest *g, const pci_sbdf_t
 	return pt->count ? claim_view(pt, g) : 0;
 }
 
+/* The vCPU a logical (flat) destination names; with several, the lowest
+ * numbered: an IRTE targets one CPU, in physical mode. NULL with *why. */
+static struct guest_vcpu *logical_target(struct guest *g, uint8_t dest, const char **why)
+{
+	uint32_t ldr[HV_GUEST_MAX_CPUS], dfr[HV_GUEST_MAX_CPUS], named;
+
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		ldr[i] = __atomic_load_n(&g->vcpu[i].ldr, __ATOMIC_RELAXED);
+		dfr[i] = __atomic_load_n(&g->vcpu[i].dfr, __ATOMIC_RELAXED);
+	}
+	if ((*why = apic_logical_targets(dest, ldr, dfr, g->vcpu_count, &named)))
+		return NULL;
+	return &g->vcpu[__builtin_ctz(named)];
+}
+
 /* The guest's MSI, as it wrote it in its view of the capability, becomes an
  * IRTE per vector and a remappable message in the device. What it may not
  * have (another's CPU, a delivery mode other than fixed or lowest
@@ -406,11 +422,13 @@ struct guest_vcpu *passthrough_msi_target(struct guest *g, const struct pt_devic
 					   uint8_t *vector)
 {
 	struct msi_compat m;
+	const char *why = NULL;
 	char name[16];
-	bool valid = !msi_compat_decode(addr, data, &m) && !m.dest_logical &&
+	bool valid = !msi_compat_decode(addr, data, &m) &&
 		     irte_dlm_allowed_for_device_msi(m.dlm) && !(m.vector & (vectors - 1)) &&
 		     m.vector >= 32;
-	struct guest_vcpu *target = valid ? guest_vcpu_of_apic_id(g, m.dest) : NULL;
+	struct guest_vcpu *target = !valid ? NULL : m.dest_logical ?
+		logical_target(g, m.dest, &why) : guest_vcpu_of_apic_id(g, m.dest);
 
 	if (target) {
 		*vector = m.vector;
@@ -421,7 +439,10 @@ struct guest_vcpu *passthrough_msi_target(struct guest *g, const struct pt_devic
 	if (__atomic_add_fetch(&g->refused_msis, 1, __ATOMIC_RELAXED) > MSI_REFUSALS_LOGGED)
 		return NULL;
 	name_of(dev->fn, name);
-	if (valid)
+	if (valid && m.dest_logical)
+		log_warn("guest %s: %s: MSI to logical destination %#x refused: %s; the device "
+			 "stays masked\n", g->name, name, m.dest, why);
+	else if (valid)
 		log_warn("guest %s: %s: MSI to APIC ID %u refused: not one of the guest's CPUs; "
 			 "the device stays masked\n", g->name, name, m.dest);
 	else

@@ -26,6 +26,13 @@ struct pt_msix_trap {
 	uint64_t offset;            /* of the range in the BAR */
 };
 
+/* One MSI-X entry's interrupt: its IRTE (route.count 1 once taken, 0
+ * before), and whether the physical entry names it unmasked. */
+struct pt_msix_vector {
+	struct irq_route route;
+	bool unmasked;
+};
+
 struct pt_device {
 	const struct pci_function *fn;
 	struct guest *guest;
@@ -37,12 +44,13 @@ struct pt_device {
 	unsigned msi_vectors_on;
 	bool quarantined;           /* kept faulting: blocked for good */
 	/* MSI-X (hv/pci/passthrough_msix.c): the guest's virtual table, the
-	 * physical one, IRTEs for up to 32 entries, those programmed. */
+	 * physical one, per entry its IRTE (taken when the guest first
+	 * enables it), how many are held. */
 	bool has_msix;
 	struct vmsix msix;
 	struct pci_msix msix_hw;
-	struct irq_route msix_route;
-	uint32_t msix_programmed;
+	struct pt_msix_vector *msix_vector;  /* msix.table_size of them */
+	unsigned msix_irtes;
 	struct pt_msix_trap msix_trap[VMSIX_TRAP_RANGES_MAX];
 };
 
@@ -72,7 +80,9 @@ int passthrough_assign(struct passthrough *pt, struct guest *g, const pci_sbdf_t
 
 /* The vCPU a guest's compatibility-format message (`vectors` of them from
  * `vector`) may go to: one of its own, fixed or lowest-priority delivery,
- * vectors from 32 and aligned; NULL (logged) otherwise. */
+ * vectors from 32 and aligned; NULL (logged) otherwise. A logical
+ * destination (flat model, hv/guest/apic_logical.h) names vCPUs by the
+ * LDRs they programmed: the lowest numbered of them. */
 struct guest_vcpu *passthrough_msi_target(struct guest *g, const struct pt_device *dev,
 					   uint64_t addr, uint32_t data, unsigned vectors,
 					   uint8_t *vector);
@@ -83,14 +93,19 @@ struct guest_vcpu *passthrough_msi_target(struct guest *g, const struct pt_devic
 int passthrough_route(struct guest *g, const struct pt_device *dev, struct irq_route *route,
 		      unsigned index, const struct guest_vcpu *target, uint8_t vector);
 
-/* MSI-X: the virtual table set up from `vd` (the view's BARs), IRTEs
- * reserved, the physical table masked and off. */
+/* MSI-X: the virtual table set up from `vd` (the view's BARs), the
+ * physical table masked and off. No IRTE is reserved: each entry takes
+ * one when the guest first enables it (unmasked, with a valid message),
+ * up to what the unit's IRTE table holds, and keeps it until
+ * passthrough_msix_release(). */
 int passthrough_msix_setup(struct guest *g, struct pt_device *dev, const struct vpci_dev *vd);
 /* The guest's MSI-X Enable and Function Mask (from its view). */
 int passthrough_msix_control(struct pt_device *dev, bool enable, bool function_mask);
 /* Claims the pages of dev's MSI-X table and PBA (those that trap) in g's
  * MMIO table: 0, or a negative errno (logged). */
 int passthrough_msix_trap(struct guest *g, struct pt_device *dev);
+/* The physical MSI-X masked and off, then every IRTE its entries took
+ * cleared and freed. */
 void passthrough_msix_release(struct pt_device *dev);
 
 /* After the guest stopped: MSIs off, bus mastering off, parked in the

@@ -1,12 +1,14 @@
 /* MSI-X of a passthrough device: the guest's table is virtual (hv/pci/vmsix.c,
- * its pages trap); each entry the guest makes active becomes an IRTE (its
- * vector, its CPU, the device's source ID) and a remappable message in the
- * physical entry, which stays masked otherwise. The physical Function Mask
- * is held while entries change. */
+ * its pages trap); each entry the guest makes active gets an IRTE of its
+ * own the first time (its vector, its CPU, the device's source ID), kept
+ * until the table is released, and a remappable message in the physical
+ * entry, which stays masked otherwise. The physical Function Mask is held
+ * while entries change. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/log.h"
 #include "arch/x86/page.h"
 #include "arch/x86/pci.h"
+#include "arch/x86/pci_regs.h"
 #include "arch/x86/sizes.h"
 #include "hv/guest/partition.h"
 #include "hv/pci/passthrough.h"
@@ -15,6 +17,9 @@
 
 #include <errno.h>
 #include <string.h>
+
+/* As MSI refusals: a guest enabling entries in a loop must not flood. */
+#define IRTE_REFUSALS_LOGGED 8
 
 
 static uint64_t bar_mmio_read(void *ctx, unsigned bar, uint64_t off, unsigned size)
@@ -43,32 +48,95 @@ static void bar_mmio_write(void *ctx, unsigned bar, uint64_t off, unsigned size,
 	}
 }
 
-static int entry_update(void *ctx, unsigned index, bool active, uint64_t addr, uint32_t data)
+/* The physical table is reached through its BAR: with the guest's Memory
+ * Space Enable clear the device would drop hv's writes (a mask never made,
+ * a message never written). Decoding is on around them; the BARs never
+ * move (hv/pci/vpci.h), so it decodes where it did. Under the view lock:
+ * no config write of the guest's comes between. */
+static uint16_t table_decode_on(const struct pt_device *dev)
 {
-	struct pt_device *dev = ctx;
+	uint16_t cmd = pci_read16(dev->fn->bdf, PCI_COMMAND);
+
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		pci_write16(dev->fn->bdf, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY);
+	return cmd;
+}
+
+static void table_decode_restore(const struct pt_device *dev, uint16_t cmd)
+{
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		pci_write16(dev->fn->bdf, PCI_COMMAND, cmd);
+}
+
+static int vector_mask(struct pt_device *dev, unsigned index)
+{
+	dev->msix_vector[index].unmasked = false;
+	return pci_msix_entry_mask(&dev->msix_hw, index);
+}
+
+/* Entry `index`'s IRTE, taken the first time it is needed. */
+static int vector_irte(struct pt_device *dev, unsigned index)
+{
+	struct pt_msix_vector *v = &dev->msix_vector[index];
+	struct guest *g = dev->guest;
+
+	if (v->route.count)
+		return 0;
+	int err = irq_route_alloc(dev->fn, 1, g->index + 1, &v->route);
+	if (err) {
+		if (__atomic_add_fetch(&g->refused_msis, 1, __ATOMIC_RELAXED) <= IRTE_REFUSALS_LOGGED)
+			log_warn("guest %s: MSI-X entry %u: no IRTE left (%d); it stays masked\n",
+				 g->name, index, err);
+		return err;
+	}
+	dev->msix_irtes++;
+	return 0;
+}
+
+static int vector_update(struct pt_device *dev, unsigned index, bool active, uint64_t addr,
+			 uint32_t data)
+{
+	struct pt_msix_vector *v = &dev->msix_vector[index];
 	uint8_t vector;
 	int err;
 
 	if (!active)
-		return pci_msix_entry_mask(&dev->msix_hw, index);
-	struct guest_vcpu *target = index < dev->msix_route.count ?
-		passthrough_msi_target(dev->guest, dev, addr, data, 1, &vector) : NULL;
+		return vector_mask(dev, index);
+	struct guest_vcpu *target = passthrough_msi_target(dev->guest, dev, addr, data, 1,
+							   &vector);
 	if (!target) {
-		pci_msix_entry_mask(&dev->msix_hw, index);
+		vector_mask(dev, index);
 		return -EPERM;
 	}
-	if ((err = passthrough_route(dev->guest, dev, &dev->msix_route, index, target, vector)))
+	if ((err = vector_irte(dev, index)) ||
+	    (err = passthrough_route(dev->guest, dev, &v->route, 0, target, vector))) {
+		vector_mask(dev, index);
 		return err;
-	/* The physical entry names its IRTE once; a retarget is the IRTE's. */
-	if (dev->msix_programmed & (1u << index))
-		return pci_msix_entry_unmask(&dev->msix_hw, index);
+	}
+	/* Unmasked, the physical entry names its IRTE already: a retarget is
+	 * the IRTE's. Masked, it is written whole again (a reset of the
+	 * device's own may have cleared it). */
+	if (v->unmasked)
+		return 0;
 	uint32_t raddr, rdata;
-	msi_remappable_encode((uint16_t)(dev->msix_route.first + index), false, &raddr, &rdata);
+	msi_remappable_encode(v->route.first, false, &raddr, &rdata);
 	if ((err = pci_msix_entry_write(&dev->msix_hw, index, (struct msi_msg){ raddr, rdata },
 					false)))
 		return err;
-	dev->msix_programmed |= 1u << index;
+	v->unmasked = true;
 	return 0;
+}
+
+static int entry_update(void *ctx, unsigned index, bool active, uint64_t addr, uint32_t data)
+{
+	struct pt_device *dev = ctx;
+
+	if (index >= dev->msix.table_size)
+		return -EINVAL;
+	uint16_t cmd = table_decode_on(dev);
+	int err = vector_update(dev, index, active, addr, data);
+	table_decode_restore(dev, cmd);
+	return err;
 }
 
 static const struct vmsix_ops msix_ops = { bar_mmio_read, bar_mmio_write, entry_update };
@@ -90,24 +158,25 @@ int passthrough_msix_setup(struct guest *g, struct pt_device *dev, const struct 
 			c.bar_addr[i] = vd->bar[i].addr;
 			c.bar_size[i] = vd->bar[i].size;
 		}
+	if (entries > VMSIX_ENTRIES_MAX)
+		return -EINVAL;
 	uint64_t pages = ((uint64_t)entries * sizeof(struct vmsix_entry) + PAGE_SIZE - 1) / PAGE_SIZE;
+	uint64_t vpages = ((uint64_t)entries * sizeof(struct pt_msix_vector) + PAGE_SIZE - 1) /
+			  PAGE_SIZE;
 	struct vmsix_entry *storage = (void *)(uintptr_t)page_alloc_zeroed(pages, 1);
-	if (!storage)
+	dev->msix_vector = (void *)(uintptr_t)page_alloc_zeroed(vpages, 1);
+	if (!storage || !dev->msix_vector)
 		return -ENOMEM;
 	if ((err = vmsix_init(&dev->msix, &msix_ops, dev, &c, storage, entries)))
 		return err;
 	device_msix_handle(f, c.bar_addr[dev->msix.table_bir] + dev->msix.table_offset,
 			   &dev->msix_hw);
-	/* IRTEs for up to 32 entries (a block); entries beyond are refused. */
-	unsigned count = 1;
-	while (count < entries && count < 32)
-		count <<= 1;
-	if ((err = irq_route_alloc(f, count, g->index + 1, &dev->msix_route)))
-		return err;
 	/* Whatever firmware left in the table stays quiet. */
 	pci_msix_function_mask(&dev->msix_hw, true);
+	uint16_t cmd = table_decode_on(dev);
 	for (unsigned i = 0; i < entries; i++)
 		pci_msix_entry_mask(&dev->msix_hw, i);
+	table_decode_restore(dev, cmd);
 	pci_msix_disable(&dev->msix_hw);
 	dev->has_msix = true;
 	return 0;
@@ -133,13 +202,22 @@ int passthrough_msix_control(struct pt_device *dev, bool enable, bool function_m
 	return pci_msix_function_mask(&dev->msix_hw, false);
 }
 
+/* Function Mask and Enable are config space: they hold whatever the
+ * guest left in the command register. An IRTE whose clearing fails is kept
+ * (and counted) rather than handed to another owner while still present. */
 void passthrough_msix_release(struct pt_device *dev)
 {
 	if (!dev->has_msix)
 		return;
 	pci_msix_function_mask(&dev->msix_hw, true);
 	pci_msix_disable(&dev->msix_hw);
-	if (irq_route_free(&dev->msix_route) == 0)
+	for (unsigned i = 0; i < dev->msix.table_size; i++) {
+		struct pt_msix_vector *v = &dev->msix_vector[i];
+		v->unmasked = false;
+		if (v->route.count && irq_route_free(&v->route) == 0)
+			dev->msix_irtes--;
+	}
+	if (!dev->msix_irtes)
 		dev->has_msix = false;
 }
 

@@ -4,6 +4,7 @@
 #include "arch/x86/page.h"
 #include "arch/x86/sizes.h"
 #include "arch/x86/smp.h"
+#include "arch/x86/spinlock.h"
 #include "hv/options.h"
 #include "hv/platform.h"
 #include "hv/remap/units.h"
@@ -18,9 +19,13 @@
 /* Vectors 0-31 are exceptions: never a device's. */
 #define FIRST_DEVICE_VECTOR 32
 
+/* The allocator is shared by every guest's vCPUs (MSI-X entries take
+ * their IRTEs when the guest enables them) and the service CPU (which
+ * frees them): its lock. Not recoverable: the bitmap is shared. */
 struct unit_irqs {
 	struct irq_remap_alloc alloc;
 	struct irq_remap_slot *slots;
+	struct spinlock lock;
 };
 
 static struct unit_irqs *unit_irqs[IOMMU_MAX_UNITS];
@@ -109,7 +114,11 @@ int irq_route_alloc_sid(struct vtd_unit *u, uint16_t sid, unsigned count, uint32
 
 	if (!irq_route_unit_enabled(u))
 		return -ENODEV;
-	if ((err = irq_remap_alloc(&unit_irqs[u->index]->alloc, count, owner, &first)))
+	struct unit_irqs *ui = unit_irqs[u->index];
+	uint64_t flags = spin_lock(&ui->lock);
+	err = irq_remap_alloc(&ui->alloc, count, owner, &first);
+	spin_unlock(&ui->lock, flags);
+	if (err)
 		return err;
 	*r = (struct irq_route){ .unit = u, .first = first, .count = (uint8_t)count,
 				 .sid = sid, .owner = owner };
@@ -176,8 +185,11 @@ int irq_route_free(struct irq_route *r)
 		return -ENODEV;
 	if ((err = vtd_ir_clear(r->unit, r->first, r->count)))
 		return err;
-	if ((err = irq_remap_free(&unit_irqs[r->unit->index]->alloc, r->first, r->count,
-				  r->owner)))
+	struct unit_irqs *ui = unit_irqs[r->unit->index];
+	uint64_t flags = spin_lock(&ui->lock);
+	err = irq_remap_free(&ui->alloc, r->first, r->count, r->owner);
+	spin_unlock(&ui->lock, flags);
+	if (err)
 		return err;
 	r->count = 0;
 	return 0;

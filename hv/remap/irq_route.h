@@ -38,8 +38,9 @@ void irq_route_init(const struct hv_options *o);
 bool irq_route_unit_enabled(const struct vtd_unit *u);
 
 /* Allocates `count` entries (a power of two up to 32: the vectors of a
- * multi-message MSI, or 1) for function `f`'s MSIs, for `owner`. -ENODEV
- * when f's unit does not remap interrupts, -EINVAL, -ENOSPC. */
+ * multi-message MSI, or 1: an MSI-X entry's) for function `f`'s MSIs, for
+ * `owner`. -ENODEV when f's unit does not remap interrupts, -EINVAL,
+ * -ENOSPC. Allocation and freeing may run on any CPU at once (locked). */
 int irq_route_alloc(const struct pci_function *f, unsigned count, uint32_t owner,
 		    struct irq_route *r);
 
