@@ -60,6 +60,19 @@ static uint64_t read_pm_timer(const void *ctx)
 	return inl(*(const uint16_t *)ctx);
 }
 
+bool time_pm_timer_counts(const struct acpi_timers *t)
+{
+	if (!t->pm_timer_port || !tsc_hz)
+		return false;
+	uint64_t mask = t->pm_timer_32bit ? 0xffffffffull : 0xffffffull;
+	uint64_t want = PM_TIMER_HZ / 1000, start = inl(t->pm_timer_port);
+	uint64_t until = rdtsc() + tsc_hz / 1000;
+	while (rdtsc() < until)
+		cpu_relax();
+	uint64_t ticks = (inl(t->pm_timer_port) - start) & mask;
+	return ticks >= want - want / 20 && ticks <= want + want / 20;
+}
+
 static uint64_t read_hpet(const void *ctx)
 {
 	return hpet_counter(*(const uintptr_t *)ctx);

@@ -18,6 +18,11 @@ enum tsc_source time_calibrate(const struct acpi_timers *timers);
 const char *tsc_source_name(enum tsc_source s);
 enum tsc_source time_tsc_source(void);
 
+/* Whether the ACPI PM timer the tables name counts at 3.579545 MHz (within
+ * 5% over a millisecond of the calibrated TSC): a port firmware calls the
+ * timer that does not is something else. */
+bool time_pm_timer_counts(const struct acpi_timers *t);
+
 bool time_ready(void);
 uint64_t time_tsc_hz(void);
 uint64_t time_ns(void);

@@ -157,18 +157,35 @@ static int describe_pci(const struct guest *g, struct acpi_guest_desc *d)
 	return 0;
 }
 
+/* Ports no guest may reach whatever the firmware's tables say: the ISA
+ * range (PIC, PIT, keyboard controller, RTC, DMA), PCI configuration and
+ * reset (0xCF8-0xCFF), the serial ports (hv's console among them). */
+static bool port_is_shared(uint16_t port, unsigned width)
+{
+	static const struct { uint16_t first, last; } shared[] = {
+		{ 0x0000, 0x00ff }, { 0x02e8, 0x02ff }, { 0x03e8, 0x03ff }, { 0x0cf8, 0x0cff },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(shared); i++)
+		if (port <= shared[i].last && port + width - 1 >= shared[i].first)
+			return true;
+	return false;
+}
+
 /* Linux refines its TSC frequency against the PM timer and throws away
  * every reading that took longer than an SMI would (1/32 ms): behind an
  * exit under an emulator none is fast enough, and the TSC never becomes
  * its clocksource. The host's timer is a read-only counter, so the guest
- * reads it directly where it is a port the guest's devices leave free;
- * else hv's (hv/guest/platform/acpi_pm.c) answers. */
+ * reads it directly where the FADT's port (untrusted) is aligned, no
+ * shared port, free of the guest's devices and seen to count like a PM
+ * timer; else hv's (hv/guest/platform/acpi_pm.c) answers. */
 static void choose_pm_timer(struct guest *g, struct acpi_guest_desc *d)
 {
 	uint16_t port = platform.timers.pm_timer_port;
 	const unsigned width = 4;
 
-	if (!port || port > 0x10000 - width)
+	if (!port || port % width || port > 0x10000 - width || port_is_shared(port, width) ||
+	    !time_pm_timer_counts(&platform.timers))
 		return;
 	/* Where hv's timer is (as under QEMU) the direct reads replace it. */
 	for (unsigned i = 0; port != GUEST_PORT_PM_TIMER && i < width; i++)
@@ -193,12 +210,14 @@ static int write_acpi(struct guest *g)
 		apic_id[i] = g->vcpu[i].apic_id;
 	if ((err = describe_pci(g, &d)))
 		return err;
-	long used = acpi_tables_build(&d, LINUX_ACPI, guest_ram_ptr(g, LINUX_ACPI, LINUX_ACPI_MAX),
-				      LINUX_ACPI_MAX);
+	uint8_t *tables = guest_ram_ptr(g, LINUX_ACPI, LINUX_ACPI_MAX);
+	long used = acpi_tables_build(&d, LINUX_ACPI, tables, LINUX_ACPI_MAX);
 	if (used < 0) {
 		log_err("guest %s: ACPI tables not built (%ld)\n", g->name, used);
 		return (int)used;
 	}
+	/* Kernels before 4.20 read no acpi_rsdp_addr: they scan the BIOS area. */
+	memcpy((uint8_t *)(uintptr_t)(g->ram + GUEST_RSDP_COPY), tables, ACPI_RSDP_SIZE);
 	return 0;
 }
 

@@ -73,6 +73,7 @@ struct fadt {
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct fadt) == 276, "FADT 6.x layout");
+_Static_assert(sizeof(struct rsdp) == ACPI_RSDP_SIZE, "RSDP 2.0 layout");
 
 /* FADT flags (table 5.10). */
 #define FADT_WBINVD           (1u << 0)

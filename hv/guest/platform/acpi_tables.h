@@ -15,6 +15,9 @@
 
 struct acpi_guest_window { uint64_t base, size; };
 
+/* The RSDP's bytes (revision 2), at the start of what acpi_tables_build writes. */
+#define ACPI_RSDP_SIZE 36
+
 struct acpi_guest_desc {
 	unsigned cpu_count;
 	const uint32_t *apic_id;    /* vCPU i's APIC ID; [0] the BSP */

@@ -141,6 +141,8 @@ int guest_platform_attach(struct guest *g)
 	int err;
 
 	*p = (struct guest_platform){ 0 };
+	/* Only this guest's devices behind it: an exception under it ends the guest. */
+	spin_lock_init_recoverable(&p->lock);
 	pit_init(&p->pit);
 	cmos_init(&p->cmos, clock_seconds(g->name, now), now);
 	if ((err = guest_port_register(&g->io, GUEST_PORT_PIT, PIT_PORTS, pit_io, p)) ||

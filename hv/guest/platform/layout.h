@@ -5,8 +5,9 @@
  * Guest RAM below 64 KiB holds hv's pages (reserved in the e820 map);
  * 0xA0000-0xBFFFF is the legacy hole (no VGA: nothing there); 0xC0000-0xFFFFF,
  * where a PC has its option ROMs and BIOS, is zeroed RAM mapped read-only:
- * Linux's ROM probe and DMI scan read it at full speed and find nothing;
- * only the reset vector holds code (hv/guest/loader/linux_boot.c). */
+ * Linux's ROM probe and DMI scan read it at full speed and find nothing
+ * but a copy of the RSDP (for kernels that scan for it) and, at the reset
+ * vector, a stub that resets (hv/guest/loader/linux_boot.c). */
 #ifndef HV_GUEST_PLATFORM_LAYOUT_H
 #define HV_GUEST_PLATFORM_LAYOUT_H
 
@@ -29,6 +30,7 @@
 #define GUEST_ROM_AREA       0xc0000ull
 #define GUEST_ROM_AREA_END   0x100000ull
 #define GUEST_RESET_VECTOR   0xffff0ull /* F000:FFF0: a stub that resets */
+#define GUEST_RSDP_COPY      0xe0000ull /* where older kernels scan for it */
 
 /* Ports of the synthesised devices. */
 #define GUEST_PORT_PIT       0x40   /* 0x40-0x43: channel 2 counts, 0-1 idle */
