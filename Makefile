@@ -168,7 +168,7 @@ $(BUILD)/layers.results: tests/check-layers.sh $(HV_SRCS) $(wildcard arch/x86/*.
 	$(Q)tests/check-layers.sh > $@
 
 $(BUILD)/boot.results: $(BUILD)/hv.efi tests/boot/run.py tests/boot/scenarios.py \
-		$(LINUX_VMLINUZ) $(LINUX_INITRAMFS)
+		$(LINUX_VMLINUZ) $(LINUX_INITRAMFS) $(LINUX_DEVICES_FILES)
 	$(Q)rm -f $@
 	$(Q)-tests/boot/run.py --efi $(BUILD)/hv.efi --out $(BUILD)/boot --results $@
 

@@ -5,12 +5,16 @@
 #   make linux MODULES="nvme e1000e"
 #                            the initramfs also holds these kernel modules and their
 #                            dependencies, loaded by /init before its tests
+#   make linux-devices       also build/linux/initramfs-devices.cpio.gz: the nvme and e1000e
+#                            modules and build/linux/hvio (tests/linux/hvio.c, static: the
+#                            O_DIRECT I/O of /init's hvtest.nvme and of make bench), and
+#                            build/linux/nvme.img (64 MiB, sparse: the NVMe namespace)
 #   make linux-bare-run      boot them once on bare QEMU (serial on this terminal)
 #   make linux-bare-bench    time that boot: to "hvtest: init started" and to power-off
 #   build/linux-initramfs.results   tests/linux/test_mkinitramfs.py (in make check)
 # Both packages are fetched with apt-get download and unpacked with dpkg-deb -x under
 # build/linux/ (tests/linux/fetch.sh), never installed. The scenarios that boot them
-# under hv depend on $(LINUX_VMLINUZ) $(LINUX_INITRAMFS).
+# under hv depend on $(LINUX_VMLINUZ) $(LINUX_INITRAMFS) $(LINUX_DEVICES_FILES).
 
 LINUX_DIR := $(BUILD)/linux
 LINUX_VMLINUZ := $(LINUX_DIR)/vmlinuz
@@ -18,6 +22,11 @@ LINUX_VERSION_FILE := $(LINUX_DIR)/version
 LINUX_INITRAMFS := $(LINUX_DIR)/initramfs.cpio.gz
 LINUX_BUSYBOX := $(LINUX_DIR)/busybox
 MODULES ?=
+LINUX_DEVICES_INITRAMFS := $(LINUX_DIR)/initramfs-devices.cpio.gz
+LINUX_DEVICES_MODULES := nvme e1000e
+LINUX_HVIO := $(LINUX_DIR)/hvio
+LINUX_NVME_IMAGE := $(LINUX_DIR)/nvme.img
+LINUX_DEVICES_FILES := $(LINUX_DEVICES_INITRAMFS) $(LINUX_NVME_IMAGE)
 
 # The release is found when the kernel is fetched; delete build/linux to fetch today's.
 # fetch.sh writes version before vmlinuz, so vmlinuz implies version.
@@ -44,6 +53,27 @@ $(LINUX_INITRAMFS): tests/linux/mkinitramfs.py tests/linux/init $(LINUX_BUSYBOX)
 		$(LINUX_DIR)/root/lib/modules/$$(cat $(LINUX_VERSION_FILE)) --modules "$(MODULES)")
 
 linux: $(LINUX_VMLINUZ) $(LINUX_INITRAMFS)
+
+# Static: the initramfs has no libc. The guest runs it, so no sanitizers.
+$(LINUX_HVIO): tests/linux/hvio.c | deps
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) -static -std=gnu11 -O2 -Wall -Wextra -Werror $< -o $@
+
+# Beside the plain one, so the scenarios without devices keep their small initramfs.
+$(LINUX_DEVICES_INITRAMFS): tests/linux/mkinitramfs.py tests/linux/init $(LINUX_BUSYBOX) \
+		$(LINUX_VMLINUZ) $(LINUX_HVIO)
+	@echo "  CPIO    $@"
+	$(Q)tests/linux/mkinitramfs.py --busybox $(LINUX_BUSYBOX) --init tests/linux/init \
+		--out $@ --modules-dir $(LINUX_DIR)/root/lib/modules/$$(cat $(LINUX_VERSION_FILE)) \
+		--modules "$(LINUX_DEVICES_MODULES)" --file bin/hvio=$(LINUX_HVIO)
+
+# QEMU opens it with snapshot=on: what the guests write never reaches the file.
+$(LINUX_NVME_IMAGE):
+	@mkdir -p $(dir $@)
+	$(Q)truncate -s 64M $@
+
+linux-devices: linux $(LINUX_DEVICES_FILES)
 
 # The initramfs builder over synthetic inputs (no download): part of make check.
 $(BUILD)/linux-initramfs.results: tests/linux/test_mkinitramfs.py tests/linux/mkinitramfs.py 		tests/unit/tap2results.py
@@ -72,8 +102,8 @@ linux-bare-bench: linux
 
 clean: clean-linux-initramfs
 clean-linux-initramfs:
-	rm -f $(LINUX_INITRAMFS) $(LINUX_DIR)/modules.wanted
+	rm -f $(LINUX_INITRAMFS) $(LINUX_DIR)/modules.wanted $(LINUX_DEVICES_INITRAMFS) $(LINUX_HVIO)
 
 FORCE:
 
-.PHONY: linux linux-bare-run linux-bare-bench clean-linux-initramfs FORCE
+.PHONY: linux linux-devices linux-bare-run linux-bare-bench clean-linux-initramfs FORCE

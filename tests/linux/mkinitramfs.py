@@ -5,7 +5,7 @@ mtime 0, gzip header mtime 0, entries in a fixed order).
 
   tests/linux/mkinitramfs.py --busybox build/linux/busybox --init tests/linux/init \
       --out build/linux/initramfs.cpio.gz [--modules-dir build/linux/root/lib/modules/REL \
-      --modules "nvme e1000e"]
+      --modules "nvme e1000e"] [--file bin/hvio=build/linux/hvio ...]
 
 Contents: /init, /bin/busybox with the applet links /init uses, /dev/console (so the
 kernel can open the console before /init runs; /init mounts devtmpfs over /dev), the
@@ -14,7 +14,8 @@ on under /lib/modules/REL/ at their paths in the kernel package, plus
 /lib/modules/REL/load-order: one path a line, each after the modules it depends on
 (modules.dep's order, read from each module's .modinfo "depends=" since the package
 ships no modules.dep, with its "softdep=pre:" modules before it as modprobe does),
-which /init loads with insmod.
+which /init loads with insmod; with --file DEST=SRC, SRC as the executable DEST (e.g. a
+static test tool in bin/).
 """
 import argparse
 import gzip
@@ -23,8 +24,9 @@ import stat
 import struct
 import sys
 
-APPLETS = ["sh", "cat", "dmesg", "echo", "grep", "head", "insmod", "ls", "mkdir", "mount",
-           "poweroff", "reboot", "sed", "sleep", "tr", "uname"]
+APPLETS = ["sh", "awk", "cat", "cmp", "dd", "dmesg", "echo", "grep", "head", "insmod", "ip", "ls",
+           "mkdir", "mount", "ping", "poweroff", "reboot", "sed", "sleep", "sort", "taskset", "tr",
+           "uname", "wc"]
 DIRS = ["bin", "dev", "etc", "lib", "proc", "sys", "tmp"]
 
 
@@ -182,7 +184,7 @@ def load_order(modules_dir, names):
     return order
 
 
-def build(busybox, init, modules_dir, modules):
+def build(busybox, init, modules_dir, modules, files=()):
     cpio = CpioWriter()
     for d in DIRS:
         cpio.directory(d)
@@ -208,6 +210,9 @@ def build(busybox, init, modules_dir, modules):
             with open(os.path.join(modules_dir, rel), "rb") as f:
                 cpio.file(f"{base}/{rel}", f.read())
         cpio.file(f"{base}/load-order", "".join(r + "\n" for r in order).encode())
+    for dest, src in files:
+        with open(src, "rb") as f:
+            cpio.file(dest, f.read(), executable=True)
     return cpio.finish()
 
 
@@ -218,12 +223,21 @@ def main():
     ap.add_argument("--out", required=True, help="the .cpio.gz to write")
     ap.add_argument("--modules-dir", help="the kernel's lib/modules/RELEASE directory")
     ap.add_argument("--modules", default="", help="module names, separated by spaces or commas")
+    ap.add_argument("--file", action="append", default=[], metavar="DEST=SRC",
+                    help="add SRC as the executable DEST (under bin/, etc, lib or tmp)")
     args = ap.parse_args()
+    files = []
+    for spec in args.file:
+        dest, _, src = spec.partition("=")
+        if not src or dest.startswith("/") or ".." in dest.split("/") \
+                or dest.split("/")[0] not in DIRS or "/" not in dest:
+            ap.error(f"--file {spec}: want DEST=SRC, DEST inside one of {', '.join(DIRS)}")
+        files.append((dest, src))
     modules = args.modules.replace(",", " ").split()
     if modules and not args.modules_dir:
         ap.error("--modules needs --modules-dir")
     try:
-        archive = build(args.busybox, args.init, args.modules_dir, modules)
+        archive = build(args.busybox, args.init, args.modules_dir, modules, files)
     except (OSError, ValueError) as e:
         print(f"mkinitramfs: {e}", file=sys.stderr)
         return 1

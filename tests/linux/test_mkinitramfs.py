@@ -112,6 +112,13 @@ def main():
         checks.append(("mount_points",
                        all(stat.S_ISDIR(entries[d][0]) for d in ("proc", "sys", "dev", "tmp"))))
         checks.append(("no_modules_by_default", not any(n.startswith("lib/") for n in entries)))
+        tool = os.path.join(tmp, "tool")
+        with open(tool, "wb") as f:
+            f.write(b"\x7fELF tool")
+        with_file, _ = read_newc(mkinitramfs.build(busybox, init, None, [], [("bin/hvio", tool)]))
+        mode, _, body = with_file.get("bin/hvio", (0, None, b""))
+        checks.append(("extra_file_executable",
+                       stat.S_ISREG(mode) and mode & 0o111 and body == b"\x7fELF tool"))
 
         order = mkinitramfs.load_order(mods, ["nvme"])
         names = [os.path.basename(p)[:-3] for p in order]
