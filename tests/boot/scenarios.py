@@ -499,10 +499,10 @@ LINUX_CMDLINE = "console=ttyS0 panic=-1 tsc=reliable"
 TESTER_TESTS = [t for t in GUEST_TESTS if t != "guest_ipi_own_vcpus"]
 
 
-def linux_config(cmdline, pci=True):
-    return (f"[guest linux]\ncpus = 1-2\nmemory = 512M\nimage = vmlinuz\ninitrd = initrd.gz\n"
-            f"cmdline = {LINUX_CMDLINE} {cmdline}\n" + ("pci = 00:04.0\n" if pci else "")
-            + "\n[guest tester]\ncpus = 3\nmemory = 64M\nimage = test-guest.elf\n")
+def linux_config(cmdline, pci="00:04.0", initrd="initrd.gz", tester="", tester_mem="64M"):
+    return (f"[guest linux]\ncpus = 1-2\nmemory = 512M\nimage = vmlinuz\ninitrd = {initrd}\n"
+            f"cmdline = {LINUX_CMDLINE} {cmdline}\n" + (f"pci = {pci}\n" if pci else "")
+            + f"\n[guest tester]\ncpus = 3\nmemory = {tester_mem}\nimage = test-guest.elf\n" + tester)
 
 
 LINUX_ESP = {"vmlinuz": "@build/linux/vmlinuz", "initrd.gz": "@build/linux/initramfs.cpio.gz",
@@ -542,7 +542,7 @@ SCENARIOS += [
         "iommu": True,
         "devices": [],
         "cmdline": "exit=qemu expect.guest_failure=linux",
-        "esp": {"hv.cfg": linux_config("hvtest.crash=1", pci=False), **LINUX_ESP},
+        "esp": {"hv.cfg": linux_config("hvtest.crash=1", pci=None), **LINUX_ESP},
         "timeout": 240,
         "guest_ktap": ["tester"],
         "expect_pass": ["guest_linux", "guest_tester"] + [f"tester/{t}" for t in TESTER_TESTS],
@@ -550,5 +550,78 @@ SCENARIOS += [
                             r"^linux\| .*Kernel panic - not syncing: sysrq triggered crash",
                             r"guest linux: stopped: reset by the guest \(ACPI reset register; "
                             r"on_reset = stop\)"],
+    },
+]
+
+# Linux's own drivers on passed-through devices (initramfs-devices.cpio.gz: the nvme and
+# e1000e modules, bin/hvio). linux-nvme: QEMU's NVMe (1b36:0010) over build/linux/nvme.img
+# (snapshot=on: the pattern /init writes never reaches the file), its MSI-X vectors, a
+# pattern read back with O_DIRECT, an IRQ moved between the vCPUs. Beside it the test guest
+# with an edu aims its DMA at the Linux guest's RAM (test.peer_dma): it faults there, at the
+# address hv named, while the Linux guest's I/O goes on and its pattern check passes. hv
+# names 1 MiB into the Linux guest's RAM (at 0x1600000 today) only where that is past the
+# tester's own guest-physical RAM and below the edu's 28-bit reach: the tester has 16 MiB.
+LINUX_NVME_TESTS = ["nvme_bound", "nvme_msix_per_queue", "nvme_pattern", "nvme_irq_affinity"]
+LINUX_NET_TESTS = ["net_bound", "net_ping"]
+LINUX_DEVICES_ESP = {**LINUX_ESP, "initrd-devices.gz": "@build/linux/initramfs-devices.cpio.gz"}
+LINUX_NVME_DRIVE = ["-drive", "if=none,id=nvm,file=build/linux/nvme.img,format=raw,snapshot=on"]
+SCENARIOS += [
+    {
+        "name": "linux-nvme",
+        "smp": 4,
+        "mem": "2G",
+        "iommu": True,
+        "devices": ["edu,addr=0x4", "nvme,drive=nvm,serial=hvtest,addr=0x5"],
+        "qemu_args": LINUX_NVME_DRIVE,
+        "cmdline": "exit=qemu test.peer_dma",
+        "esp": {"hv.cfg": linux_config("hvtest.cpus=2 hvtest.mem=512 hvtest.pci=1b36:0010 hvtest.nvme=1",
+                                       pci="00:05.0", initrd="initrd-devices.gz",
+                                       tester="cmdline = edu=1\npci = 00:04.0\n", tester_mem="16M"),
+                **LINUX_DEVICES_ESP},
+        "timeout": 300,
+        "guest_ktap": ["linux", "tester"],
+        "expect_pass": ["guest_linux", "guest_tester", "linux/modules_loaded", "linux/pci_device"]
+                       + [f"linux/{t}" for t in LINUX_NVME_TESTS]
+                       + [f"tester/{t}" for t in TESTER_TESTS]
+                       + ["tester/pt_pci_view", "tester/pt_dma_own_memory",
+                          "tester/pt_dma_past_ram_faults"],
+        "expect_log": [r"passthrough: 00:05\.0 to guest linux",
+                       r"test\.peer_dma: guest tester may aim at (0x[0-9a-f]+) \(guest linux's RAM\)"
+                       r"[\s\S]*fault from 00:04\.0 \(owner tester\) at \1:",
+                       r"^linux\| hvtest: done",
+                       r"guest linux: stopped: powered off \(ACPI S5\)",
+                       r"hv: finished, success"],
+        # The edu's write into the Linux guest's RAM is blocked before Linux writes and
+        # reads back its pattern.
+        "expect_sequence": [r"fault from 00:04\.0 \(owner tester\) at 0x[0-9a-f]+:",
+                            r"^linux\| ok \d+ nvme_pattern$"],
+        "forbid_log": [r"^linux\| .*(Kernel panic|nvme0: I/O \d+ QID \d+ timeout)"],
+    },
+    {
+        # QEMU's e1000e (8086:10d3) on QEMU's user-mode network: Linux's e1000e driver pings
+        # the gateway, then through a reset from sysfs (the PM reset, if the function in
+        # its PCI view offers one) with the driver rebound.
+        "name": "linux-e1000e",
+        "smp": 4,
+        "mem": "2G",
+        "iommu": True,
+        "devices": ["e1000e,netdev=n0,romfile=,addr=0x6"],
+        "qemu_args": ["-netdev", "user,id=n0"],
+        "cmdline": "exit=qemu",
+        "esp": {"hv.cfg": linux_config("hvtest.cpus=2 hvtest.mem=512 hvtest.pci=8086:10d3 hvtest.net=1",
+                                       pci="00:06.0", initrd="initrd-devices.gz"),
+                **LINUX_DEVICES_ESP},
+        "timeout": 300,
+        "guest_ktap": ["linux", "tester"],
+        "expect_pass": ["guest_linux", "guest_tester", "linux/modules_loaded", "linux/pci_device"]
+                       + [f"linux/{t}" for t in LINUX_NET_TESTS]
+                       + [f"tester/{t}" for t in TESTER_TESTS],
+        # Run, passed or skipped with its reason: whether hv's view offers a reset.
+        "expect": ["linux/net_reset"],
+        "expect_log": [r"passthrough: 00:06\.0 to guest linux",
+                       r"^linux\| hvtest: done",
+                       r"guest linux: stopped: powered off \(ACPI S5\)",
+                       r"hv: finished, success"],
+        "forbid_log": [r"^linux\| .*(Kernel panic|NETDEV WATCHDOG)"],
     },
 ]
