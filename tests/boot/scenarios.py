@@ -561,7 +561,8 @@ SCENARIOS += [
 # address hv named, while the Linux guest's I/O goes on and its pattern check passes. hv
 # names 1 MiB into the Linux guest's RAM (at 0x1600000 today) only where that is past the
 # tester's own guest-physical RAM and below the edu's 28-bit reach: the tester has 16 MiB.
-LINUX_NVME_TESTS = ["nvme_bound", "nvme_msix_per_queue", "nvme_pattern", "nvme_irq_affinity"]
+LINUX_NVME_TESTS = ["nvme_bound", "nvme_msix_per_queue", "nvme_queue_per_cpu", "nvme_pattern",
+                    "nvme_irq_affinity"]
 LINUX_NET_TESTS = ["net_bound", "net_ping"]
 LINUX_DEVICES_ESP = {**LINUX_ESP, "initrd-devices.gz": "@build/linux/initramfs-devices.cpio.gz"}
 LINUX_NVME_DRIVE = ["-drive", "if=none,id=nvm,file=build/linux/nvme.img,format=raw,snapshot=on"]
