@@ -77,6 +77,7 @@ struct guest {
 	uint64_t unclaimed_logged[GUEST_UNCLAIMED_LOG_PAGES];
 	unsigned unclaimed_count;    /* slots claimed (may run past the array) */
 	unsigned long refused_ipis;
+	unsigned long logical_ipis;  /* sent to flat logical destinations */
 	unsigned long refused_lapic_writes; /* for the log budget */
 	struct passthrough pt;   /* its PCI functions */
 	bool released;           /* its devices blocked after its stop */

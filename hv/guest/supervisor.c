@@ -179,6 +179,9 @@ static void print_exits(const struct guest *g)
 			log_raw(" (wbinvd run %lu)", gv->wbinvd_flushes);
 		log_raw("\n");
 	}
+	if (g->logical_ipis)
+		log_raw("# guest %s: %lu IPIs to flat logical destinations\n", g->name,
+			g->logical_ipis);
 }
 
 /* Without the UART lock: the guest has stopped, so at worst a vCPU that
@@ -189,6 +192,7 @@ static void print_console(const struct guest *g)
 
 	log_raw("# guest %s: console: %llu lines printed, %llu dropped\n", g->name,
 		(unsigned long long)b->printed, (unsigned long long)b->dropped);
+
 }
 
 static bool judge(const struct guest *g, const struct hv_options *o)

@@ -141,6 +141,7 @@ static void send_logical(struct guest_vcpu *gv, uint32_t lo, uint8_t dest)
 		refuse(gv, lo, why);
 		return;
 	}
+	__atomic_fetch_add(&g->logical_ipis, 1, __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < g->vcpu_count; i++)
 		if (named & (1u << i))
 			send_one(gv, &g->vcpu[i], lo);

@@ -81,7 +81,6 @@ _Static_assert(sizeof(struct rsdp) == ACPI_RSDP_SIZE, "RSDP 2.0 layout");
 #define FADT_SLP_BUTTON       (1u << 5)
 #define FADT_TMR_VAL_EXT      (1u << 8)
 #define FADT_RESET_REG_SUP    (1u << 10)
-#define FADT_FORCE_APIC_PHYSICAL_DESTINATION_MODE (1u << 19)
 #define FADT_HW_REDUCED_ACPI  (1u << 20)
 
 /* IAPC_BOOT_ARCH (table 5.11): no 8042 (bit 1 clear), MSI allowed (bit 3
@@ -244,12 +243,13 @@ static void fadt_fill(struct fadt *f, const struct acpi_guest_desc *d, uint64_t 
 	header_init(&f->header, "FACP", sizeof(*f), FADT_REVISION);
 	f->minor_version = FADT_MINOR_REVISION;
 	/* Hardware-reduced: no PIC, PIT, SCI or PM1 blocks for Linux to use.
-	 * Physical destination mode: Linux 6.1 otherwise picks flat logical
-	 * mode for up to 8 CPUs, and its MSIs then carry DM=1. No fixed-feature
-	 * buttons either, so Linux adds no power button device. */
+	 * The destination mode is the guest's choice (Linux 6.1 picks flat
+	 * logical for up to 8 CPUs): hv resolves logical destinations over its
+	 * vCPUs' LDRs. No fixed-feature buttons either, so Linux adds no power
+	 * button device. */
 	f->flags = FADT_WBINVD | FADT_PWR_BUTTON | FADT_SLP_BUTTON |
 		   (d->pm_timer_24bit ? 0 : FADT_TMR_VAL_EXT) |
-		   FADT_RESET_REG_SUP | FADT_FORCE_APIC_PHYSICAL_DESTINATION_MODE |
+		   FADT_RESET_REG_SUP |
 		   FADT_HW_REDUCED_ACPI;
 	f->iapc_boot_arch = IAPC_VGA_NOT_PRESENT;
 	f->century = GUEST_CMOS_CENTURY;
