@@ -5,6 +5,7 @@
  * the guest stops, its devices are quiesced, parked in the blocking domain
  * and their IRTEs freed. */
 #include "hv/pci/passthrough.h"
+#include "arch/x86/cpu.h"
 #include "arch/x86/log.h"
 #include "arch/x86/pci.h"
 #include "arch/x86/pci_regs.h"
@@ -29,12 +30,14 @@
 #define PCI_EXP_DEVCTL 0x08
 #define PCI_EXP_DEVCTL_FLR (1u << 15)
 #define FLR_WAIT_US 100000 /* PCIe 6.0, 6.6.2: 100 ms before the function is used */
-#define HEADER_DWORDS 16
 #define MSI_MAX_VECTORS 32
 #define MSI_CTRL_MMC(c) (((c) >> 1) & 7)
 #define MSI_REFUSALS_LOGGED 8
 /* Routes logged per guest: a guest retargeting in a loop must not flood. */
 #define MSI_ROUTES_LOGGED 8
+/* Resets by the guest logged: each costs its vCPU FLR_WAIT_US, a loop of
+ * them would still fill the console. */
+#define GUEST_RESETS_LOGGED 8
 
 /* Every requester a guest can hold has a fault counter of its own, so that
  * a storm from any of them is seen (iommu_set_owner() refuses otherwise). */
@@ -47,29 +50,48 @@ static const char *name_of(const struct pci_function *f, char buf[16])
 	return buf;
 }
 
-/* A function-level reset where the function offers one (PCIe 6.0, 6.6.2),
- * with the header saved around it: the reset clears the BARs firmware
- * assigned, which the guest sees as they were. */
-static void reset_function(const struct pci_function *f)
+static bool has_flr(const struct pci_function *f)
 {
-	uint32_t header[HEADER_DWORDS];
-	char name[16];
+	return f->pcie_cap &&
+	       (pci_read32(f->bdf, f->pcie_cap + PCI_EXP_DEVCAP) & PCI_EXP_DEVCAP_FLR);
+}
 
-	name_of(f, name);
-	if (!f->pcie_cap ||
-	    !(pci_read32(f->bdf, f->pcie_cap + PCI_EXP_DEVCAP) & PCI_EXP_DEVCAP_FLR)) {
-		log_info("passthrough: %s has no function-level reset\n", name);
-		return;
-	}
-	for (unsigned i = 0; i < HEADER_DWORDS; i++)
+/* Initiates a function-level reset (PCIe 6.0, 6.6.2) with the header saved
+ * first: the reset clears the BARs firmware assigned, which the guest sees
+ * (and the nested table maps) where they were. */
+static void flr_start(const struct pci_function *f, uint32_t header[PT_HEADER_DWORDS])
+{
+	for (unsigned i = 0; i < PT_HEADER_DWORDS; i++)
 		header[i] = pci_read32(f->bdf, (uint16_t)(i * 4));
 	uint16_t ctl = pci_read16(f->bdf, f->pcie_cap + PCI_EXP_DEVCTL);
 	pci_write16(f->bdf, f->pcie_cap + PCI_EXP_DEVCTL, ctl | PCI_EXP_DEVCTL_FLR);
-	time_delay_us(FLR_WAIT_US);
-	/* BARs and the rest first, the command register (decoding) last. */
-	for (unsigned i = 2; i < HEADER_DWORDS; i++)
+}
+
+/* Once FLR_WAIT_US have passed: BARs and the rest first, the command
+ * register (decoding) last, as `command`. */
+static void flr_finish(const struct pci_function *f, const uint32_t header[PT_HEADER_DWORDS],
+		       uint16_t command)
+{
+	for (unsigned i = 2; i < PT_HEADER_DWORDS; i++)
 		pci_write32(f->bdf, (uint16_t)(i * 4), header[i]);
-	pci_write16(f->bdf, PCI_COMMAND, (uint16_t)header[1] & ~PCI_COMMAND_BUS_MASTER);
+	pci_write16(f->bdf, PCI_COMMAND, command);
+}
+
+/* At assignment, where the function offers it; decoding as it was, bus
+ * mastering off. */
+static void reset_function(const struct pci_function *f)
+{
+	uint32_t header[PT_HEADER_DWORDS];
+	char name[16];
+
+	name_of(f, name);
+	if (!has_flr(f)) {
+		log_info("passthrough: %s has no function-level reset\n", name);
+		return;
+	}
+	flr_start(f, header);
+	time_delay_us(FLR_WAIT_US);
+	flr_finish(f, header, (uint16_t)header[1] & ~PCI_COMMAND_BUS_MASTER);
 	log_info("passthrough: %s reset (FLR)\n", name);
 }
 
@@ -250,6 +272,74 @@ static int assign_one(struct passthrough *pt, struct guest *g, const struct pci_
 
 /* ---- the guest's accesses to its view ------------------------------------ */
 
+static int msi_update(struct guest *g, struct pt_device *dev, bool enabled, uint64_t addr,
+		      uint32_t data, unsigned vectors);
+
+/* The guest's resets its access started (pt->resets_started), finished on
+ * its own vCPU: the wait the reset needs is spent without the view lock
+ * (its interrupts off, the other vCPUs' config accesses behind it), then
+ * the header comes back under it. The function's domain and context entry
+ * stay as they are: an FLR changes neither its requester ID nor the
+ * guest's RAM it may reach. Decoding and bus mastering stay off, as after
+ * any reset, until the guest's command register write turns them on
+ * (Linux's pci_restore_state() does). After passthrough_release() the
+ * function is the hypervisor's: left as release left it. */
+static void finish_resets(struct passthrough *pt, struct guest *g, uint32_t slots)
+{
+	char name[16];
+
+	for (unsigned i = 0; i < pt->count; i++)
+		if (slots & (1u << i))
+			while (!deadline_passed(pt->dev[i].reset_deadline))
+				cpu_relax();
+	uint64_t flags = spin_lock(&pt->view_lock);
+	for (unsigned i = 0; i < pt->count && !pt->released; i++) {
+		struct pt_device *dev = &pt->dev[i];
+		if (!(slots & (1u << i)))
+			continue;
+		flr_finish(dev->fn, dev->reset_header, PCI_COMMAND_INTX_DISABLE);
+		device_msi_disable(dev->fn);
+		passthrough_msix_reset(dev);
+		dev->resetting = false;
+		vpci_reset_done(&pt->view, i);
+		if (++pt->resets_logged <= GUEST_RESETS_LOGGED)
+			log_info("guest %s: %s: reset by the guest (FLR)%s\n", g->name,
+				 name_of(dev->fn, name),
+				 pt->resets_logged == GUEST_RESETS_LOGGED ?
+					 "; further resets not logged" : "");
+	}
+	spin_unlock(&pt->view_lock, flags);
+}
+
+/* Under the view lock, from the guest's write of Initiate FLR (the view
+ * itself is back to reset state): its MSI off and its IRTEs masked, its
+ * MSI-X table masked and off, the physical FLR started; the access that
+ * wrote it finishes it (finish_resets()). */
+static int view_reset(void *ctx, unsigned slot)
+{
+	struct guest *g = ctx;
+
+	if (slot >= g->pt.count || !has_flr(g->pt.dev[slot].fn))
+		return -EINVAL;
+	struct pt_device *dev = &g->pt.dev[slot];
+	msi_update(g, dev, false, 0, 0, 0);
+	passthrough_msix_reset(dev);
+	dev->resetting = true;
+	flr_start(dev->fn, dev->reset_header);
+	dev->reset_deadline = deadline_after_us(FLR_WAIT_US);
+	g->pt.resets_started |= 1u << slot;
+	return 0;
+}
+
+/* The resets the access just made under the lock started: its own. */
+static uint32_t take_started(struct passthrough *pt)
+{
+	uint32_t started = pt->resets_started;
+
+	pt->resets_started = 0;
+	return started;
+}
+
 /* Configuration space is 1, 2 or 4 bytes at a time: a wider read gets
  * all-ones (vpci drops a wider write). */
 static int ecam_access(struct guest_vcpu *gv, void *ctx, uint64_t offset, bool write,
@@ -258,7 +348,6 @@ static int ecam_access(struct guest_vcpu *gv, void *ctx, uint64_t offset, bool w
 	struct passthrough *pt = ctx;
 	uint32_t v = write ? (uint32_t)*value : ~0u;
 
-	(void)gv;
 	if (!write && size > 4) {
 		*value = ~0ull;
 		return 0;
@@ -270,14 +359,17 @@ static int ecam_access(struct guest_vcpu *gv, void *ctx, uint64_t offset, bool w
 		vpci_ecam_write(&pt->view, offset, size, v);
 	else
 		vpci_ecam_read(&pt->view, offset, size, &v);
+	uint32_t resets = take_started(pt);
 	spin_unlock(&pt->view_lock, flags);
+	if (resets)
+		finish_resets(pt, gv->guest, resets);
 	if (!write)
 		*value = v;
 	return 0;
 }
 
-static void view_port_io(struct passthrough *pt, uint16_t port, bool write, unsigned size,
-			 uint64_t *value)
+static void view_port_io(struct passthrough *pt, struct guest *g, uint16_t port, bool write,
+			 unsigned size, uint64_t *value)
 {
 	uint32_t v = (uint32_t)*value;
 
@@ -286,23 +378,24 @@ static void view_port_io(struct passthrough *pt, uint16_t port, bool write, unsi
 		v = ~0u;
 	else
 		vpci_io(&pt->view, port, !write, size, &v);
+	uint32_t resets = take_started(pt);
 	spin_unlock(&pt->view_lock, flags);
+	if (resets)
+		finish_resets(pt, g, resets);
 	*value = v;
 }
 
 static int config_address_io(struct guest_vcpu *gv, void *ctx, uint64_t offset, bool write,
 			     unsigned size, uint64_t *value)
 {
-	(void)gv;
-	view_port_io(ctx, (uint16_t)(VPCI_PORT_ADDRESS + offset), write, size, value);
+	view_port_io(ctx, gv->guest, (uint16_t)(VPCI_PORT_ADDRESS + offset), write, size, value);
 	return 0;
 }
 
 static int config_data_io(struct guest_vcpu *gv, void *ctx, uint64_t offset, bool write,
 			  unsigned size, uint64_t *value)
 {
-	(void)gv;
-	view_port_io(ctx, (uint16_t)(VPCI_PORT_DATA + offset), write, size, value);
+	view_port_io(ctx, gv->guest, (uint16_t)(VPCI_PORT_DATA + offset), write, size, value);
 	return 0;
 }
 
@@ -339,9 +432,6 @@ int passthrough_route(struct guest *g, const struct pt_device *dev, struct irq_r
 	return 0;
 }
 
-static int msi_update(struct guest *g, struct pt_device *dev, bool enabled, uint64_t addr,
-		      uint32_t data, unsigned vectors);
-
 static int view_msi_update(void *ctx, unsigned slot, const struct vpci_msi_state *s)
 {
 	struct guest *g = ctx;
@@ -373,7 +463,8 @@ int passthrough_assign(struct passthrough *pt, struct guest *g, const pci_sbdf_t
 	spin_lock_init_recoverable(&pt->view_lock);
 	pt->view_ops = (struct vpci_ops){ .read32 = pci_cfg_read32, .write16 = pci_cfg_write16,
 					  .write32 = pci_cfg_write32, .msi_update = view_msi_update,
-					  .msix_control = view_msix_control, .ctx = g };
+					  .msix_control = view_msix_control, .ctx = g,
+					  .reset = view_reset };
 	vpci_init(&pt->view, &pt->view_ops, g->name);
 	for (unsigned i = 0; i < n; i++) {
 		int k = platform.pci ? pci_find(platform.pci, pci_bdf_unpack(list[i])) : -1;

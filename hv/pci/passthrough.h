@@ -18,6 +18,8 @@
 struct guest;
 struct pt_device;
 
+#define PT_HEADER_DWORDS 16 /* the type 0 header, saved around an FLR */
+
 /* One page-aligned range of a device's BAR that traps for its MSI-X table
  * or PBA: the context of its range in the guest's MMIO table. */
 struct pt_msix_trap {
@@ -52,6 +54,12 @@ struct pt_device {
 	struct pt_msix_vector *msix_vector;  /* msix.table_size of them */
 	unsigned msix_irtes;
 	struct pt_msix_trap msix_trap[VMSIX_TRAP_RANGES_MAX];
+	/* A reset the guest initiated (hv/pci/passthrough.c): the header as
+	 * it was, when the function may be used again. While `resetting`
+	 * its MSI-X pages read all-ones and drop writes. */
+	bool resetting;
+	uint32_t reset_header[PT_HEADER_DWORDS];
+	uint64_t reset_deadline;
 };
 
 struct passthrough {
@@ -64,6 +72,10 @@ struct passthrough {
 	 * it and checks `released` under it. */
 	struct spinlock view_lock;
 	bool released;              /* by passthrough_release(): accesses do nothing */
+	/* Slots (bit n: dev[n]) whose FLR the access under way initiated:
+	 * that access finishes them, after the wait, outside the lock. */
+	uint32_t resets_started;
+	unsigned resets_logged;
 	unsigned domain_count;
 	struct vtd_domain domain[CONFIG_GUEST_PCI_MAX];
 	uint16_t domain_sid[CONFIG_GUEST_PCI_MAX];
@@ -101,6 +113,13 @@ int passthrough_route(struct guest *g, const struct pt_device *dev, struct irq_r
 int passthrough_msix_setup(struct guest *g, struct pt_device *dev, const struct vpci_dev *vd);
 /* The guest's MSI-X Enable and Function Mask (from its view). */
 int passthrough_msix_control(struct pt_device *dev, bool enable, bool function_mask);
+/* The guest reset the function: its virtual table back to reset state
+ * (every entry masked, MSI-X off) and the physical one masked and off.
+ * Each entry keeps its IRTE, still naming one of the guest's CPUs and
+ * unreachable while the physical entry is masked; the entry's next
+ * unmasking writes its message whole again. Under the view lock; again
+ * after the FLR, whose own reset of the table is the device's word. */
+void passthrough_msix_reset(struct pt_device *dev);
 /* Claims the pages of dev's MSI-X table and PBA (those that trap) in g's
  * MMIO table: 0, or a negative errno (logged). */
 int passthrough_msix_trap(struct guest *g, struct pt_device *dev);

@@ -68,6 +68,19 @@ static void table_decode_restore(const struct pt_device *dev, uint16_t cmd)
 		pci_write16(dev->fn->bdf, PCI_COMMAND, cmd);
 }
 
+/* The physical MSI-X: Function Mask on, every entry masked, off. */
+static void table_quiet(struct pt_device *dev)
+{
+	pci_msix_function_mask(&dev->msix_hw, true);
+	uint16_t cmd = table_decode_on(dev);
+	for (unsigned i = 0; i < dev->msix.table_size; i++) {
+		dev->msix_vector[i].unmasked = false;
+		pci_msix_entry_mask(&dev->msix_hw, i);
+	}
+	table_decode_restore(dev, cmd);
+	pci_msix_disable(&dev->msix_hw);
+}
+
 static int vector_mask(struct pt_device *dev, unsigned index)
 {
 	dev->msix_vector[index].unmasked = false;
@@ -172,14 +185,17 @@ int passthrough_msix_setup(struct guest *g, struct pt_device *dev, const struct 
 	device_msix_handle(f, c.bar_addr[dev->msix.table_bir] + dev->msix.table_offset,
 			   &dev->msix_hw);
 	/* Whatever firmware left in the table stays quiet. */
-	pci_msix_function_mask(&dev->msix_hw, true);
-	uint16_t cmd = table_decode_on(dev);
-	for (unsigned i = 0; i < entries; i++)
-		pci_msix_entry_mask(&dev->msix_hw, i);
-	table_decode_restore(dev, cmd);
-	pci_msix_disable(&dev->msix_hw);
+	table_quiet(dev);
 	dev->has_msix = true;
 	return 0;
+}
+
+void passthrough_msix_reset(struct pt_device *dev)
+{
+	if (!dev->has_msix)
+		return;
+	vmsix_reset(&dev->msix);
+	table_quiet(dev);
 }
 
 int passthrough_msix_control(struct pt_device *dev, bool enable, bool function_mask)
@@ -224,7 +240,9 @@ void passthrough_msix_release(struct pt_device *dev)
 /* Under the view's lock: its MSI-X control calls into the same table. An
  * access the table refuses (size, alignment) reads all-ones. A vCPU still
  * running after its guest's release (passthrough_release() sets the flag
- * under this lock) finds the pages dead: the table's IRTEs are freed. */
+ * under this lock) finds the pages dead: the table's IRTEs are freed; so
+ * does one while the function resets (its table is the device's again
+ * only after the FLR). */
 static int msix_page_access(struct guest_vcpu *gv, void *ctx, uint64_t offset, bool write,
 			    unsigned size, uint64_t *value)
 {
@@ -233,7 +251,7 @@ static int msix_page_access(struct guest_vcpu *gv, void *ctx, uint64_t offset, b
 	struct guest *g = gv->guest;
 
 	uint64_t flags = spin_lock(&g->pt.view_lock);
-	bool live = !g->pt.released && dev->has_msix;
+	bool live = !g->pt.released && dev->has_msix && !dev->resetting;
 	int err = live ? vmsix_access(&dev->msix, trap->bar, trap->offset + offset, write, size,
 				      value) : 0;
 	spin_unlock(&g->pt.view_lock, flags);

@@ -244,6 +244,13 @@ void vmsix_control(struct vmsix *x, bool enable, bool function_mask)
 			report(x, i, !was_on);
 }
 
+void vmsix_reset(struct vmsix *x)
+{
+	vmsix_control(x, false, false);
+	for (unsigned i = 0; i < x->table_size; i++)
+		x->entry[i] = (struct vmsix_entry){ .masked = 1 };
+}
+
 /* ---- accesses -------------------------------------------------------------- */
 
 static bool within(uint64_t off, unsigned size, uint64_t start, uint64_t len)

@@ -181,6 +181,12 @@ int vmsix_access(struct vmsix *x, unsigned bar, uint64_t offset_in_bar, bool wri
  * effective state changes, in index order. */
 void vmsix_control(struct vmsix *x, bool enable, bool function_mask);
 
+/* The function was reset (PCIe 6.0, 7.7.2: MSI-X Enable and Function Mask
+ * clear, every entry masked): entry_update() for each entry that was
+ * active (it is not any more), then every entry masked with address and
+ * data 0, as vmsix_init() left them. */
+void vmsix_reset(struct vmsix *x);
+
 /* Whether entry `index` is active (false beyond the table). */
 bool vmsix_entry_active(const struct vmsix *x, unsigned index);
 

@@ -31,6 +31,21 @@
 #define MSIX_CAP_LEN       12          /* PCIe 6.0, 7.7.2 */
 #define MSIX_CTL_GUEST     (PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL)
 
+/* Advanced Features (PCI Advanced Capabilities ECN; Linux's PCI_AF_*):
+ * ID, next, length, AF_CAP in the first dword; AF_CTRL, AF_STATUS in the
+ * second. */
+#define PCI_CAP_ID_AF      0x13
+#define AF_LEN             6
+#define AF_CAP_TP_FLR      0x03u      /* Transactions Pending, FLR */
+#define AF_CTRL_DWORD      4          /* AF_CTRL 7:0, AF_STATUS 15:8 */
+#define AF_CTRL_FLR        (1u << 0)
+#define AF_STATUS_TP       (1u << 0)
+#define EXP_DEVCAP         0x04       /* PCIe 6.0, 7.5.3.3 */
+#define EXP_DEVCAP_FLR     (1u << 28)
+#define EXP_DEVCTL         0x08       /* Device Status in 31:16 */
+#define EXP_DEVSTA_TRPND   (1u << 5)
+#define CAPS_SHOWN_MAX     3          /* MSI, MSI-X, AF */
+
 #define VPCI_LOG_BUDGET    16
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -96,11 +111,41 @@ static unsigned round4(unsigned n)
 	return (n + 3) & ~3u;
 }
 
+static bool overlap(unsigned a, unsigned alen, unsigned b, unsigned blen)
+{
+	return a && b && a < b + blen && b < a + alen;
+}
+
+/* The Advanced Features capability takes the PCI Express one's place when
+ * that can reset the function: offered only where its two dwords fit in
+ * config space and clear of what MSI and MSI-X show. */
+static bool af_fits(const struct vpci_dev *d, uint8_t at)
+{
+	return at + 2 * 4 <= PCI_CFG_LEGACY_SIZE &&
+	       !overlap(at, 2 * 4, d->msi_cap, round4(d->msi_len)) &&
+	       !overlap(at, 2 * 4, d->msix_cap, MSIX_CAP_LEN);
+}
+
+/* Each shown capability's next pointer: the one shown after it. */
+static void link_caps(struct vpci_dev *d, const uint8_t *order, unsigned shown)
+{
+	d->cap_first = shown ? order[0] : 0;
+	for (unsigned i = 0; i < shown; i++) {
+		uint8_t next = i + 1 < shown ? order[i + 1] : 0;
+		if (order[i] == d->msi_cap)
+			d->msi_next = next;
+		else if (order[i] == d->msix_cap)
+			d->msix_next = next;
+		else
+			d->af_next = next;
+	}
+}
+
 /* Walks the physical list (6.7) for MSI and MSI-X and links them
  * virtually in their physical order; the rest is skipped over. Reads only. */
 static int read_caps(const struct vpci *v, struct vpci_dev *d)
 {
-	uint8_t order[2];
+	uint8_t order[CAPS_SHOWN_MAX];
 	unsigned shown = 0;
 
 	if (!(phys_rd32(v, d, PCI_COMMAND) >> 16 & PCI_STATUS_CAP_LIST))
@@ -126,6 +171,12 @@ static int read_caps(const struct vpci *v, struct vpci_dev *d)
 		} else if (id == PCI_CAP_ID_MSIX && !d->msix_cap) {
 			d->msix_cap = ptr;
 			order[shown++] = ptr;
+		} else if (id == PCI_CAP_ID_EXP && !d->pcie_cap) {
+			d->pcie_cap = ptr;
+			if (v->ops->reset && (phys_rd32(v, d, ptr + EXP_DEVCAP) & EXP_DEVCAP_FLR)) {
+				d->af_cap = ptr;
+				order[shown++] = ptr;
+			}
 		}
 		ptr = (uint8_t)((header >> 8) & 0xfc);
 	}
@@ -137,14 +188,14 @@ static int read_caps(const struct vpci *v, struct vpci_dev *d)
 	if (d->msi_cap && d->msix_cap && d->msi_cap < d->msix_cap + MSIX_CAP_LEN &&
 	    d->msix_cap < d->msi_cap + round4(d->msi_len))
 		return -EINVAL;
-	if (shown)
-		d->cap_first = order[0];
-	if (shown == 2) {
-		if (order[0] == d->msi_cap)
-			d->msi_next = order[1];
-		else
-			d->msix_next = order[1];
+	if (d->af_cap && !af_fits(d, d->af_cap)) {
+		for (unsigned i = 0, k = 0; i < shown; i++)
+			if (order[i] != d->af_cap)
+				order[k++] = order[i];
+		shown--;
+		d->af_cap = 0;
 	}
+	link_caps(d, order, shown);
 	return 0;
 }
 
@@ -347,6 +398,16 @@ static uint16_t msix_guest_control(const struct vpci_dev *d)
 			  (d->msix_function_masked ? PCI_MSIX_FLAGS_MASKALL : 0));
 }
 
+/* r: the dword's offset in the Advanced Features capability. */
+static uint32_t af_read(const struct vpci *v, const struct vpci_dev *d, unsigned r)
+{
+	if (r == 0)
+		return PCI_CAP_ID_AF | (uint32_t)d->af_next << 8 | (uint32_t)AF_LEN << 16 |
+		       AF_CAP_TP_FLR << 24;
+	bool pending = (phys_rd32(v, d, d->pcie_cap + EXP_DEVCTL) >> 16) & EXP_DEVSTA_TRPND;
+	return pending ? AF_STATUS_TP << 8 : 0; /* AF_CTRL's Initiate FLR reads 0 */
+}
+
 static uint32_t bar_read(const struct vpci_bar *b)
 {
 	if (b->kind == VPCI_BAR_NONE)
@@ -393,6 +454,8 @@ static uint32_t dev_read(const struct vpci *v, const struct vpci_dev *d, unsigne
 			    (uint32_t)msix_guest_control(d) << 16;
 		return p;
 	}
+	if (in_cap(d->af_cap, AF_LEN, reg))
+		return af_read(v, d, reg - d->af_cap);
 	return 0; /* CardBus CIS, ROM BAR, reserved, hidden capabilities */
 }
 
@@ -437,6 +500,8 @@ static uint32_t cfg_read(struct vpci *v, unsigned bus, unsigned dev, unsigned fn
 		dword = reg < PCI_CFG_LEGACY_SIZE ? bridge_read(reg & ~3u) : 0;
 		break;
 	case T_DEV:
+		if (d->resetting)
+			return ones(size);
 		/* Extended config space: 0 there is "no extended capability"
 		 * (PCIe 6.0, 7.6.3). */
 		dword = reg < PCI_CFG_LEGACY_SIZE ? dev_read(v, d, reg & ~3u) : 0;
@@ -501,6 +566,45 @@ static void msix_write(struct vpci *v, struct vpci_dev *d, unsigned r, uint32_t 
 	if (v->ops->msix_control &&
 	    v->ops->msix_control(v->ops->ctx, slot_of(v, d), enable, masked) < 0)
 		v->stats.msix_refused++;
+}
+
+/* What a function-level reset returns the view's own state to (the
+ * device's constants stay). */
+static void view_reset(struct vpci_dev *d)
+{
+	struct vpci_msi_state *m = &d->msi;
+
+	*m = (struct vpci_msi_state){ .addr64 = m->addr64, .maskable = m->maskable,
+				      .log2_capable = m->log2_capable };
+	d->msix_enabled = false;
+	d->msix_function_masked = false;
+	d->intr_line = 0;
+	for (unsigned i = 0; i < VPCI_BARS; i++)
+		d->bar[i].sizing = false;
+}
+
+/* r: the dword's offset in the Advanced Features capability. Only
+ * AF_CTRL's Initiate FLR does anything. */
+static void af_write(struct vpci *v, struct vpci_dev *d, unsigned r, uint32_t val,
+		     uint32_t bytes)
+{
+	if (r != AF_CTRL_DWORD || !(bytes & 0xff & val & AF_CTRL_FLR)) {
+		v->stats.ignored++;
+		return;
+	}
+	v->stats.resets++;
+	view_reset(d);
+	d->resetting = true;
+	if (v->ops->reset(v->ops->ctx, slot_of(v, d)) < 0) {
+		v->stats.reset_refused++;
+		d->resetting = false;
+	}
+}
+
+void vpci_reset_done(struct vpci *v, unsigned slot)
+{
+	if (slot < VPCI_MAX_DEVICES)
+		v->dev[slot].resetting = false;
 }
 
 static void bar_write(struct vpci *v, struct vpci_dev *d, unsigned i, uint32_t val,
@@ -574,6 +678,8 @@ static void dev_write(struct vpci *v, struct vpci_dev *d, unsigned reg, uint32_t
 		msi_write(v, d, reg - d->msi_cap, val, bytes);
 	} else if (in_cap(d->msix_cap, MSIX_CAP_LEN, reg)) {
 		msix_write(v, d, reg - d->msix_cap, val, bytes);
+	} else if (in_cap(d->af_cap, AF_LEN, reg)) {
+		af_write(v, d, reg - d->af_cap, val, bytes);
 	} else {
 		v->stats.ignored++;
 	}
@@ -585,7 +691,7 @@ static void cfg_write(struct vpci *v, unsigned bus, unsigned dev, unsigned fn,
 	struct vpci_dev *d = NULL;
 	unsigned shift = 8 * (reg & 3);
 
-	if (lookup(v, bus, dev, fn, &d) != T_DEV || reg >= PCI_CFG_LEGACY_SIZE) {
+	if (lookup(v, bus, dev, fn, &d) != T_DEV || reg >= PCI_CFG_LEGACY_SIZE || d->resetting) {
 		v->stats.ignored++;
 		return;
 	}

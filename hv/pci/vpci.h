@@ -28,8 +28,8 @@
  *    refused (counted, logged): a BAR never moves and the physical BAR is
  *    never written after vpci_add_device(). A BAR firmware left unassigned
  *    (address 0) is hidden: it reads 0, as an unimplemented BAR.
- *  - capabilities: only MSI and MSI-X, at their physical offsets, linked
- *    in their physical order; the others (PM, PCIe, vendor...) are gone
+ *  - capabilities: only MSI and MSI-X (and Advanced Features, below), at
+ *    their physical offsets, linked in their physical order; the others (PM, PCIe, vendor...) are gone
  *    from the list and read 0.
  *  - MSI (PCI LB 3.0 6.8.1): emulated. The guest reads back what it wrote;
  *    Multiple Message Capable, 64-bit and per-vector masking are the
@@ -47,6 +47,25 @@
  *    the Table and PBA Offset/BIR registers are read-only: writes that
  *    reach no writable bit (those not touching Message Control's upper
  *    byte) are ignored and counted.
+ *  - reset: where the physical function has a function-level reset (its
+ *    PCI Express capability's Device Capabilities bit 28, PCIe 6.0
+ *    7.5.3.3) and ops->reset is set, a conventional Advanced Features
+ *    capability (ID 0x13, length 6; Linux 6.1's pci_af_flr() resets
+ *    through it) in the hidden PCI Express capability's place, linked
+ *    there: AF_CAP reads TP|FLR, AF_STATUS's TP is the device's
+ *    Transactions Pending (Device Status bit 5), AF_CTRL reads 0 and a
+ *    write of Initiate FLR (bit 0) resets the function; every other write
+ *    is dropped. Not a virtual PCI Express capability: that would make
+ *    the function PCI Express to the guest (Linux then reads and writes
+ *    its link, payload size, ASPM and extended space registers, each one
+ *    more to emulate), where AF offers the reset and nothing else.
+ *    On Initiate FLR the view returns to reset state (MSI off, its
+ *    address, data, mask bits and Multiple Message Enable 0; MSI-X Enable
+ *    and Function Mask clear; Interrupt Line 0; BAR sizing over) and
+ *    ops->reset() does the rest, the command register included (it is
+ *    the physical one). Until vpci_reset_done() the function reads
+ *    all-ones and drops writes, as a function in reset may (PCIe 6.0,
+ *    6.6.2); Linux's pci_dev_wait() takes all-ones as "not ready yet".
  *
  * Pure: config space is reached through struct vpci_ops, so the unit tests
  * run it over a fake. Not thread-safe: the caller serialises every call on
@@ -108,6 +127,14 @@ struct vpci_ops {
 	 * serialisation held. */
 	int (*msix_control)(void *ctx, unsigned slot, bool enable, bool function_mask);
 	void *ctx;
+	/* The guest initiated slot's FLR (the view is back to reset state
+	 * already): reset the device and what the hypervisor holds for it
+	 * (its MSIs, MSI-X, command register). 0: the reset is under way,
+	 * the function reads all-ones until the caller's vpci_reset_done();
+	 * a negative errno: refused (counted in stats.reset_refused), the
+	 * function answers at once. May be NULL: no reset is offered. Called
+	 * with the caller's serialisation held. */
+	int (*reset)(void *ctx, unsigned slot);
 };
 
 enum vpci_bar_kind {
@@ -136,6 +163,9 @@ struct vpci_dev {
 	uint8_t msi_cap, msi_next; /* offsets, 0 when absent / last */
 	uint8_t msi_len;           /* bytes of the capability (6.8.1) */
 	uint8_t msix_cap, msix_next;
+	uint8_t pcie_cap;          /* the physical PCI Express capability, 0: none */
+	uint8_t af_cap, af_next;   /* the virtual Advanced Features one, 0: not offered */
+	bool resetting;            /* between ops->reset() and vpci_reset_done() */
 	bool msix_enabled;         /* the guest's MSI-X Enable */
 	bool msix_function_masked; /* the guest's Function Mask */
 	/* Set by the hypervisor (a quarantined device): the guest may no
@@ -151,6 +181,8 @@ struct vpci_stats {
 	unsigned msix_refused;     /* msix_control() failures */
 	unsigned msi_refused;      /* msi_update() failures */
 	unsigned ignored;          /* other writes dropped (hidden registers, absent BDFs) */
+	unsigned resets;           /* FLRs the guest initiated */
+	unsigned reset_refused;    /* ops->reset() failures */
 };
 
 struct vpci {
@@ -175,6 +207,10 @@ void vpci_init(struct vpci *v, const struct vpci_ops *ops, const char *name);
  * restores each BAR and the command register: call it before the guest
  * runs, while nothing else touches the function. */
 int vpci_add_device(struct vpci *v, struct pci_bdf phys);
+
+/* The reset of `slot` that ops->reset() took on is over: the function
+ * answers again. Nothing for a slot not resetting. */
+void vpci_reset_done(struct vpci *v, unsigned slot);
 
 /* The guest's address of slot `slot`. */
 static inline struct pci_bdf vpci_guest_bdf(unsigned slot)

@@ -818,10 +818,39 @@ static void indices_beyond_table(void **state)
 	assert_int_equal(entries[8].data, 0xa5a5a5a5u);
 }
 
+/* After a reset every entry reads masked with address and data 0; those
+ * that were active are reported inactive first. */
+static void reset_masks_all(void **state)
+{
+	(void)state;
+	program(0, 0xfee00000, 0x50);
+	program(5, 0xfee01000, 0x55);
+	wr(ent(0, 12), 4, 0);
+	vmsix_control(&x, true, false);
+	assert_int_equal(fake.nu, 1);
+
+	vmsix_reset(&x);
+	assert_int_equal(fake.nu, 2);
+	expect_update(1, 0, false, 0xfee00000, 0x50);
+	assert_false(x.enabled);
+	assert_false(x.function_masked);
+	for (unsigned i = 0; i < 8; i++) {
+		assert_int_equal(rd(ent(i, 0), 8), 0);
+		assert_int_equal(rd(ent(i, 8), 4), 0);
+		assert_int_equal(rd(ent(i, 12), 4), 1);
+		assert_false(vmsix_entry_active(&x, i));
+	}
+	/* Enabled again, nothing is active until the guest unmasks. */
+	vmsix_control(&x, true, false);
+	assert_int_equal(fake.nu, 2);
+	assert_int_equal(fake.n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(init_state, setup),
+		cmocka_unit_test_setup(reset_masks_all, setup),
 		cmocka_unit_test_setup(trap_pages_standard, setup),
 		cmocka_unit_test_setup(trap_pages_spanning, setup),
 		cmocka_unit_test_setup(trap_pages_shared, setup),

@@ -61,6 +61,10 @@ static struct {
 		bool enable, function_mask;
 	} msix[MAX_MSI_CALLS];
 	int msix_rc;
+	unsigned reset_calls;
+	unsigned reset_slot;
+	int reset_rc;
+	uint32_t reset_saw_msi_ctl; /* the view's MSI control when reset() came */
 } fake;
 
 static bool bdf_eq(struct pci_bdf a, struct pci_bdf b)
@@ -156,8 +160,24 @@ static int msix_control(void *ctx, unsigned slot, bool enable, bool function_mas
 	return fake.msix_rc;
 }
 
-static const struct vpci_ops ops = { cfg_read32, cfg_write16, cfg_write32, msi_update,
-				     msix_control, &fake };
+static struct vpci v;
+
+static int reset(void *ctx, unsigned slot)
+{
+	assert_ptr_equal(ctx, &fake);
+	fake.reset_calls++;
+	fake.reset_slot = slot;
+	fake.reset_saw_msi_ctl = (uint32_t)v.dev[slot].msi.enabled | v.dev[slot].msi.log2_enabled << 4;
+	return fake.reset_rc;
+}
+
+static const struct vpci_ops ops = { .read32 = cfg_read32, .write16 = cfg_write16,
+				     .write32 = cfg_write32, .msi_update = msi_update,
+				     .msix_control = msix_control, .ctx = &fake, .reset = reset };
+/* A hypervisor that offers no reset. */
+static const struct vpci_ops ops_no_reset = { .read32 = cfg_read32, .write16 = cfg_write16,
+					      .write32 = cfg_write32, .msi_update = msi_update,
+					      .msix_control = msix_control, .ctx = &fake };
 
 static struct fake_fn *fn_new(uint8_t bus, uint8_t dev, uint8_t fn, uint32_t id, uint32_t class_rev)
 {
@@ -232,7 +252,6 @@ static void expect_write(unsigned i, enum kind kind, const struct fake_fn *f, ui
  *   0xe000, BAR3 32-bit 16 KiB.
  * C (phys 00:05.0) exists but is not the guest's; a bridge at 00:1c.0. */
 
-static struct vpci v;
 static struct fake_fn *A, *B, *C, *BR;
 
 static void build(void)
@@ -1179,6 +1198,158 @@ static void misaligned(void **state)
 	assert_int_equal(val, 0x0010);
 }
 
+/* ---- function-level reset: the Advanced Features capability ---------------------
+ * D (phys 03:00.0, guest 00:03.0): MSI 0x50 (64-bit, 4 vectors capable)
+ * -> PCIe 0x60 with FLR -> MSI-X 0xa0 (4 entries). AF: ID 0x13, next +1,
+ * length +2 (6), AF_CAP +3 (TP 0, FLR 1), AF_CTRL +4 (FLR 0), AF_STATUS
+ * +5 (TP 0). PCIe: Device Capabilities +4 (FLR 28), Device Status +0xa
+ * (Transactions Pending 5). */
+
+static struct fake_fn *flr_fn(uint8_t bus, uint8_t pcie)
+{
+	struct fake_fn *f = fn_new(bus, 0, 0, 0x00101b36, 0x01080200);
+	bar64(f, 0, 0xfe800000, 0x4000, false);
+	cap(f, 0x50, 0x05, pcie, 0x0084);
+	cap(f, pcie, 0x10, 0xa0, 0x0002);
+	put32(f, pcie + 4, 1u << 28);
+	cap(f, 0xa0, 0x11, 0x00, 0x0003);
+	return f;
+}
+
+static void af_offered(void **state)
+{
+	(void)state;
+	uint8_t ids[48], offs[48];
+	struct fake_fn *D = flr_fn(3, 0x60);
+	assert_int_equal(vpci_add_device(&v, D->bdf), 2);
+
+	/* Physical order, AF where PCIe was. */
+	assert_int_equal(walk(3, ids, offs), 3);
+	assert_int_equal(offs[0], 0x50);
+	assert_int_equal(ids[1], 0x13);
+	assert_int_equal(offs[1], 0x60);
+	assert_int_equal(offs[2], 0xa0);
+	assert_int_equal(rd(3, 0x60, 4), 0x0306a013);
+	assert_int_equal(rd(3, 0x64, 4), 0);
+	/* The rest of the PCIe capability stays hidden. */
+	for (unsigned reg = 0x68; reg < 0xa0; reg += 4)
+		assert_int_equal(rd(3, reg, 4), 0);
+	/* Transactions Pending is the device's. */
+	put16(D, 0x6a, 0x0020);
+	assert_int_equal(rd(3, 0x65, 1), 0x01);
+	assert_int_equal(rd(3, 0x64, 2), 0x0100);
+	put16(D, 0x6a, 0x0000);
+	assert_int_equal(rd(3, 0x65, 1), 0);
+
+	/* Writes that are not Initiate FLR go nowhere. */
+	fake.n = 0;
+	wr(3, 0x60, 4, 0xffffffffu);
+	wr(3, 0x64, 1, 0xfe);
+	wr(3, 0x65, 1, 0xff);
+	wr(3, 0x64, 2, 0xff00);
+	assert_int_equal(fake.n, 0);
+	assert_int_equal(fake.reset_calls, 0);
+	assert_int_equal(v.stats.ignored, 4);
+	assert_int_equal(rd(3, 0x60, 4), 0x0306a013);
+
+	/* B's PCIe capability has no FLR: no AF (cap_hiding walks it). */
+	assert_int_equal(B->cfg[0x70], 0x10);
+	assert_int_equal(rd(2, 0x70, 4), 0);
+}
+
+static void af_not_offered(void **state)
+{
+	(void)state;
+	uint8_t ids[48], offs[48];
+
+	/* No reset op: the PCIe capability stays hidden, FLR or not. */
+	struct fake_fn *D = flr_fn(3, 0x60);
+	vpci_init(&v, &ops_no_reset, "beta");
+	assert_int_equal(vpci_add_device(&v, D->bdf), 0);
+	assert_int_equal(walk(1, ids, offs), 2);
+	assert_int_equal(offs[0], 0x50);
+	assert_int_equal(offs[1], 0xa0);
+	assert_int_equal(rd(1, 0x60, 4), 0);
+	wr(1, 0x64, 1, 0x01);
+	assert_int_equal(fake.reset_calls, 0);
+
+	/* AF's two dwords would not fit below 0x100, or would overlap MSI. */
+	vpci_init(&v, &ops, "gamma");
+	struct fake_fn *E = flr_fn(4, 0xfc);
+	assert_int_equal(vpci_add_device(&v, E->bdf), 0);
+	assert_int_equal(walk(1, ids, offs), 2);
+	assert_int_equal(offs[1], 0xa0);
+	struct fake_fn *F = flr_fn(5, 0x58);  /* inside MSI's 0x50-0x5d */
+	put32(F, 0x50, 0x00845805);
+	assert_int_equal(vpci_add_device(&v, F->bdf), 1);
+	assert_int_equal(walk(2, ids, offs), 2);
+	assert_int_equal(ids[0], 0x05);
+	assert_int_equal(offs[1], 0xa0);
+}
+
+static void af_reset(void **state)
+{
+	(void)state;
+	struct fake_fn *D = flr_fn(3, 0x60);
+	assert_int_equal(vpci_add_device(&v, D->bdf), 2);
+
+	/* A guest's state: MSI on (2 vectors, 64-bit address), MSI-X on and
+	 * masked, an interrupt line, BAR0 being sized. */
+	wr(3, 0x54, 4, 0xfee01000);
+	wr(3, 0x58, 4, 0x1);
+	wr(3, 0x5c, 2, 0x4041);
+	wr(3, 0x52, 2, 0x0011);
+	wr(3, 0xa2, 2, 0xc000);
+	wr(3, 0x3c, 1, 0x0b);
+	wr(3, 0x10, 4, 0xffffffffu);
+	assert_int_equal(rd(3, 0x52, 2) & 0x71, 0x11);
+	unsigned msi_calls = fake.msi_calls, msix_calls = fake.msix_calls;
+	fake.n = 0;
+
+	/* Initiate FLR: the view is back to reset state before reset() runs. */
+	wr(3, 0x64, 1, 0x01);
+	assert_int_equal(fake.reset_calls, 1);
+	assert_int_equal(fake.reset_slot, 2);
+	assert_int_equal(fake.reset_saw_msi_ctl, 0);
+	assert_int_equal(v.stats.resets, 1);
+	/* In reset: all-ones, writes dropped; the others answer. */
+	assert_int_equal(rd(3, 0x00, 4), 0xffffffffu);
+	assert_int_equal(rd(3, 0x04, 2), 0xffff);
+	assert_int_equal(cf8_rd(0, 3, 0, 0x52, 2), 0xffff);
+	wr(3, 0x04, 2, 0x0006);
+	wr(3, 0x52, 2, 0x0001);
+	wr(3, 0x64, 1, 0x01);
+	assert_int_equal(fake.n, 0);
+	assert_int_equal(fake.reset_calls, 1);
+	assert_int_equal(rd(1, 0x00, 4), 0x11e81234);
+	/* The hypervisor's side is reset()'s: no MSI or MSI-X call for it. */
+	assert_int_equal(fake.msi_calls, msi_calls);
+	assert_int_equal(fake.msix_calls, msix_calls);
+
+	vpci_reset_done(&v, 2);
+	vpci_reset_done(&v, 99); /* out of range: nothing */
+	assert_int_equal(rd(3, 0x00, 4), 0x00101b36);
+	assert_int_equal(rd(3, 0x50, 4), 0x00846005); /* MSI off, MME 0 */
+	assert_int_equal(rd(3, 0x54, 4), 0);
+	assert_int_equal(rd(3, 0x58, 4), 0);
+	assert_int_equal(rd(3, 0x5c, 4), 0);
+	assert_int_equal(rd(3, 0xa2, 2), 0x0003);     /* MSI-X Enable, Function Mask 0 */
+	assert_int_equal(rd(3, 0x3c, 1), 0);
+	assert_int_equal(rd(3, 0x10, 4), 0xfe800004); /* sizing over */
+	assert_int_equal(rd(3, 0x64, 1), 0);          /* Initiate FLR reads 0 */
+	/* After it, MSI-X Enable is a change again. */
+	wr(3, 0xa2, 2, 0x8000);
+	assert_int_equal(fake.msix_calls, msix_calls + 1);
+
+	/* A refused reset: counted, the function answers at once. A dword
+	 * write reaching AF_CTRL resets too. */
+	fake.reset_rc = -EIO;
+	wr(3, 0x64, 4, 0x00000001);
+	assert_int_equal(fake.reset_calls, 2);
+	assert_int_equal(v.stats.reset_refused, 1);
+	assert_int_equal(rd(3, 0x00, 4), 0x00101b36);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1206,6 +1377,9 @@ int main(void)
 		cmocka_unit_test_setup(subdword_reads, setup),
 		cmocka_unit_test_setup(subdword_writes, setup),
 		cmocka_unit_test_setup(misaligned, setup),
+		cmocka_unit_test_setup(af_offered, setup),
+		cmocka_unit_test_setup(af_not_offered, setup),
+		cmocka_unit_test_setup(af_reset, setup),
 	};
 	return cmocka_run_group_tests_name("vpci", tests, NULL, NULL);
 }
