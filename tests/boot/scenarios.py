@@ -558,13 +558,15 @@ SCENARIOS += [
 # Linux's own drivers on passed-through devices (initramfs-devices.cpio.gz: the nvme and
 # e1000e modules, bin/hvio). linux-nvme: QEMU's NVMe (1b36:0010) over build/linux/nvme.img
 # (snapshot=on: the pattern /init writes never reaches the file), its MSI-X vectors, a
-# pattern read back with O_DIRECT, an IRQ moved between the vCPUs. Beside it the test guest
-# with an edu aims its DMA at the Linux guest's RAM (test.peer_dma): it faults there, at the
-# address hv named, while the Linux guest's I/O goes on and its pattern check passes. hv
+# pattern read back with O_DIRECT, an IRQ moved between the vCPUs, the function reset by
+# Linux through its view (sysfs reset: the Advanced Features FLR) and the pattern read back
+# again. Beside it the test guest with an edu aims its DMA at the Linux guest's RAM
+# (test.peer_dma): it faults there, at the address hv named, while the Linux guest's I/O
+# goes on and its pattern check passes. hv
 # names 1 MiB into the Linux guest's RAM (at 0x1600000 today) only where that is past the
 # tester's own guest-physical RAM and below the edu's 28-bit reach: the tester has 16 MiB.
 LINUX_NVME_TESTS = ["nvme_bound", "nvme_msix_per_queue", "nvme_queue_per_cpu", "nvme_pattern",
-                    "nvme_irq_affinity"]
+                    "nvme_irq_affinity", "nvme_reset"]
 LINUX_NET_TESTS = ["net_bound", "net_ping"]
 LINUX_DEVICES_ESP = {**LINUX_ESP, "initrd-devices.gz": "@build/linux/initramfs-devices.cpio.gz"}
 LINUX_NVME_DRIVE = ["-drive", "if=none,id=nvm,file=build/linux/nvme.img,format=raw,snapshot=on"]
@@ -595,9 +597,12 @@ SCENARIOS += [
                        r"guest linux: stopped: powered off \(ACPI S5\)",
                        r"hv: finished, success"],
         # The edu's write into the Linux guest's RAM is blocked before Linux writes and
-        # reads back its pattern.
+        # reads back its pattern; then Linux resets the function through its view (the
+        # Advanced Features FLR), hv does the FLR, and the pattern reads back again.
         "expect_sequence": [r"fault from 00:04\.0 \(owner tester\) at 0x[0-9a-f]+:",
-                            r"^linux\| ok \d+ nvme_pattern$"],
+                            r"^linux\| ok \d+ nvme_pattern$",
+                            r"guest linux: 00:05\.0: reset by the guest \(FLR\)",
+                            r"^linux\| ok \d+ nvme_reset$"],
         "forbid_log": [r"^linux\| .*(Kernel panic|nvme0: I/O \d+ QID \d+ timeout)"],
     },
     {
