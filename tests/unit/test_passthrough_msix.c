@@ -415,12 +415,56 @@ static void table_reached_with_decoding_off(void **state)
 	assert_int_equal(held(), 0);
 }
 
+/* The guest reset the function: every entry masked, in its view and
+ * physically, MSI-X off; the IRTEs stay the entries' and each entry's
+ * next unmasking writes its message whole again (the FLR cleared it). */
+static void reset_masks_and_keeps_irtes(void **state)
+{
+	(void)state;
+	setup(POOL);
+	passthrough_msix_control(&dev, true, false);
+	program(2, 1, 0x70);
+	program(7, 0, 0x71);
+	uint32_t handle = fake.entry[2].data;
+	assert_int_equal(held(), 2);
+
+	passthrough_msix_reset(&dev);
+	for (unsigned i = 0; i < ENTRIES; i++) {
+		uint64_t ctrl = 0;
+		assert_true(fake.entry[i].masked);
+		assert_false(dev.msix_vector[i].unmasked);
+		assert_int_equal(vmsix_access(&dev.msix, TABLE_BAR, i * 16u + 12, false, 4, &ctrl),
+				 0);
+		assert_int_equal(ctrl, 1);
+	}
+	assert_true(fake.msix_ctrl & PCI_MSIX_FLAGS_MASKALL);
+	assert_false(fake.msix_ctrl & PCI_MSIX_FLAGS_ENABLE);
+	assert_false(dev.msix.enabled);
+	assert_int_equal(held(), 2);
+	assert_int_equal(fake.frees, 0);
+	assert_int_equal(fake.decode_off_touches, 0);
+
+	/* As the guest's driver sets it up again: the same IRTE, rewritten. */
+	fake.entry[2].written = false;
+	passthrough_msix_control(&dev, true, false);
+	program(2, 0, 0x72);
+	assert_true(fake.entry[2].written);
+	assert_false(fake.entry[2].masked);
+	assert_int_equal(fake.entry[2].data, handle);
+	assert_int_equal(fake.irte_vcpu[handle], 0);
+	assert_int_equal(fake.irte_vector[handle], 0x72);
+	assert_int_equal(held(), 2);
+	passthrough_msix_release(&dev);
+	assert_int_equal(held(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(irte_per_entry_enabled_only),
 		cmocka_unit_test(only_the_used_entries_hold_irtes),
 		cmocka_unit_test(irte_kept_across_mask_and_retarget),
+		cmocka_unit_test(reset_masks_and_keeps_irtes),
 		cmocka_unit_test(refusals_and_a_full_table),
 		cmocka_unit_test(table_reached_with_decoding_off),
 	};
