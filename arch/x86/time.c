@@ -60,17 +60,32 @@ static uint64_t read_pm_timer(const void *ctx)
 	return inl(*(const uint16_t *)ctx);
 }
 
+/* PM timer ticks over `ms` of the TSC. */
+static uint64_t pm_ticks_over_ms(const struct acpi_timers *t, uint64_t mask, unsigned ms)
+{
+	uint64_t start = inl(t->pm_timer_port), until = rdtsc() + tsc_hz / 1000 * ms;
+
+	while (rdtsc() < until)
+		cpu_relax();
+	return (inl(t->pm_timer_port) - start) & mask;
+}
+
+/* Any of a few tries: an emulator's CPU thread preempted between a read
+ * and the TSC's spoils one, never a counter that is something else. */
 bool time_pm_timer_counts(const struct acpi_timers *t)
 {
+	const unsigned ms = 2, tries = 3;
+
 	if (!t->pm_timer_port || !tsc_hz)
 		return false;
 	uint64_t mask = t->pm_timer_32bit ? 0xffffffffull : 0xffffffull;
-	uint64_t want = PM_TIMER_HZ / 1000, start = inl(t->pm_timer_port);
-	uint64_t until = rdtsc() + tsc_hz / 1000;
-	while (rdtsc() < until)
-		cpu_relax();
-	uint64_t ticks = (inl(t->pm_timer_port) - start) & mask;
-	return ticks >= want - want / 20 && ticks <= want + want / 20;
+	uint64_t want = PM_TIMER_HZ / 1000 * ms;
+	for (unsigned i = 0; i < tries; i++) {
+		uint64_t ticks = pm_ticks_over_ms(t, mask, ms);
+		if (ticks >= want - want / 20 && ticks <= want + want / 20)
+			return true;
+	}
+	return false;
 }
 
 static uint64_t read_hpet(const void *ctx)
