@@ -52,6 +52,16 @@ static void apply_config_options(const struct hv_config *c, struct hv_options *o
 	}
 }
 
+static void bochs_exit(bool ok)
+{
+	if (ok) {
+		outb(BOCHS_DEBUG_PORT, BOCHS_DEBUG_BREAK);
+		return;
+	}
+	for (const char *s = BOCHS_DEBUG_SHUTDOWN; *s; s++)
+		outb(BOCHS_DEBUG_PORT, (uint8_t)*s);
+}
+
 static __attribute__((noreturn)) void finish(const struct boot_info *bi,
 					     const struct hv_options *o, bool ok)
 {
@@ -66,6 +76,10 @@ static __attribute__((noreturn)) void finish(const struct boot_info *bi,
 	case EXIT_QEMU:
 		outb(QEMU_EXIT_PORT, ok ? QEMU_EXIT_SUCCESS : QEMU_EXIT_FAILURE);
 		log_err("hv: exit=qemu but no isa-debug-exit device answered\n");
+		break;
+	case EXIT_BOCHS:
+		bochs_exit(ok);
+		log_err("hv: exit=bochs but Bochs's debug port did not end the run\n");
 		break;
 	case EXIT_SHUTDOWN:
 		bi->firmware_shutdown();

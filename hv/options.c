@@ -97,7 +97,7 @@ static bool parse_alias(struct expectations *e, const char *s)
 /* Applies one word; returns false when it is not understood. */
 static bool apply(struct hv_options *o, const char *key, const char *value)
 {
-	static const char *const exit_names[] = { "halt", "qemu", "shutdown" };
+	static const char *const exit_names[] = { "halt", "qemu", "shutdown", "bochs" };
 	static const char *const level_names[] = { "error", "warning", "info", "debug" };
 	static const char *const audit_names[] = { "on", "warn", "off" };
 	unsigned idx;
@@ -115,7 +115,7 @@ static bool apply(struct hv_options *o, const char *key, const char *value)
 		return (o->test_exit_fault = true);
 	if (!value)
 		return false;
-	if (!strcmp(key, "exit") && lookup(value, exit_names, 3, &idx)) {
+	if (!strcmp(key, "exit") && lookup(value, exit_names, 4, &idx)) {
 		o->exit = (enum exit_mode)idx;
 		return true;
 	}

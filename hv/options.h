@@ -13,6 +13,7 @@ enum exit_mode {
 	EXIT_HALT,     /* stop the CPUs and wait (default) */
 	EXIT_QEMU,     /* write the result to QEMU's isa-debug-exit port */
 	EXIT_SHUTDOWN, /* firmware ResetSystem(shutdown) */
+	EXIT_BOCHS,    /* end Bochs through its debug port 0x8900 */
 };
 
 /* The VT-d audit before the guests start (and of each IRTE hv rewrites
@@ -29,6 +30,13 @@ enum audit_mode {
 #define QEMU_EXIT_PORT 0xf4
 #define QEMU_EXIT_SUCCESS 0x10
 #define QEMU_EXIT_FAILURE 0x11
+
+/* Bochs's debug port: 'D' breaks into its debugger, whose next command
+ * (the boot test's `quit`) exits 0; the string "Shutdown" ends Bochs with
+ * status 1. Bochs has no isa-debug-exit. */
+#define BOCHS_DEBUG_PORT 0x8900
+#define BOCHS_DEBUG_BREAK 'D'
+#define BOCHS_DEBUG_SHUTDOWN "Shutdown"
 
 #define EXPECT_LIST_MAX 8
 #define EXPECT_GROUP_MAX 8

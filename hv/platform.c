@@ -67,7 +67,8 @@ void platform_enumerate_pci(void)
 
 static void print_tables(const struct acpi_tables *a)
 {
-	log_info("acpi: RSDP rev %u, XSDT with %u tables:", a->rsdp_revision, a->count);
+	log_info("acpi: RSDP rev %u, %s with %u tables:", a->rsdp_revision,
+		 a->rsdt ? "RSDT" : "XSDT", a->count);
 	for (unsigned i = 0; i < a->count; i++)
 		log_raw(" %.4s%s", a->table[i].header->signature,
 			a->table[i].checksum_ok ? "" : "(bad checksum)");

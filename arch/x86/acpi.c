@@ -37,6 +37,35 @@ static bool header_length_sane(const struct acpi_header *h)
 	return h->length >= sizeof(*h) && h->length <= ACPI_TABLE_MAX_LENGTH;
 }
 
+/* The root table the RSDP names: the XSDT from revision 2 on, else (ACPI
+ * 1.0, as Bochs's BIOS has it) the RSDT with 32-bit entries. */
+static const struct acpi_header *root_table(const struct rsdp *rsdp, bool *rsdt)
+{
+	*rsdt = rsdp->revision < RSDP_MIN_REVISION;
+	uint64_t addr = *rsdt ? rsdp->rsdt_address : rsdp->xsdt_address;
+	const struct acpi_header *h = (const void *)(uintptr_t)addr;
+
+	if (!h || memcmp(h->signature, *rsdt ? "RSDT" : "XSDT", 4) != 0 ||
+	    !header_length_sane(h)) {
+		log_err("acpi: %s at %#llx invalid\n", *rsdt ? "RSDT" : "XSDT",
+			(unsigned long long)addr);
+		return NULL;
+	}
+	return h;
+}
+
+static bool rsdp_checksums_ok(const struct rsdp *rsdp)
+{
+	if (!acpi_checksum_ok(rsdp, RSDP_V1_LENGTH))
+		return false;
+	if (rsdp->revision < RSDP_MIN_REVISION)
+		return true; /* ACPI 1.0's RSDP ends before the length field */
+	/* The extended checksum covers the 36 bytes ACPI 2.0 defines, not the
+	 * length field's claim, which a corrupt RSDP could make huge. */
+	return rsdp->length >= sizeof(*rsdp) && rsdp->length <= ACPI_TABLE_MAX_LENGTH &&
+	       acpi_checksum_ok(rsdp, sizeof(*rsdp));
+}
+
 int acpi_tables_init(struct acpi_tables *t, const void *rsdp_ptr)
 {
 	const struct rsdp *rsdp = rsdp_ptr;
@@ -47,42 +76,29 @@ int acpi_tables_init(struct acpi_tables *t, const void *rsdp_ptr)
 		return -ENOENT;
 	}
 	t->rsdp_revision = rsdp->revision;
-	if (rsdp->revision < RSDP_MIN_REVISION) {
-		log_err("acpi: RSDP revision %u has no XSDT\n", rsdp->revision);
-		return -EOPNOTSUPP;
-	}
-	/* The extended checksum covers the 36 bytes ACPI 2.0 defines, not the
-	 * length field's claim, which a corrupt RSDP could make huge. */
-	t->rsdp_checksum_ok = acpi_checksum_ok(rsdp, RSDP_V1_LENGTH) &&
-			      rsdp->length >= sizeof(*rsdp) &&
-			      rsdp->length <= ACPI_TABLE_MAX_LENGTH &&
-			      acpi_checksum_ok(rsdp, sizeof(*rsdp));
+	t->rsdp_checksum_ok = rsdp_checksums_ok(rsdp);
 	if (!t->rsdp_checksum_ok)
 		log_warn("acpi: RSDP checksum bad\n");
 
-	const struct acpi_header *xsdt =
-		(const void *)(uintptr_t)rsdp->xsdt_address;
-	if (!xsdt || memcmp(xsdt->signature, "XSDT", 4) != 0 ||
-	    !header_length_sane(xsdt)) {
-		log_err("acpi: XSDT at %#llx invalid\n",
-			(unsigned long long)rsdp->xsdt_address);
+	const struct acpi_header *root = root_table(rsdp, &t->rsdt);
+	if (!root)
 		return -EINVAL;
-	}
-	t->xsdt = xsdt;
-	t->xsdt_checksum_ok = acpi_checksum_ok(xsdt, xsdt->length);
+	t->xsdt = root;
+	t->xsdt_checksum_ok = acpi_checksum_ok(root, root->length);
 	if (!t->xsdt_checksum_ok)
-		log_warn("acpi: XSDT checksum bad\n");
+		log_warn("acpi: %s checksum bad\n", t->rsdt ? "RSDT" : "XSDT");
 
-	size_t entries = (xsdt->length - sizeof(*xsdt)) / sizeof(uint64_t);
-	const uint8_t *entry = (const uint8_t *)(xsdt + 1);
-	for (size_t i = 0; i < entries; i++, entry += sizeof(uint64_t)) {
-		uint64_t addr;
+	size_t entry_size = t->rsdt ? sizeof(uint32_t) : sizeof(uint64_t);
+	size_t entries = (root->length - sizeof(*root)) / entry_size;
+	const uint8_t *entry = (const uint8_t *)(root + 1);
+	for (size_t i = 0; i < entries; i++, entry += entry_size) {
+		uint64_t addr = 0;
 
-		memcpy(&addr, entry, sizeof(addr)); /* entries are unaligned */
+		memcpy(&addr, entry, entry_size); /* entries are unaligned; little endian */
 		const struct acpi_header *h = (const void *)(uintptr_t)addr;
 		if (!h || !header_length_sane(h)) {
-			log_warn("acpi: XSDT entry %zu (%#llx) is not a table\n",
-				 i, (unsigned long long)addr);
+			log_warn("acpi: %s entry %zu (%#llx) is not a table\n",
+				 t->rsdt ? "RSDT" : "XSDT", i, (unsigned long long)addr);
 			continue;
 		}
 		if (t->count == ACPI_MAX_TABLES) {

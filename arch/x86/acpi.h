@@ -42,7 +42,10 @@ struct acpi_table {
 struct acpi_tables {
 	uint8_t rsdp_revision;
 	bool rsdp_checksum_ok;
+	/* The root table: the XSDT, or the RSDT when rsdt (RSDP revision
+	 * below 2: ACPI 1.0). */
 	const struct acpi_header *xsdt;
+	bool rsdt;
 	bool xsdt_checksum_ok;
 	unsigned count;
 	struct acpi_table table[ACPI_MAX_TABLES];
@@ -50,8 +53,8 @@ struct acpi_tables {
 
 bool acpi_checksum_ok(const void *data, size_t len);
 
-/* Validates the RSDP (revision 2 or later) and XSDT and records every table
- * the XSDT lists. Returns 0 or a negative errno; problems are logged. */
+/* Validates the RSDP and its root table (the XSDT from revision 2 on, the
+ * RSDT before) and records every table the root lists. Returns 0 or a negative errno; problems are logged. */
 int acpi_tables_init(struct acpi_tables *t, const void *rsdp);
 
 /* The instance-th table (from 0) whose signature matches, or NULL. */

@@ -349,7 +349,7 @@ static bool first_time(struct parser *p, const char *key, unsigned *line)
 
 static void hv_key(struct parser *p, const char *key, const char *value)
 {
-	static const char *const exit_names[] = { "halt", "qemu", "shutdown" };
+	static const char *const exit_names[] = { "halt", "qemu", "shutdown", "bochs" };
 	static const char *const level_names[] = { "error", "warning", "info", "debug" };
 	static const char *const audit_names[] = { "on", "warn", "off" };
 	typeof(p->c->hv) *hv = &p->c->hv;
@@ -366,10 +366,10 @@ static void hv_key(struct parser *p, const char *key, const char *value)
 	} else if (!strcmp(key, "exit")) {
 		if (!first_time(p, key, &hv->exit_line))
 			return;
-		if (lookup(value, exit_names, 3, &idx))
+		if (lookup(value, exit_names, 4, &idx))
 			hv->exit = (enum exit_mode)idx;
 		else
-			ERR(p, "bad exit '%.40s': expected halt, qemu or shutdown", value);
+			ERR(p, "bad exit '%.40s': expected halt, qemu, shutdown or bochs", value);
 	} else if (!strcmp(key, "selftest")) {
 		if (first_time(p, key, &hv->selftest_line))
 			parse_selftest(p, value);

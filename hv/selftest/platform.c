@@ -14,7 +14,7 @@ static enum selftest_result acpi_checksums(struct selftest_ctx *ctx)
 
 	CHECK(platform.acpi_ok, "ACPI tables not found");
 	CHECK(a->rsdp_checksum_ok, "RSDP checksum");
-	CHECK(a->xsdt_checksum_ok, "XSDT checksum");
+	CHECK(a->xsdt_checksum_ok, "%s checksum", a->rsdt ? "RSDT" : "XSDT");
 	CHECK(a->count > 0, "XSDT lists no tables");
 	for (unsigned i = 0; i < a->count; i++)
 		CHECK(a->table[i].checksum_ok, "%.4s checksum",

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <cmocka.h>
 
@@ -239,26 +240,83 @@ static void bad_rsdp_signature(void **state)
 	assert_int_equal(tables.count, 0);
 }
 
-static void rsdp_revision_0_or_1(void **state)
+/* A copy of `len` bytes at `src` placed below 2 GiB, where a 32-bit RSDT
+ * entry can name it (never freed: the test process is short). */
+static uint8_t *low_copy(const uint8_t *src, size_t len)
 {
-	(void)state;
-	uint8_t *x = make_xsdt(NULL, 0);
-	/* ACPI 1.0 RSDP: 20 bytes, no XSDT. The buffer is exactly 20 bytes, so
-	 * ASan catches any read of the (absent) extended fields. */
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
+		       -1, 0);
+	assert_true(p != MAP_FAILED);
+	assert_true((uintptr_t)p + len <= UINT32_MAX);
+	memcpy(p, src, len);
+	return p;
+}
+
+/* An ACPI 1.0 RSDT (5.2.7) listing `n` 32-bit addresses, itself below 4 GiB. */
+static uint8_t *make_rsdt(const char sig[4], const uint32_t *addr, unsigned n)
+{
+	uint8_t *t = make_table(sig, 36 + 4 * n);
+	for (unsigned i = 0; i < n; i++)
+		put_u32(t, 36 + 4 * i, addr[i]);
+	refix(t);
+	return low_copy(t, 36 + 4 * n);
+}
+
+/* The 20-byte ACPI 1.0 RSDP, exactly that long so ASan catches any read of
+ * the (absent) extended fields. */
+static uint8_t *make_rsdp_v1(uint8_t revision, uint32_t rsdt)
+{
 	uint8_t *r = zalloc_at(20, 0);
 	memcpy(r, "RSD PTR ", 8);
-	memcpy(r + 9, "HVTEST", 6);
-	r[15] = 0;
-	put_u32(r, 16, 0xdead0000);
+	memcpy(r + 9, "BOCHS ", 6);
+	r[15] = revision;
+	put_u32(r, 16, rsdt);
 	fix_sum(r, 20, 8);
-	assert_int_equal(acpi_tables_init(&tables, r), -EOPNOTSUPP);
+	return r;
+}
+
+static void rsdp_revision_0_reads_the_rsdt(void **state)
+{
+	(void)state;
+	uint8_t *fadt = low_copy(make_table("FACP", 116), 116);
+	uint8_t *madt = low_copy(make_table("APIC", 44), 44);
+	uint32_t list[] = { (uint32_t)(uintptr_t)fadt, (uint32_t)(uintptr_t)madt };
+	uint8_t *rsdt = make_rsdt("RSDT", list, 2);
+
+	assert_int_equal(acpi_tables_init(&tables, make_rsdp_v1(0, (uint32_t)(uintptr_t)rsdt)), 0);
 	assert_int_equal(tables.rsdp_revision, 0);
+	assert_true(tables.rsdp_checksum_ok);
+	assert_true(tables.rsdt);
+	assert_ptr_equal(tables.xsdt, rsdt);
+	assert_true(tables.xsdt_checksum_ok);
+	assert_int_equal(tables.count, 2);
+	assert_ptr_equal(acpi_find(&tables, "FACP", 0)->header, fadt);
+	assert_ptr_equal(acpi_find(&tables, "APIC", 0)->header, madt);
+	assert_int_equal(log_stub_count[LOG_WARN] + log_stub_count[LOG_ERR], 0);
+	/* Revision 1 is ACPI 1.0 too. */
+	assert_int_equal(acpi_tables_init(&tables, make_rsdp_v1(1, (uint32_t)(uintptr_t)rsdt)), 0);
+	assert_int_equal(tables.count, 2);
+}
+
+static void rsdp_revision_0_needs_an_rsdt(void **state)
+{
+	(void)state;
+	uint32_t none = 0;
+	/* An XSDT where the RSDT should be is refused, as is no address. */
+	uint8_t *x = make_rsdt("XSDT", &none, 0);
+	assert_int_equal(acpi_tables_init(&tables, make_rsdp_v1(0, (uint32_t)(uintptr_t)x)),
+			 -EINVAL);
 	assert_null(tables.xsdt);
 	assert_int_equal(tables.count, 0);
 	assert_int_equal(log_stub_last_level, LOG_ERR);
-	assert_non_null(strstr(log_stub_last, "revision 0"));
-	r = make_rsdp_at(addr_of(x), 1, 0);
-	assert_int_equal(acpi_tables_init(&tables, r), -EOPNOTSUPP);
+	assert_non_null(strstr(log_stub_last, "RSDT"));
+	assert_int_equal(acpi_tables_init(&tables, make_rsdp_v1(0, 0)), -EINVAL);
+	/* A bad first checksum is flagged, the tables still read. */
+	uint8_t *rsdt = make_rsdt("RSDT", &none, 0);
+	uint8_t *r = make_rsdp_v1(0, (uint32_t)(uintptr_t)rsdt);
+	r[8] ^= 1;
+	assert_int_equal(acpi_tables_init(&tables, r), 0);
+	assert_false(tables.rsdp_checksum_ok);
 }
 
 static void rsdp_bad_checksums_flagged(void **state)
@@ -603,7 +661,8 @@ int main(void)
 		T(init_misaligned),
 		T(init_later_revision),
 		T(bad_rsdp_signature),
-		T(rsdp_revision_0_or_1),
+		T(rsdp_revision_0_reads_the_rsdt),
+		T(rsdp_revision_0_needs_an_rsdt),
 		T(rsdp_bad_checksums_flagged),
 		T(bad_xsdt),
 		T(xsdt_bad_checksum_flagged),

@@ -628,7 +628,7 @@ static void hv_section(void **state)
 	} bad[] = {
 		{ "loglevel = warn", "bad loglevel 'warn': expected error, warning, info or debug" },
 		{ "loglevel = DEBUG", "bad loglevel" },
-		{ "exit = reboot", "bad exit 'reboot': expected halt, qemu or shutdown" },
+		{ "exit = reboot", "bad exit 'reboot': expected halt, qemu, shutdown or bochs" },
 		{ "exit = qemu now", "bad exit 'qemu now'" },
 		{ "audit = yes", "bad audit 'yes': expected on, warn or off" },
 		{ "audit = Warn", "bad audit 'Warn'" },

@@ -93,6 +93,8 @@ static void key_values(void **state)
 	assert_int_equal(o.exit, EXIT_QEMU);
 	assert_int_equal(parse("exit=shutdown"), 0);
 	assert_int_equal(o.exit, EXIT_SHUTDOWN);
+	assert_int_equal(parse("exit=bochs"), 0);
+	assert_int_equal(o.exit, EXIT_BOCHS);
 	assert_int_equal(parse("exit=halt"), 0);
 	assert_int_equal(o.exit, EXIT_HALT);
 
