@@ -6,19 +6,15 @@
 #include "arch/x86/stack.h"
 #include "arch/x86/time.h"
 #include "arch/x86/trampoline.h"
+#include "boot/config_load.h"
 #include "boot/efi_boot.h"
 #include "boot/heap.h"
-#include "hv/guest/config.h"
-#include "hv/options.h"
 #include "hv/platform.h"
 
 #include <string.h>
 
 #define HV_STACK_PAGES 16
 #define HEAP_PAGES 256
-#define CONFIG_MAX_BYTES (64u << 10)
-/* A distribution kernel or initramfs fits (Debian's: 8 MB and a few MB). */
-#define GUEST_IMAGE_MAX_BYTES (128u << 20)
 #define EBS_MAX_TRIES 4
 /* ExitBootServices may grow the map a little between tries. */
 #define MEMMAP_SLACK_DESCRIPTORS 64
@@ -107,62 +103,19 @@ static EFI_STATUS exit_boot_services(EFI_HANDLE image, struct boot_info *bi)
 	return EFI_SUCCESS;
 }
 
-/* One file a guest's key names (not given: nothing to read). */
-static void read_guest_file(EFI_LOADED_IMAGE *li, struct boot_info *bi,
-			    const struct config_guest *g, const char *key, const char *path,
-			    unsigned line, struct boot_file *out)
+static unsigned long long read_esp_file(void *li, const char *path, size_t max_size,
+					 void **data, size_t *size)
 {
-	void *data;
-	size_t size;
-	EFI_STATUS st;
-
-	if (!line)
-		return;
-	if ((st = efi_read_file(li, path, GUEST_IMAGE_MAX_BYTES, &data, &size))) {
-		config_error_at(&bi->config_errors, bi->config.file, line,
-				"guest %s: cannot read %s %s (EFI status %#llx)", g->name, key, path,
-				(unsigned long long)st);
-		return;
-	}
-	*out = (struct boot_file){ data, size };
+	return efi_read_file(li, path, max_size, data, size);
 }
 
 /* The configuration and the images it names: only boot services can read
- * the ESP. A file named on the command line must be there; the default
- * one may be absent (then no guests). */
+ * the ESP. */
 static void read_config(EFI_LOADED_IMAGE *li, struct boot_info *bi)
 {
-	struct hv_options o;
-	char error[OPTIONS_ERROR_MAX];
-	void *text;
-	size_t size;
+	const struct boot_files esp = { read_esp_file, li, "EFI status" };
 
-	options_parse(bi->cmdline, &o, error);
-	bool named = o.config[0] != '\0';
-	strncpy(bi->config_path, named ? o.config : CONFIG_FILE_DEFAULT,
-		sizeof(bi->config_path) - 1);
-	EFI_STATUS st = efi_read_file(li, bi->config_path, CONFIG_MAX_BYTES, &text, &size);
-	if (st != EFI_SUCCESS) {
-		if (named)
-			log_err("config: cannot read %s (%#llx)\n", bi->config_path,
-				(unsigned long long)st);
-		bi->config_present = named;
-		return;
-	}
-	bi->config_present = true;
-	config_errors_init(&bi->config_errors);
-	log_info("config: %s, %zu bytes\n", bi->config_path, size);
-	/* Its errors are printed with those of the checks against the
-	 * machine, which only the hypervisor proper can make; the images
-	 * are read even after parse errors, so one boot names every error. */
-	config_parse(text, size, bi->config_path, &bi->config, &bi->config_errors);
-	for (unsigned i = 0; i < bi->config.guest_count; i++) {
-		const struct config_guest *g = &bi->config.guest[i];
-		read_guest_file(li, bi, g, "image", g->image, g->image_line, &bi->guest_image[i]);
-		read_guest_file(li, bi, g, "initrd", g->initrd, g->initrd_line,
-				&bi->guest_initrd[i]);
-	}
-	bi->config_ok = bi->config_errors.count == 0;
+	boot_load_config(bi, &esp);
 }
 
 /* The date for the guests' CMOS clocks: after ExitBootServices only
