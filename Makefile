@@ -18,6 +18,12 @@ include boot/newlib.mk
 HV_DIRS := boot arch/x86 arch/x86/svm arch/x86/vmx iommu hv hv/remap hv/guest hv/guest/loader hv/guest/platform hv/pci hv/selftest
 HV_SRCS := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
 HV_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(HV_SRCS)))
+# Two front ends over the same objects: UEFI (hv.efi) and multiboot2
+# (hv.elf, for GRUB where there is no UEFI, e.g. Bochs).
+objs_of = $(patsubst %,$(BUILD)/obj/%.o,$(basename $(1)))
+EFI_OBJS := $(call objs_of,$(wildcard boot/efi_*.c))
+MB2_OBJS := $(call objs_of,$(wildcard boot/mb2_*.c boot/mb2_*.S))
+CORE_OBJS := $(filter-out $(EFI_OBJS) $(MB2_OBJS),$(HV_OBJS))
 
 GNU_EFI_INC := /usr/include/efi
 GNU_EFI_LIB := /usr/lib
@@ -37,7 +43,10 @@ HV_LDFLAGS := -nostdlib -znocombreloc -z noexecstack -T linker.ld -shared \
 
 PE_SECTIONS := .text .rodata .data .dynamic .dynsym .dynstr .rel .rela .reloc
 
-all: $(BUILD)/hv.efi
+MB2_LDFLAGS := -nostdlib -static -z noexecstack -z max-page-size=0x1000 -z noseparate-code \
+	-T boot/mb2.ld
+
+all: $(BUILD)/hv.efi $(BUILD)/hv.elf
 
 deps:
 	$(Q)tests/install-deps.sh
@@ -54,15 +63,19 @@ $(BUILD)/obj/%.o: %.S | deps
 	@echo "  AS      $<"
 	$(Q)gcc $(HV_CFLAGS) -c $< -o $@
 
-$(BUILD)/hv.so: $(HV_OBJS) $(NEWLIB_LIBC) linker.ld
+$(BUILD)/hv.so: $(CORE_OBJS) $(EFI_OBJS) $(NEWLIB_LIBC) linker.ld
 	@echo "  LD      $@"
-	$(Q)ld $(HV_LDFLAGS) $(GNU_EFI_LIB)/crt0-efi-x86_64.o $(HV_OBJS) \
+	$(Q)ld $(HV_LDFLAGS) $(GNU_EFI_LIB)/crt0-efi-x86_64.o $(CORE_OBJS) $(EFI_OBJS) \
 		$(NEWLIB_LIBC) -lgnuefi -o $@
 
 $(BUILD)/hv.efi: $(BUILD)/hv.so
 	@echo "  PE      $@"
 	$(Q)objcopy $(addprefix -j ,$(PE_SECTIONS)) --target efi-app-x86_64 \
 		--subsystem=10 $< $@
+
+$(BUILD)/hv.elf: $(CORE_OBJS) $(MB2_OBJS) $(NEWLIB_LIBC) boot/mb2.ld
+	@echo "  LD      $@"
+	$(Q)ld $(MB2_LDFLAGS) $(CORE_OBJS) $(MB2_OBJS) $(NEWLIB_LIBC) -o $@
 
 -include $(HV_OBJS:.o=.d)
 
