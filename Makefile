@@ -1,5 +1,5 @@
 # hv: build/hv.efi, the host tools and tests.
-#   make        build build/hv.efi
+#   make        build build/hv.efi and build/hv.elf (multiboot2, for GRUB)
 #   make run    boot the demo under QEMU (serial on this terminal)
 #   make image  build/hv.img, a disk image to write to a USB stick
 #   make check  every test: host unit tests, the no-FPU check, the must-not-compile
@@ -170,6 +170,7 @@ include tests/linux/linux.mk
 include tests/bench.mk
 include tests/fuzz/fuzz.mk
 include tests/image/image.mk
+include tests/boot/bochs.mk
 # test_bzimage also plans the distribution kernel the Linux scenarios boot.
 $(BUILD)/unit.results: $(LINUX_VMLINUZ)
 
@@ -232,7 +233,7 @@ run: $(BUILD)/hv.efi $(GUEST_IMAGES)
 		else echo "make run: QEMU exit status $$rc"; exit 1; fi
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/unit $(BUILD)/boot $(BUILD)/run $(BUILD)/hv.* \
+	rm -rf $(BUILD)/obj $(BUILD)/unit $(BUILD)/boot $(BUILD)/boot-bochs $(BUILD)/run $(BUILD)/hv.* \
 		$(BUILD)/*.results
 
 distclean:

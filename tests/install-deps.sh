@@ -4,7 +4,8 @@
 set -eu
 
 PACKAGES="gnu-efi newlib-source qemu-system-x86 ovmf mtools acpica-tools libcmocka-dev
-clang-14 libclang-rt-14-dev python3 gcc make binutils xz-utils fdisk"
+clang-14 libclang-rt-14-dev python3 gcc make binutils xz-utils fdisk
+bochs bochs-term bochsbios vgabios grub-pc-bin grub-common xorriso"
 
 missing=""
 for p in $PACKAGES; do

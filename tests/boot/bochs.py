@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Boot tests in Bochs (the lane with Intel VT-x, x2APIC and no UEFI): hv.elf by GRUB's
+multiboot2 from an ISO, once per scenario, judged like the QEMU boot tests (run.py's
+KTAP parser) plus Bochs's exit status.
+
+  tests/boot/bochs.py --elf build/hv.elf --out build/boot-bochs [--scenario NAME ...]
+                      [--results FILE]
+
+Bochs ends with status 0 when hv writes 'D' to port 0x8900 (exit=bochs on success: the
+debugger breaks in and reads `quit` from the -rc file) and 1 when hv writes "Shutdown"
+there (failure), and also on a triple fault or a panic. Results are
+"pass|fail|skip bochs-<scenario>/<test>[ # reason]" (tests/summary.py).
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run  # noqa: E402  (tests/boot/run.py: parse_ktap, judge)
+
+BIOS = "/usr/share/bochs/BIOS-bochs-latest"
+VGABIOS = "/usr/share/vgabios/vgabios.bin"
+TIMEOUT = 120
+# The selftest suites that need neither PCI (Bochs has no MCFG) nor VT-d (no DMAR).
+SUITES = "cpu,memory"
+
+SCENARIOS = [
+    {
+        # The command line from GRUB, four CPUs started through the x2APIC.
+        "name": "bochs-selftest",
+        "cpus": 4,
+        "cmdline": f"selftest={SUITES} exit=bochs",
+        "status": 0,
+        "expect_pass": ["exception_caught", "time_source", "smp_all_cpus_online",
+                        "smp_ipi_per_cpu_data", "memmap_sanity", "paging_text_read_only"],
+        "expect_log": [r"boot: multiboot2, loaded at 0x200000, RSDP from tag 14",
+                       r"acpi: RSDP rev 0, RSDT with \d+ tables: FACP APIC",
+                       r"lapic: BSP APIC ID 0, x2APIC mode",
+                       r"smp: 4 of 4 CPUs online",
+                       r"mcfg: no ECAM window: PCI unavailable",
+                       r"hypervisor .* 8 KiB"],  # the AP trampoline below 640 KiB
+    },
+    {
+        # No command line: the options come from the module named hv.cfg.
+        "name": "bochs-config",
+        "cpus": 2,
+        "cmdline": "",
+        "modules": {"hv.cfg": "[hv]\nselftest = cpu\nexit = bochs\n"},
+        "status": 0,
+        "expect_pass": ["smp_all_cpus_online"],
+        "expect_log": [r"boot: module 0x[0-9a-f]+-0x[0-9a-f]+ 'hv.cfg'",
+                       r"config: hv.cfg, \d+ bytes"],
+    },
+    {
+        # A failure must end Bochs with status 1 (and config= names the module).
+        "name": "bochs-failure",
+        "cpus": 1,
+        "cmdline": "config=lane.cfg",
+        "modules": {"lane.cfg": "[hv]\nselftest = nosuch\nexit = bochs\n"},
+        "status": 1,
+        "expect_fail": ["selftest_selection"],
+        "expect_log": [r"config: lane.cfg, \d+ bytes"],
+    },
+]
+
+
+def bochsrc(scn, iso, serial, log):
+    return "\n".join([
+        "megs: 256",
+        f"cpu: model=corei7_skylake_x, count={scn['cpus']}, ips=4000000,"
+        " reset_on_triple_fault=0",
+        f"romimage: file={BIOS}, options=fastboot",
+        f"vgaromimage: file={VGABIOS}",
+        'display_library: rfb, options="timeout=0"',
+        "boot: cdrom",
+        f"ata0-master: type=cdrom, path={iso}, status=inserted",
+        f"com1: enabled=1, mode=file, dev={serial}",
+        "panic: action=fatal",
+        "speaker: enabled=0",
+        "sound: driver=dummy",
+        "clock: sync=none",
+        f"log: {log}",
+        "",
+    ])
+
+
+def make_iso(scn, elf, work):
+    root = os.path.join(work, "iso")
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(os.path.join(root, "boot", "grub"))
+    shutil.copy(elf, os.path.join(root, "hv.elf"))
+    lines = ["set timeout=0", "set default=0", 'menuentry "hv" {',
+             f"\tmultiboot2 /hv.elf {scn['cmdline']}"]
+    for name, text in scn.get("modules", {}).items():
+        with open(os.path.join(root, name), "w") as f:
+            f.write(text)
+        lines.append(f"\tmodule2 /{name} {name}")
+    lines += ["\tboot", "}", ""]
+    with open(os.path.join(root, "boot", "grub", "grub.cfg"), "w") as f:
+        f.write("\n".join(lines))
+    iso = os.path.join(work, "hv.iso")
+    subprocess.run(["grub-mkrescue", "-o", iso, root], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return iso
+
+
+def judge(scn, ktap, status, timed_out, log_text):
+    # run.judge() reads QEMU's statuses; Bochs's are mapped onto them.
+    qemu_status = {0: run.EXIT_PASS, 1: run.EXIT_FAIL}.get(status, 255)
+    results, problems = run.judge(scn, ktap, qemu_status, timed_out, TIMEOUT,
+                                  log_text=log_text)
+    if not timed_out and status != scn["status"]:
+        results.append(("fail", f"{scn['name']}/(exit)",
+                        f"Bochs exit status {status}, expected {scn['status']}"))
+    return results
+
+
+def run_scenario(scn, elf, out):
+    work = os.path.join(out, scn["name"])
+    os.makedirs(work, exist_ok=True)
+    serial, log = os.path.join(work, "serial.log"), os.path.join(work, "bochs.log")
+    for p in (serial, log):
+        if os.path.exists(p):
+            os.remove(p)
+    iso = make_iso(scn, elf, work)
+    rc_path, cfg_path = os.path.join(work, "rc"), os.path.join(work, "bochsrc")
+    with open(rc_path, "w") as f:
+        f.write("c\nquit\n")
+    with open(cfg_path, "w") as f:
+        f.write(bochsrc(scn, iso, serial, log))
+    start, timed_out, status = time.monotonic(), False, None
+    # rfb listens on TCP 5900+: a network namespace of its own keeps it private.
+    cmd = ["unshare", "-n", "bochs", "-q", "-f", cfg_path, "-rc", rc_path]
+    with open(os.path.join(work, "stdout.log"), "w") as so:
+        try:
+            status = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=so,
+                                    stderr=subprocess.STDOUT, timeout=TIMEOUT).returncode
+        except subprocess.TimeoutExpired:
+            timed_out = True
+    seconds = time.monotonic() - start
+    try:
+        with open(serial, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError:
+        text = ""
+    ktap = run.parse_ktap(text)
+    results = judge(scn, ktap, status, timed_out, text)
+    failed = [r for r in results if r[0] == "fail"]
+    print(f"{'FAIL' if failed else 'PASS'} {scn['name']}: {len(results)} results, "
+          f"{len(failed)} failed, Bochs status {status} ({seconds:.1f} s)")
+    for kind, name, reason in failed:
+        print(f"  fail {name}: {reason}")
+    if failed:
+        print("  serial log tail:\n" + "".join(f"    {l}\n" for l in text.splitlines()[-20:]))
+    return results
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--elf", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--scenario", action="append")
+    ap.add_argument("--results")
+    args = ap.parse_args()
+    chosen = [s for s in SCENARIOS if not args.scenario or s["name"] in args.scenario]
+    if not chosen:
+        print("bochs.py: no such scenario", file=sys.stderr)
+        return 2
+    results = []
+    for scn in chosen:
+        results += run_scenario(scn, args.elf, args.out)
+    if args.results:
+        with open(args.results, "w") as f:
+            for kind, name, reason in results:
+                f.write(f"{kind} {name}" + (f" # {reason}" if reason else "") + "\n")
+    return 1 if any(r[0] == "fail" for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
