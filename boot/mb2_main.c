@@ -171,6 +171,12 @@ void mb2_main(uint32_t magic, uint64_t info_addr)
 		 (const void *)ImageBase, mb2.rsdp_tag, bi->cmdline_source, bi->cmdline);
 	print_modules();
 	pci_init(&platform.mcfg);
+	/* The BIOS's and GRUB's drivers are done; their devices' DMA must
+	 * not outlive them (as efi_main does before ExitBootServices). */
+	if (pci_available())
+		bi->bus_masters_quiesced = pci_disable_bus_mastering_all();
+	else
+		log_warn("boot: no PCI configuration access, firmware DMA left running\n");
 
 	const struct boot_files modules = { read_module, &mb2, "module2 status" };
 	boot_load_config(bi, &modules);

@@ -59,7 +59,7 @@ void platform_enumerate_pci(void)
 		return;
 	}
 	/* With an IOMMU in charge, ports must not let peers talk past it. */
-	pci_enumerate(&ecam_ops, &p->mcfg, platform_has_vtd(), p->pci);
+	pci_enumerate(&ecam_ops, pci_windows(), platform_has_vtd(), p->pci);
 	iommu_groups_compute(p->pci);
 	if (platform_has_vtd())
 		dmar_assign_units(p->dmar, p->pci);
@@ -132,7 +132,9 @@ void platform_print(void)
 			 p->mcfg.window[i].segment, p->mcfg.window[i].start_bus,
 			 p->mcfg.window[i].end_bus,
 			 (unsigned long long)p->mcfg.window[i].base);
-	if (!p->mcfg_ok || !p->mcfg.count)
+	if ((!p->mcfg_ok || !p->mcfg.count) && pci_through_ports())
+		log_info("mcfg: no ECAM window: PCI through ports 0xcf8/0xcfc\n");
+	else if (!p->mcfg_ok || !p->mcfg.count)
 		log_warn("mcfg: no ECAM window: PCI unavailable\n");
 	log_info("timers: PM timer %s%#x%s, HPET %s%#llx\n",
 		 p->timers.pm_timer_port ? "at port " : "absent ", p->timers.pm_timer_port,

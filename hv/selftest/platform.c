@@ -51,6 +51,10 @@ static enum selftest_result mcfg_ecam_base(struct selftest_ctx *ctx)
 {
 	const struct expectations *e = &ctx->opts->expect;
 
+	/* ACPI 1.0 machines (Bochs) have no MCFG; unless the scenario says
+	 * where ECAM should be, that is their nature, not a fault. */
+	if (!(platform.mcfg_ok && platform.mcfg.count) && !e->ecam_set && pci_through_ports())
+		return selftest_skip(ctx, "no MCFG: PCI through ports 0xcf8/0xcfc");
 	CHECK(platform.mcfg_ok && platform.mcfg.count, "no ECAM window in the MCFG");
 	const struct ecam_window *w = &platform.mcfg.window[0];
 	if (e->ecam_set)
@@ -85,28 +89,40 @@ static enum selftest_result dmar_presence(struct selftest_ctx *ctx)
 	return SELFTEST_PASS;
 }
 
+/* A bus master the quiesce left on is a failure unless its enable bit is
+ * hardwired (the i440FX host bridge's and the PIIX3 ISA bridge's are, in
+ * Bochs as in their datasheets): clearing it here then changes nothing. */
+struct bus_masters {
+	unsigned on, hardwired;
+};
+
 static void count_bus_masters(void *ctx, struct pci_bdf d)
 {
-	unsigned *on = ctx;
+	struct bus_masters *m = ctx;
 
-	if (pci_read16(d, PCI_COMMAND) & PCI_COMMAND_BUS_MASTER) {
-		selftest_diag("%04x:%02x:%02x.%u still has bus mastering on", d.segment,
-			      d.bus, d.dev, d.fn);
-		(*on)++;
-	}
+	if (!(pci_read16(d, PCI_COMMAND) & PCI_COMMAND_BUS_MASTER))
+		return;
+	pci_command_update(d, 0, PCI_COMMAND_BUS_MASTER);
+	bool stuck = pci_read16(d, PCI_COMMAND) & PCI_COMMAND_BUS_MASTER;
+	selftest_diag("%04x:%02x:%02x.%u %s", d.segment, d.bus, d.dev, d.fn,
+		      stuck ? "has bus mastering hardwired on" : "still had bus mastering on");
+	if (stuck)
+		m->hardwired++;
+	else
+		m->on++;
 }
 
 static enum selftest_result firmware_dma_quiesced(struct selftest_ctx *ctx)
 {
-	unsigned on = 0;
+	struct bus_masters m = { 0, 0 };
 
 	if (!pci_available())
 		return selftest_skip(ctx, "no ECAM: PCI not reachable");
-	unsigned n = pci_for_each_function(count_bus_masters, &on);
+	unsigned n = pci_for_each_function(count_bus_masters, &m);
 	CHECK(n > 0, "no PCI function found");
-	CHECK(on == 0, "%u of %u functions can still master the bus", on, n);
-	selftest_diag("%u functions, %u had bus mastering turned off", n,
-		      ctx->bi->bus_masters_quiesced);
+	CHECK(m.on == 0, "%u of %u functions could still master the bus", m.on, n);
+	selftest_diag("%u functions, %u had bus mastering turned off, %u have it hardwired", n,
+		      ctx->bi->bus_masters_quiesced, m.hardwired);
 	return SELFTEST_PASS;
 }
 
