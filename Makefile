@@ -147,6 +147,7 @@ $(UNIT_DIR)/test_acpi_tables: hv/guest/platform/acpi_tables.c hv/guest/platform/
 	hv/guest/platform/layout.h
 $(UNIT_DIR)/test_vuart: hv/guest/uart16550_model.c hv/guest/uart16550_model.h
 $(UNIT_DIR)/test_mb2: boot/mb2_info.c boot/mb2_memmap.c boot/mb2_info.h arch/x86/memmap.c
+$(UNIT_DIR)/test_cmos_clock: boot/cmos_clock.c boot/cmos_clock.h
 
 $(UNIT_DIR)/%: tests/unit/%.c $(UNIT_COMMON) | deps
 	@mkdir -p $(dir $@)

@@ -4,12 +4,14 @@
  * configuration and guest images are GRUB's modules, named by their
  * strings; the memory map is the BIOS's e820 as GRUB passes it on. */
 #include "arch/x86/console.h"
+#include "arch/x86/cpu.h"
 #include "arch/x86/log.h"
 #include "arch/x86/pci.h"
 #include "arch/x86/sizes.h"
 #include "arch/x86/stack.h"
 #include "arch/x86/time.h"
 #include "arch/x86/trampoline.h"
+#include "boot/cmos_clock.h"
 #include "boot/config_load.h"
 #include "boot/heap.h"
 #include "boot/mb2_info.h"
@@ -138,6 +140,29 @@ static void print_modules(void)
 			 MB2_MAX_MODULES);
 }
 
+#define CMOS_INDEX 0x70
+#define CMOS_DATA 0x71
+
+static uint8_t cmos_read(void *ctx, uint8_t reg)
+{
+	(void)ctx;
+	outb(CMOS_INDEX, reg);
+	return inb(CMOS_DATA);
+}
+
+/* The date for the guests' CMOS clocks, from the host's: no firmware
+ * service tells it here. */
+static void read_wall_clock(struct wall_clock *wc)
+{
+	wc->at_ns = time_ns();
+	if (!cmos_clock_read(cmos_read, NULL, wc)) {
+		log_warn("boot: no wall clock from the CMOS RTC\n");
+		return;
+	}
+	log_info("boot: wall clock %04u-%02u-%02u %02u:%02u:%02u (CMOS RTC)\n", wc->year,
+		 wc->month, wc->day, wc->hour, wc->minute, wc->second);
+}
+
 static void enter_hv(void *bi)
 {
 	hv_main(bi);
@@ -182,8 +207,7 @@ void mb2_main(uint32_t magic, uint64_t info_addr)
 	boot_load_config(bi, &modules);
 	build_memmap(bi, info_addr);
 	bi->firmware_shutdown = no_firmware_shutdown;
-	bi->wall_clock = (struct wall_clock){ .valid = false, .at_ns = time_ns() };
-	log_warn("boot: no wall clock from firmware under multiboot2\n");
+	read_wall_clock(&bi->wall_clock);
 	bi->ebs_done_ns = time_ns();
 	call_on_stack(hv_stack + sizeof(hv_stack), enter_hv, bi);
 }

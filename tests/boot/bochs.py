@@ -48,6 +48,7 @@ SCENARIOS = [
                        r"mcfg: no ECAM window: PCI through ports 0xcf8/0xcfc",
                        r"8086:1237 \[060000\]",  # the i440FX, found through the ports
                        r"PCI bus masters quiesced",
+                       r"boot: wall clock 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d \(CMOS RTC\)",
                        r"hypervisor .* 8 KiB"],  # the AP trampoline below 640 KiB
     },
     {
