@@ -12,6 +12,8 @@
 #define CR0_EM (1 << 2)
 #define CR0_TS (1 << 3)
 #define CR0_NE (1 << 5)
+#define CR0_NW (1 << 29)
+#define CR0_CD (1 << 30)
 #define CR0_PG (1 << 31)
 #define CR4_PAE (1 << 5)
 #define CR4_OSFXSR (1 << 9)
@@ -84,8 +86,11 @@ mb2_start:
 	rdmsr
 	orl $EFER_LME, %eax
 	wrmsr
+	/* Bochs's BIOS leaves the caches off (CD and NW as at reset);
+	 * UEFI leaves them on, and VM entry refuses NW without CD. */
+	wbinvd
 	movl %cr0, %eax
-	andl $~(CR0_EM | CR0_TS), %eax
+	andl $~(CR0_EM | CR0_TS | CR0_CD | CR0_NW), %eax
 	orl $(CR0_PG | CR0_PE | CR0_MP | CR0_NE), %eax
 	movl %eax, %cr0
 	lgdt mb2_gdtr

@@ -1,4 +1,5 @@
-/* What the UEFI phase (boot/) hands to the hypervisor proper (hv/). */
+/* What the boot front end (boot/: UEFI or multiboot2) hands to the
+ * hypervisor proper (hv/), which cannot tell which one ran. */
 #ifndef HV_BOOT_INFO_H
 #define HV_BOOT_INFO_H
 
@@ -34,7 +35,7 @@ struct boot_info {
 	const char *cmdline_source; /* "load options", the file's name, or "none" */
 	const void *rsdp;
 	struct memmap memmap;       /* as of ExitBootServices */
-	unsigned exit_boot_services_tries;
+	unsigned exit_boot_services_tries; /* 0: there were none (multiboot2) */
 	unsigned bus_masters_quiesced;
 	uint64_t ebs_done_ns;
 	/* TRAMPOLINE_PAGES (arch/x86/trampoline.h) below 1 MiB for starting

@@ -98,10 +98,14 @@ void hv_main(struct boot_info *bi)
 	char error[OPTIONS_ERROR_MAX];
 
 	desc_init_cpu(percpu_bsp());
-	log_info("boot: left boot services (%u %s), %u PCI bus masters quiesced\n",
-		 bi->exit_boot_services_tries,
-		 bi->exit_boot_services_tries == 1 ? "try" : "tries",
-		 bi->bus_masters_quiesced);
+	if (bi->exit_boot_services_tries)
+		log_info("boot: left boot services (%u %s), %u PCI bus masters quiesced\n",
+			 bi->exit_boot_services_tries,
+			 bi->exit_boot_services_tries == 1 ? "try" : "tries",
+			 bi->bus_masters_quiesced);
+	else
+		log_info("boot: no boot services to leave, %u PCI bus masters quiesced\n",
+			 bi->bus_masters_quiesced);
 	/* The configuration's [hv] section, then the command line over it. */
 	options_defaults(&opts);
 	if (bi->config_present)
