@@ -13,7 +13,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I. \
 FUZZ_TIME ?= 20
 FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_dmar $(FUZZ_DIR)/fuzz_madt $(FUZZ_DIR)/fuzz_config \
 	$(FUZZ_DIR)/fuzz_elf $(FUZZ_DIR)/fuzz_insn_decode $(FUZZ_DIR)/fuzz_bzimage \
-	$(FUZZ_DIR)/fuzz_insn_string
+	$(FUZZ_DIR)/fuzz_insn_string $(FUZZ_DIR)/fuzz_mb2
 
 $(FUZZ_DIR)/fuzz_dmar: iommu/dmar.c iommu/dmar_checks.c $(DMAR_HEADERS)
 $(FUZZ_DIR)/fuzz_madt: arch/x86/madt.c arch/x86/madt.h arch/x86/acpi.h arch/x86/log.h
@@ -23,6 +23,7 @@ $(FUZZ_DIR)/fuzz_elf: hv/guest/loader/elf.c hv/guest/loader/elf.h hv/guest/abi.h
 $(FUZZ_DIR)/fuzz_bzimage: hv/guest/loader/bzimage.c hv/guest/loader/bzimage.h hv/guest/platform/e820.c \
 	hv/guest/platform/e820.h hv/guest/platform/layout.h hv/guest/abi.h
 $(FUZZ_DIR)/fuzz_insn_decode: arch/x86/insn_decode.c arch/x86/insn_emulate.c arch/x86/insn_decode.h
+$(FUZZ_DIR)/fuzz_mb2: boot/mb2_info.c boot/mb2_memmap.c boot/mb2_info.h arch/x86/memmap.c
 $(FUZZ_DIR)/fuzz_insn_string: arch/x86/insn_string.c arch/x86/insn_string.h arch/x86/insn_decode.h
 $(FUZZ_TARGETS): $(FUZZ_DIR)/%: tests/fuzz/%.c tests/unit/log_stub.c | deps
 	@mkdir -p $(dir $@)

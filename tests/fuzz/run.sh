@@ -67,9 +67,11 @@ seed fuzz_insn_decode build/guest/obj/*.o
 # No seed: its input is XORed onto a good image, so all zeros is one.
 seed fuzz_bzimage
 seed fuzz_insn_string
+seed fuzz_mb2
+tests/fuzz/mb2_seed.py "$dir/seeds/fuzz_mb2/bochs.bin"
 
 # Two at a time: one per core.
-targets="fuzz_dmar fuzz_madt fuzz_config fuzz_elf fuzz_insn_decode fuzz_bzimage fuzz_insn_string"
+targets="fuzz_dmar fuzz_madt fuzz_config fuzz_elf fuzz_insn_decode fuzz_bzimage fuzz_insn_string fuzz_mb2"
 running=0
 for t in $targets; do
 	if [ "$running" -eq 2 ]; then
