@@ -183,7 +183,9 @@ int guest_create(struct guest *g, unsigned index, const struct guest_config_view
 		return -ENOMEM;
 	}
 	if ((err = map_ram(g))) {
-		log_err("guest %s: nested page table (%d)\n", g->name, err);
+		log_err("guest %s: %s (%d)\n", g->name, err == -ENODEV ?
+			"no vCPU backend for this CPU (hv has SVM only so far)" : "nested page table",
+			err);
 		return err;
 	}
 	if ((err = attach_devices(g, cfg))) {
