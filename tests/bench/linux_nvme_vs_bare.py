@@ -19,13 +19,14 @@ the time it took), divided by the interrupts hvio counted.
 import argparse
 import os
 import re
-import shutil
 import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from linux_boot import boot_once, problems  # noqa: E402
-from linux_vs_bare import exits, hv_command  # noqa: E402
+from linux_vs_bare import exits, hv_command, lay_out_esp  # noqa: E402
+
+PCI_KEY = "pci = 00:05.0\n"
 
 HVIO_RE = re.compile(rb"hvio: (randread|seqread) \d+ x \d+ B ns (\d+) rate (\d+) \S+ irqs (\d+)")
 APPEND = "console=ttyS0 panic=-1 tsc=reliable hvtest.cpus=2 hvtest.mem=512 hvtest.nvme=1"
@@ -34,20 +35,6 @@ NVME = "nvme,drive=nvm,serial=hvtest,addr=0x5"
 
 def drive(image):
     return ["-drive", f"if=none,id=nvm,file={os.path.abspath(image)},format=raw,snapshot=on"]
-
-
-def lay_out_esp(esp, efi, kernel, initrd, append):
-    boot = os.path.join(esp, "EFI", "BOOT")
-    shutil.rmtree(esp, ignore_errors=True)
-    os.makedirs(boot)
-    shutil.copy(efi, os.path.join(boot, "BOOTX64.EFI"))
-    shutil.copy(kernel, os.path.join(boot, "vmlinuz"))
-    shutil.copy(initrd, os.path.join(boot, "initrd.gz"))
-    with open(os.path.join(boot, "hv.cmdline"), "w") as f:
-        f.write("exit=qemu\n")
-    with open(os.path.join(boot, "hv.cfg"), "w") as f:
-        f.write("[guest linux]\ncpus = 1-2\nmemory = 512M\nimage = vmlinuz\n"
-                f"initrd = initrd.gz\ncmdline = {append}\npci = 00:05.0\n")
 
 
 def hvio(r):
@@ -78,8 +65,8 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     bench_append = f"{APPEND} hvtest.bench={args.count},{args.mib}"
     esp_bench, esp_idle = os.path.join(args.out, "esp-bench"), os.path.join(args.out, "esp-idle")
-    lay_out_esp(esp_bench, args.efi, args.kernel, args.initrd, bench_append)
-    lay_out_esp(esp_idle, args.efi, args.kernel, args.initrd, APPEND)
+    lay_out_esp(esp_bench, args.efi, args.kernel, args.initrd, bench_append, PCI_KEY)
+    lay_out_esp(esp_idle, args.efi, args.kernel, args.initrd, APPEND, PCI_KEY)
     devices = drive(args.image) + ["-device", NVME]
     bare_cmd = ["qemu-system-x86_64", "-machine", "q35", "-cpu", "max", "-smp", "2", "-m", "512",
                 "-nodefaults", "-serial", "stdio", "-display", "none", "-no-reboot",

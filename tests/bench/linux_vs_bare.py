@@ -36,8 +36,9 @@ def hv_command(esp, smp):
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 
 
-def lay_out_esp(out, efi, kernel, initrd, append):
-    esp = os.path.join(out, "esp")
+def lay_out_esp(esp, efi, kernel, initrd, append, guest_keys=""):
+    """An ESP with hv, the kernel and initrd, and one Linux guest of 2 vCPUs and 512 MiB
+    (guest_keys: more of its keys, e.g. its pci line)."""
     boot = os.path.join(esp, "EFI", "BOOT")
     shutil.rmtree(esp, ignore_errors=True)
     os.makedirs(boot)
@@ -48,7 +49,7 @@ def lay_out_esp(out, efi, kernel, initrd, append):
         f.write("exit=qemu\n")
     with open(os.path.join(boot, "hv.cfg"), "w") as f:
         f.write("[guest linux]\ncpus = 1-2\nmemory = 512M\nimage = vmlinuz\n"
-                f"initrd = initrd.gz\ncmdline = {append}\n")
+                f"initrd = initrd.gz\ncmdline = {append}\n{guest_keys}")
     return esp
 
 
@@ -91,7 +92,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=180)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    esp = lay_out_esp(args.out, args.efi, args.kernel, args.initrd, args.append)
+    esp = lay_out_esp(os.path.join(args.out, "esp"), args.efi, args.kernel, args.initrd,
+                      args.append)
     bare_cmd = shlex.split(args.bare_qemu) + ["-append", args.append]
     hv_cmd = hv_command(esp, 3)
 
