@@ -19,7 +19,7 @@ const char *tsc_source_name(enum tsc_source s);
 enum tsc_source time_tsc_source(void);
 
 /* Whether the ACPI PM timer the tables name counts at 3.579545 MHz (within
- * 5% over 2 ms of the calibrated TSC, in one of three tries): a port
+ * 25% over 2 ms of the calibrated TSC, in one of three tries): a port
  * firmware calls the timer that does not is something else. */
 bool time_pm_timer_counts(const struct acpi_timers *t);
 
