@@ -95,7 +95,7 @@ $(UNIT_DIR)/test_acpi: arch/x86/acpi.c
 $(UNIT_DIR)/test_madt_mcfg: arch/x86/madt.c arch/x86/mcfg.c
 $(UNIT_DIR)/test_options: hv/options.c arch/x86/pci_id.c arch/x86/pci_id.h
 $(UNIT_DIR)/test_config: hv/guest/config_parse.c hv/guest/config_check.c hv/guest/config.h \
-	hv/guest/line_budget.h arch/x86/pci_id.c arch/x86/pci_id.h
+	hv/guest/line_budget.h hv/guest/restart_budget.h arch/x86/pci_id.c arch/x86/pci_id.h
 $(UNIT_DIR)/test_memmap: arch/x86/memmap.c
 $(UNIT_DIR)/test_vtd_caps: iommu/vtd_caps.c iommu/vtd_fault_reason.c
 $(UNIT_DIR)/test_domain_id: iommu/domain_id.c
@@ -132,6 +132,7 @@ $(UNIT_DIR)/test_spinlock: arch/x86/spinlock.h arch/x86/lock_record.h arch/x86/c
 $(UNIT_DIR)/test_recovery_decision: arch/x86/recovery_decision.c arch/x86/recovery_decision.h
 $(UNIT_DIR)/test_spinlock: UNIT_LDLIBS := -pthread
 $(UNIT_DIR)/test_line_budget: hv/guest/line_budget.c hv/guest/line_budget.h
+$(UNIT_DIR)/test_restart_budget: hv/guest/restart_budget.c hv/guest/restart_budget.h
 $(UNIT_DIR)/test_e820: hv/guest/platform/e820.c hv/guest/platform/e820.h hv/guest/abi.h
 $(UNIT_DIR)/test_vmcs: arch/x86/vmx/vmx_caps.c arch/x86/vmx/vmcs_image.c arch/x86/vmx/vmcs_check.c \
 	arch/x86/vmx/vmx_caps.h arch/x86/vmx/vmcs_image.h arch/x86/vmx/vmcs_check.h arch/x86/vmx/vmcs_fields.h
