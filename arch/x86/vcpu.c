@@ -36,10 +36,13 @@ const char *vcpu_backend_name(void)
 
 int vcpu_create(struct vcpu *v, uint64_t npt_root, unsigned tag)
 {
+	void *hw = v->hw;
+
 	if (!pick())
 		return -ENODEV;
 	memset(v, 0, sizeof(*v));
 	v->backend = backend;
+	v->hw = hw;
 	return backend->create(v, npt_root, tag);
 }
 

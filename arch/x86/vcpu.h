@@ -108,7 +108,10 @@ const char *vcpu_backend_name(void);
 
 /* A vCPU whose guest-physical space is the nested table at `npt_root`
  * (see vcpu_npt_format()), with address-space tag `tag` (1..n, one per
- * guest). Not runnable until one of the vcpu_reset_* calls. */
+ * guest). Not runnable until one of the vcpu_reset_* calls. `v` comes
+ * zeroed, or as an earlier vcpu_create() on this same CPU left it, hw
+ * kept: that vCPU is made again in place, its backend state reused
+ * (nothing allocated), so that a guest's restart exhausts nothing. */
 int vcpu_create(struct vcpu *v, uint64_t npt_root, unsigned tag);
 
 /* The nested page-table format: leaves map guest RAM with

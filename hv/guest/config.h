@@ -21,6 +21,7 @@
 #include "arch/x86/pci_id.h"
 #include "hv/guest/abi.h"
 #include "hv/guest/line_budget.h"
+#include "hv/guest/restart_budget.h"
 #include "hv/options.h"
 
 #define CONFIG_FILE_DEFAULT "hv.cfg"
@@ -59,9 +60,16 @@ struct config_guest {
 	unsigned cmdline_line;
 	char cmdline[HV_GUEST_CMDLINE_MAX]; /* "" when not given */
 
-	/* What a reset the guest asks for (its ACPI reset register) does. */
+	/* What a reset the guest asks for (its ACPI reset register) does, and
+	 * what its crash (a triple fault) does. */
 	unsigned on_reset_line;
 	enum guest_on_reset on_reset;   /* GUEST_ON_RESET_STOP when not given */
+	unsigned on_crash_line;
+	enum guest_on_reset on_crash;   /* GUEST_ON_RESET_STOP when not given */
+	/* Restarts a minute before it stays stopped (hv/guest/restart_budget.h):
+	 * RESTART_LIMIT_DEFAULT when not given, else 0..RESTART_LIMIT_MAX. */
+	unsigned restart_limit_line;
+	unsigned restart_limit;
 
 	unsigned pci_line, pci_count;
 	pci_sbdf_t pci[CONFIG_GUEST_PCI_MAX]; /* passed through, in the order given */

@@ -121,6 +121,25 @@ static void validate_pci(const struct hv_config *c, const struct config_platform
 	}
 }
 
+/* A restart rebuilds the guest's RAM and vCPUs (hv/guest/restart.c); its
+ * passed-through functions would need a reset and their IOMMU state
+ * rebuilt in between, which a restart does not do yet. */
+static void validate_restart(const struct hv_config *c, struct config_errors *e, unsigned gi)
+{
+	const struct config_guest *g = &c->guest[gi];
+
+	if (!g->pci_count)
+		return;
+	if (g->on_reset == GUEST_ON_RESET_RESTART)
+		config_error_at(e, c->file, g->on_reset_line,
+			 "on_reset = restart: guest '%s' has PCI functions, and a restart "
+			 "cannot reset and give them again yet", g->name);
+	if (g->on_crash == GUEST_ON_RESET_RESTART)
+		config_error_at(e, c->file, g->on_crash_line,
+			 "on_crash = restart: guest '%s' has PCI functions, and a restart "
+			 "cannot reset and give them again yet", g->name);
+}
+
 int config_validate(const struct hv_config *c, const struct config_platform *p,
 		    struct config_errors *e)
 {
@@ -132,6 +151,7 @@ int config_validate(const struct hv_config *c, const struct config_platform *p,
 		const struct config_guest *g = &c->guest[gi];
 		validate_cpus(c, p, e, gi);
 		validate_pci(c, p, e, gi);
+		validate_restart(c, e, gi);
 		total += g->memory;
 		if (!over && total > p->free_memory)
 			over = g;

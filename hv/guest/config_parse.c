@@ -385,18 +385,35 @@ static void hv_key(struct parser *p, const char *key, const char *value)
 	}
 }
 
-static void parse_on_reset(struct parser *p, const char *value, enum guest_on_reset *out)
+/* on_reset and on_crash: whether the guest stops or is rebuilt. */
+static void parse_on_event(struct parser *p, const char *key, const char *value,
+			   enum guest_on_reset *out)
 {
 	static const char *const names[] = { "stop", "restart" };
 	unsigned idx;
 
 	if (!lookup(value, names, 2, &idx))
-		ERR(p, "bad on_reset '%.40s': expected stop or restart", value);
-	else if (idx == GUEST_ON_RESET_RESTART)
-		/* Rebuilding a partition (scrub, device reset) is not there yet. */
-		ERR(p, "on_reset = restart is not supported yet: a reset stops the guest");
+		ERR(p, "bad %s '%.40s': expected stop or restart", key, value);
 	else
 		*out = (enum guest_on_reset)idx;
+}
+
+static void parse_restart_limit(struct parser *p, const char *value, unsigned *out)
+{
+	const char *s = value;
+	uint64_t v;
+
+	if (!read_decimal(&s, UINT32_MAX, &v) || *s) {
+		ERR(p, "bad restart_limit '%.40s': expected a number of restarts a minute, 0 to %u",
+		    value, RESTART_LIMIT_MAX);
+		return;
+	}
+	if (v > RESTART_LIMIT_MAX) {
+		ERR(p, "restart_limit %.40s is out of range: 0 to %u restarts a minute", value,
+		    RESTART_LIMIT_MAX);
+		return;
+	}
+	*out = (unsigned)v;
 }
 
 static void guest_key(struct parser *p, const char *key, const char *value)
@@ -420,7 +437,13 @@ static void guest_key(struct parser *p, const char *key, const char *value)
 			parse_string(p, key, value, g->cmdline, sizeof(g->cmdline));
 	} else if (!strcmp(key, "on_reset")) {
 		if (first_time(p, key, &g->on_reset_line))
-			parse_on_reset(p, value, &g->on_reset);
+			parse_on_event(p, key, value, &g->on_reset);
+	} else if (!strcmp(key, "on_crash")) {
+		if (first_time(p, key, &g->on_crash_line))
+			parse_on_event(p, key, value, &g->on_crash);
+	} else if (!strcmp(key, "restart_limit")) {
+		if (first_time(p, key, &g->restart_limit_line))
+			parse_restart_limit(p, value, &g->restart_limit);
 	} else if (!strcmp(key, "pci")) {
 		if (first_time(p, key, &g->pci_line))
 			parse_pci(p, g, value);
@@ -513,6 +536,7 @@ static void section(struct parser *p, char *s)
 		p->g->line = p->line;
 		p->g->uart_burst = LINE_BUDGET_BURST_DEFAULT;
 		p->g->uart_rate = LINE_BUDGET_RATE_DEFAULT;
+		p->g->restart_limit = RESTART_LIMIT_DEFAULT;
 		p->in = IN_GUEST;
 	}
 }

@@ -6,6 +6,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/sizes.h"
 #include "arch/x86/smp.h"
+#include "arch/x86/time.h"
 #include "hv/guest/loader/elf.h"
 #include "hv/guest/loader/linux_boot.h"
 #include "hv/guest/vlapic.h"
@@ -158,25 +159,47 @@ static void init_vcpus(struct guest *g, const struct guest_config_view *cfg)
 	}
 }
 
-int guest_create(struct guest *g, unsigned index, const struct guest_config_view *cfg)
+/* What a guest is before anything is built: its name, index and policies. */
+static void set_identity(struct guest *g, unsigned index, const struct guest_config_view *cfg)
 {
-	struct elf_plan elf;
-	int err;
-
-	memset(g, 0, sizeof(*g));
 	/* Its vCPUs' exits take it: an exception there gives up only this
 	 * guest, whose UART state it guards. */
 	spin_lock_init_recoverable(&g->uart_lock);
 	strncpy(g->name, cfg->name, sizeof(g->name) - 1);
 	g->index = index;
+	g->mem_size = cfg->mem_size;
+	g->on_reset = cfg->on_reset;
+	g->on_crash = cfg->on_crash;
+}
+
+/* Everything in its RAM and its emulated devices, on RAM and a nested
+ * table already there. */
+static int build_contents(struct guest *g, const struct guest_config_view *cfg)
+{
+	struct elf_plan elf;
+	int err;
+
+	if ((err = plan_image(g, cfg, &elf)))
+		return err;
+	if ((err = attach_devices(g, cfg))) {
+		log_err("guest %s: its LAPIC and UART cannot be registered (%d)\n", g->name, err);
+		return err;
+	}
+	init_vcpus(g, cfg);
+	return load_image(g, cfg, &elf);
+}
+
+int guest_create(struct guest *g, unsigned index, const struct guest_config_view *cfg)
+{
+	int err;
+
+	memset(g, 0, sizeof(*g));
+	set_identity(g, index, cfg);
 	if ((err = check_config(cfg))) {
 		log_err("guest %s: CPUs, memory or UART budget unusable\n", g->name);
 		return err;
 	}
-	g->mem_size = cfg->mem_size;
-	g->on_reset = cfg->on_reset;
-	if ((err = plan_image(g, cfg, &elf)))
-		return err;
+	restart_budget_init(&g->restarts, cfg->restart_limit);
 	if (!(g->ram = alloc_ram(g->mem_size))) {
 		log_err("guest %s: no %llu MiB of RAM\n", g->name,
 			(unsigned long long)(g->mem_size / MIB));
@@ -188,12 +211,7 @@ int guest_create(struct guest *g, unsigned index, const struct guest_config_view
 			err);
 		return err;
 	}
-	if ((err = attach_devices(g, cfg))) {
-		log_err("guest %s: its LAPIC and UART cannot be registered (%d)\n", g->name, err);
-		return err;
-	}
-	init_vcpus(g, cfg);
-	if ((err = load_image(g, cfg, &elf)))
+	if ((err = build_contents(g, cfg)))
 		return err;
 	log_info("guest %s: %u vCPU%s on CPU", g->name, g->vcpu_count,
 		 g->vcpu_count == 1 ? "" : "s");
@@ -202,6 +220,57 @@ int guest_create(struct guest *g, unsigned index, const struct guest_config_view
 	log_raw(", %llu MiB at %#llx, %s entry %#llx, %u nested table pages\n",
 		(unsigned long long)(g->mem_size / MIB), (unsigned long long)g->ram,
 		g->linux_image ? "bzImage" : "ELF", (unsigned long long)g->entry, g->npt.tables);
+	g->state = GUEST_CREATED;
+	return 0;
+}
+
+/* What outlives a rebuild: the allocations (RAM, its nested table, each
+ * vCPU's backend state, reused by vcpu_create()), the restart budget and
+ * hv's test options. */
+struct kept {
+	uint64_t ram;
+	struct pt npt;
+	void *vcpu_hw[HV_GUEST_MAX_CPUS];
+	struct restart_budget restarts;
+	bool test_exit_fault;
+};
+
+int guest_rebuild(struct guest *g, const struct guest_config_view *cfg)
+{
+	struct kept k = { .ram = g->ram, .npt = g->npt, .restarts = g->restarts,
+			  .test_exit_fault = g->test_exit_fault };
+	unsigned index = g->index;
+	int err;
+
+	/* The same CPUs and RAM size: what was allocated fits exactly. */
+	if (check_config(cfg) || cfg->mem_size != g->mem_size || cfg->cpu_count != g->vcpu_count)
+		return -EINVAL;
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		if (cfg->cpus[i] != g->vcpu[i].cpu)
+			return -EINVAL;
+		k.vcpu_hw[i] = g->vcpu[i].vcpu.hw;
+	}
+	uint64_t start = time_ns();
+	/* Nothing of the last run may reach the next one. */
+	memset((void *)(uintptr_t)g->ram, 0, g->mem_size);
+	log_info("guest %s: restart: scrubbed %llu MiB in %llu ms\n", cfg->name,
+		 (unsigned long long)(g->mem_size / MIB),
+		 (unsigned long long)((time_ns() - start) / 1000000));
+
+	start = time_ns();
+	memset(g, 0, sizeof(*g));
+	set_identity(g, index, cfg);
+	g->ram = k.ram;
+	g->npt = k.npt;
+	g->restarts = k.restarts;
+	g->test_exit_fault = k.test_exit_fault;
+	if ((err = build_contents(g, cfg)))
+		return err;
+	for (unsigned i = 0; i < g->vcpu_count; i++)
+		g->vcpu[i].vcpu.hw = k.vcpu_hw[i];
+	log_info("guest %s: restart: %s image loaded again in %llu ms, %u nested table pages\n",
+		 g->name, g->linux_image ? "bzImage" : "ELF",
+		 (unsigned long long)((time_ns() - start) / 1000000), g->npt.tables);
 	g->state = GUEST_CREATED;
 	return 0;
 }
@@ -228,7 +297,7 @@ int guest_start(struct guest *g)
 	return 0;
 }
 
-void guest_stop(struct guest *g, int status, bool failed, const char *reason)
+void guest_stop_or_restart(struct guest *g, int status, bool failed, const char *reason, bool restart)
 {
 	int running = GUEST_RUNNING;
 
@@ -239,6 +308,7 @@ void guest_stop(struct guest *g, int status, bool failed, const char *reason)
 	g->status = status;
 	g->failed = failed;
 	strncpy(g->stop_reason, reason, sizeof(g->stop_reason) - 1);
+	g->restart_pending = restart;
 	__atomic_store_n(&g->state, GUEST_STOPPED, __ATOMIC_RELEASE);
 	log_info("guest %s: stopped: %s\n", g->name, reason);
 	if (this_cpu_index() != 0)
@@ -255,6 +325,11 @@ void guest_stop(struct guest *g, int status, bool failed, const char *reason)
 	}
 }
 
+void guest_stop(struct guest *g, int status, bool failed, const char *reason)
+{
+	guest_stop_or_restart(g, status, failed, reason, false);
+}
+
 struct guest_vcpu *guest_vcpu_of_apic_id(struct guest *g, uint32_t apic_id)
 {
 	for (unsigned i = 0; i < g->vcpu_count; i++)
@@ -263,13 +338,16 @@ struct guest_vcpu *guest_vcpu_of_apic_id(struct guest *g, uint32_t apic_id)
 	return NULL;
 }
 
-/* on_reset = stop (the only policy until a partition can be rebuilt): a
- * reset is not a power-off, so the guest has not stopped cleanly; a
- * Linux panic with panic=-1 ends here. */
+/* A reset is not a power-off, so the guest has not stopped cleanly (a
+ * Linux panic with panic=-1 ends here); on_reset = restart has the
+ * service CPU build it again. */
 void guest_reset(struct guest_vcpu *gv, const char *source)
 {
-	char reason[sizeof(gv->guest->stop_reason)];
+	struct guest *g = gv->guest;
+	bool restart = g->on_reset == GUEST_ON_RESET_RESTART;
+	char reason[sizeof(g->stop_reason)];
 
-	snprintf(reason, sizeof(reason), "reset by the guest (%s; on_reset = stop)", source);
-	guest_stop(gv->guest, 1, true, reason);
+	snprintf(reason, sizeof(reason), "reset by the guest (%s; on_reset = %s)", source,
+		 restart ? "restart" : "stop");
+	guest_stop_or_restart(g, 1, true, reason, restart);
 }

@@ -18,6 +18,7 @@
 #include "hv/guest/io_table.h"
 #include "hv/guest/platform/devices.h"
 #include "hv/guest/loader/linux_boot.h"
+#include "hv/guest/restart_budget.h"
 #include "hv/guest/vuart.h"
 #include "hv/pci/passthrough.h"
 
@@ -63,6 +64,11 @@ struct guest {
 	uint16_t direct_port;
 	unsigned direct_port_count;
 	enum guest_on_reset on_reset;
+	enum guest_on_reset on_crash; /* what a triple fault does */
+	struct restart_budget restarts;
+	/* Set by the stop that won, before STOPPED: the service CPU is to
+	 * build it again rather than release it. */
+	bool restart_pending;
 	struct pt npt;
 	unsigned vcpu_count;
 	struct guest_vcpu vcpu[HV_GUEST_MAX_CPUS];
@@ -108,6 +114,8 @@ struct guest_config_view {
 	const void *initrd;      /* a Linux image's initramfs; size 0: none */
 	size_t initrd_size;
 	enum guest_on_reset on_reset;
+	enum guest_on_reset on_crash;
+	unsigned restart_limit;  /* restarts a minute (hv/guest/restart_budget.h) */
 };
 
 /* Builds guest `index` from its configuration and its image: RAM, nested
@@ -120,6 +128,13 @@ int guest_create(struct guest *g, unsigned index, const struct guest_config_view
  * with its e820 map and ACPI tables). 0, or a negative errno, logged. */
 int guest_write_boot_data(struct guest *g, const struct guest_config_view *cfg);
 
+/* Builds a stopped guest again from the same configuration, in place:
+ * its RAM scrubbed (zeroed) and its image, emulated devices and vCPUs set
+ * up anew, reusing its RAM, nested table and vCPUs' backend state; its
+ * restart budget kept. Every vCPU must have stopped (GVCPU_STOPPED), and
+ * cfg must name the same CPUs and memory. 0, or a negative errno. */
+int guest_rebuild(struct guest *g, const struct guest_config_view *cfg);
+
 /* Starts vCPU 0 at the image's entry and parks the others waiting for
  * INIT/SIPI, each on its own CPU. */
 int guest_start(struct guest *g);
@@ -129,6 +144,11 @@ int guest_start(struct guest *g);
  * reason wins. */
 void guest_stop(struct guest *g, int status, bool failed, const char *reason);
 
+/* guest_stop(), and with `restart` the service CPU builds it again
+ * (hv/guest/supervisor.c) once its vCPUs stopped. */
+void guest_stop_or_restart(struct guest *g, int status, bool failed, const char *reason,
+			   bool restart);
+
 /* The guest of `gv` asked to be reset (through `source`, which the log
  * and its stop reason name). */
 void guest_reset(struct guest_vcpu *gv, const char *source);
@@ -136,6 +156,10 @@ void guest_reset(struct guest_vcpu *gv, const char *source);
 /* Stops the guest of `gv` as failed, from that vCPU: `reason` logged with
  * its registers. */
 void guest_vcpu_stop_with_error(struct guest_vcpu *gv, const char *reason);
+
+/* The same for its crash (a triple fault): with on_crash = restart it is
+ * built again. */
+void guest_vcpu_crash(struct guest_vcpu *gv, const char *reason);
 
 /* The vCPU of `g` on APIC ID `apic_id`, or NULL. */
 struct guest_vcpu *guest_vcpu_of_apic_id(struct guest *g, uint32_t apic_id);

@@ -16,6 +16,7 @@
 #include "hv/remap/units.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 /* From a guest's stop until its vCPUs must have left guest mode. */
@@ -52,6 +53,32 @@ static int validate(const struct boot_info *bi)
 	int err = config_validate(c, &p, &errs);
 	config_errors_print(&errs);
 	return err || !bi->config_ok ? -EINVAL : 0;
+}
+
+/* Guest i's configuration as guest_create() takes it; cpus holds its CPUs. */
+static struct guest_config_view view_of(const struct boot_info *bi, unsigned i,
+					unsigned cpus[HV_GUEST_MAX_CPUS])
+{
+	const struct config_guest *cg = &bi->config.guest[i];
+
+	for (unsigned k = 0; k < cg->cpu_count; k++)
+		cpus[k] = cg->cpu[k];
+	return (struct guest_config_view){
+		.name = cg->name,
+		.cpu_count = cg->cpu_count,
+		.cpus = cpus,
+		.mem_size = cg->memory,
+		.cmdline = cg->cmdline,
+		.uart_burst = cg->uart_burst,
+		.uart_rate = cg->uart_rate,
+		.image = bi->guest_image[i].data,
+		.image_size = bi->guest_image[i].size,
+		.initrd = bi->guest_initrd[i].data,
+		.initrd_size = bi->guest_initrd[i].size,
+		.on_reset = cg->on_reset,
+		.on_crash = cg->on_crash,
+		.restart_limit = cg->restart_limit,
+	};
 }
 
 static int give_devices(struct guest *g, const struct config_guest *cg)
@@ -139,10 +166,96 @@ static void release(struct guest *g)
 	g->released = true;
 }
 
-/* The service CPU sleeps until every guest stopped, releasing each as it
- * does: every stop, and every vCPU that ends, wakes it. */
-static void wait_all_stopped(unsigned n)
+/* What the restart needs beyond the guest: its configuration and image,
+ * and the audit's inputs. */
+struct restart_context {
+	const struct boot_info *bi;
+	const struct hv_options *o;
+	unsigned n;
+};
+
+/* Why a restart did not happen goes after why it stopped, for the report. */
+static void stays_stopped(struct guest *g, const char *why)
 {
+	size_t len = strlen(g->stop_reason);
+
+	log_warn("guest %s: restart: %s: it stays stopped\n", g->name, why);
+	snprintf(g->stop_reason + len, sizeof(g->stop_reason) - len, "; %s", why);
+}
+
+/* A rebuild that failed before its start: none of its vCPUs runs, and
+ * the release that follows finds them so. */
+static int never_started(struct guest *g, int err)
+{
+	for (unsigned i = 0; i < g->vcpu_count; i++)
+		__atomic_store_n(&g->vcpu[i].state, GVCPU_STOPPED, __ATOMIC_RELEASE);
+	return err;
+}
+
+/* Built again (guest_rebuild), its boot data written, the audit run over
+ * every guest's VT-d state as at boot, and started on the same CPUs. */
+static int rebuild_and_start(struct guest *g, unsigned i, const struct restart_context *rc)
+{
+	unsigned cpus[HV_GUEST_MAX_CPUS];
+	struct guest_config_view view = view_of(rc->bi, i, cpus);
+	uint64_t start = time_ns();
+	int err;
+
+	if ((err = guest_rebuild(g, &view)) || (err = guest_write_boot_data(g, &view)))
+		return never_started(g, err);
+	uint64_t audit_start = time_ns();
+	if ((err = audit_guests(rc->bi, guests, rc->n, rc->o->audit)))
+		return never_started(g, err);
+	log_info("guest %s: restart: audited in %llu ms; restart %lu, %llu ms in all\n",
+		 g->name, (unsigned long long)((time_ns() - audit_start) / 1000000),
+		 g->restarts.total, (unsigned long long)((time_ns() - start) / 1000000));
+	return guest_start(g);
+}
+
+/* On the service CPU, which waits for stops anyway and whose work takes no
+ * other guest's CPU: a guest's own vCPU 0 could not rebuild it while its
+ * other vCPUs, and its own loop's state, are part of what is rebuilt.
+ * true when the guest runs again. */
+static bool restart(struct guest *g, unsigned i, const struct restart_context *rc)
+{
+	uint64_t deadline = deadline_after_us(VCPU_STOP_TIMEOUT_US);
+
+	while (!vcpus_stopped(g) && !deadline_passed(deadline))
+		cpu_relax();
+	if (!vcpus_stopped(g)) {
+		stays_stopped(g, "a vCPU did not stop in time");
+		return false;
+	}
+	if (g->pt.count) {
+		/* config_validate() refuses this; never rebuild around devices. */
+		stays_stopped(g, "its PCI functions cannot be reset and given again yet");
+		return false;
+	}
+	if (!restart_budget_take(&g->restarts, time_ns())) {
+		stays_stopped(g, "restart budget spent");
+		return false;
+	}
+	log_info("guest %s: restart %lu (at most %u a minute)\n", g->name, g->restarts.total,
+		 g->restarts.limit);
+	int err = rebuild_and_start(g, i, rc);
+	if (err) {
+		/* Half built: nothing of it may run; the report says so. */
+		__atomic_store_n(&g->state, GUEST_STOPPED, __ATOMIC_RELEASE);
+		g->failed = true;
+		snprintf(g->stop_reason, sizeof(g->stop_reason), "its restart failed (%d)", err);
+		log_err("guest %s: restart failed (%d): it stays stopped\n", g->name, err);
+		return false;
+	}
+	return true;
+}
+
+/* The service CPU sleeps until every guest stopped, releasing each as it
+ * does (or building it again, on_reset/on_crash = restart): every stop,
+ * and every vCPU that ends, wakes it. */
+static void wait_all_stopped(const struct restart_context *rc)
+{
+	unsigned n = rc->n;
+
 	for (;;) {
 		bool all = true;
 		__asm__ volatile("cli" ::: "memory");
@@ -151,7 +264,8 @@ static void wait_all_stopped(unsigned n)
 			/* With interrupts off: the fault-storm handler must not
 			 * quarantine a device halfway through its release. */
 			if (!g->released &&
-			    __atomic_load_n(&g->state, __ATOMIC_ACQUIRE) == GUEST_STOPPED)
+			    __atomic_load_n(&g->state, __ATOMIC_ACQUIRE) == GUEST_STOPPED &&
+			    !(g->restart_pending && restart(g, i, rc)))
 				release(g);
 			all &= g->released;
 		}
@@ -221,22 +335,7 @@ int guests_run(const struct boot_info *bi, const struct hv_options *o, bool ktap
 	for (unsigned i = 0; i < n; i++) {
 		const struct config_guest *cg = &c->guest[i];
 		unsigned cpus[HV_GUEST_MAX_CPUS];
-		for (unsigned k = 0; k < cg->cpu_count; k++)
-			cpus[k] = cg->cpu[k];
-		struct guest_config_view view = {
-			.name = cg->name,
-			.cpu_count = cg->cpu_count,
-			.cpus = cpus,
-			.mem_size = cg->memory,
-			.cmdline = cg->cmdline,
-			.uart_burst = cg->uart_burst,
-			.uart_rate = cg->uart_rate,
-			.image = bi->guest_image[i].data,
-			.image_size = bi->guest_image[i].size,
-			.initrd = bi->guest_initrd[i].data,
-			.initrd_size = bi->guest_initrd[i].size,
-			.on_reset = cg->on_reset,
-		};
+		struct guest_config_view view = view_of(bi, i, cpus);
 		if ((err = guest_create(&guests[i], i, &view)) ||
 		    (err = give_devices(&guests[i], cg)) ||
 		    (err = guest_write_boot_data(&guests[i], &view))) {
@@ -264,7 +363,7 @@ int guests_run(const struct boot_info *bi, const struct hv_options *o, bool ktap
 	for (unsigned i = 0; i < n; i++)
 		if ((err = guest_start(&guests[i])))
 			log_err("guests: guest %s did not start (%d)\n", guests[i].name, err);
-	wait_all_stopped(n);
+	wait_all_stopped(&(struct restart_context){ .bi = bi, .o = o, .n = n });
 	audit_print_runtime();
 
 	bool ok = true;

@@ -39,6 +39,15 @@ void guest_vcpu_stop_with_error(struct guest_vcpu *gv, const char *reason)
 	guest_stop(gv->guest, 1, true, reason);
 }
 
+void guest_vcpu_crash(struct guest_vcpu *gv, const char *reason)
+{
+	struct guest *g = gv->guest;
+
+	log_err("guest %s: vCPU %u: %s\n", g->name, gv->index, reason);
+	log_regs(gv);
+	guest_stop_or_restart(g, 1, true, reason, g->on_crash == GUEST_ON_RESET_RESTART);
+}
+
 /* An exception intercepted only so that it cannot loop unseen inside
  * the CPU (#AC, #DB): it goes back to the guest as the CPU would have
  * delivered it. A fault's frame carries RFLAGS.RF, as the CPU pushes it,
@@ -77,7 +86,7 @@ static void handle_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
 	case VCPU_EXIT_WBINVD: guest_wbinvd_exit(gv, e); return;
 	case VCPU_EXIT_EXCEPTION: reflect_exception(gv, e); return;
 	case VCPU_EXIT_SHUTDOWN:
-		guest_vcpu_stop_with_error(gv, "triple fault");
+		guest_vcpu_crash(gv, "triple fault");
 		return;
 	case VCPU_EXIT_ERROR:
 		snprintf(why, sizeof(why), "unhandled exit %#llx (info %#llx, %#llx)",

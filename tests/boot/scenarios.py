@@ -223,6 +223,37 @@ SCENARIOS += [
         "guest_ktap": ["good"],
         "expect_pass": ["guest_bad", "guest_good"] + [f"good/{t}" for t in GUEST_TESTS],
     },
+    {
+        # on_crash = restart: the guest that triple-faults at once is scrubbed, built
+        # again and restarted on its CPUs twice (restart_limit = 2), then its third
+        # triple fault spends the budget and it stays stopped; the other guest runs
+        # its tests to the end throughout.
+        "name": "guest-restart",
+        "smp": 5,
+        "mem": "1G",
+        "iommu": True,
+        "devices": [],
+        "cmdline": "exit=qemu expect.guest_failure=bad",
+        "esp": {"hv.cfg": "[guest bad]\ncpus = 1-2\nmemory = 32M\nimage = bad-guest.elf\n"
+                          "on_crash = restart\nrestart_limit = 2\n\n"
+                          "[guest good]\ncpus = 3-4\nmemory = 64M\nimage = test-guest.elf\n",
+                "test-guest.elf": "@build/guest/test-guest.elf",
+                "bad-guest.elf": "@build/guest/bad-guest.elf"},
+        "timeout": 90,
+        "guest_ktap": ["good"],
+        "expect_pass": ["guest_bad", "guest_good"] + [f"good/{t}" for t in GUEST_TESTS],
+        "expect_sequence": [r"guest bad: stopped: triple fault",
+                            r"guest bad: restart 1 \(at most 2 a minute\)",
+                            r"guest bad: restart: scrubbed 32 MiB in \d+ ms",
+                            r"guest bad: restart: ELF image loaded again in \d+ ms",
+                            r"guest bad: restart: audited in \d+ ms; restart 1, \d+ ms in all",
+                            r"guest bad: stopped: triple fault",
+                            r"guest bad: restart 2 \(at most 2 a minute\)",
+                            r"guest bad: stopped: triple fault",
+                            r"guest bad: restart: restart budget spent: it stays stopped"],
+        "max_log_lines": {r"guest bad: restart \d+ \(": 2},
+        "forbid_log": [r"guest bad: a vCPU did not stop in time"],
+    },
 ]
 
 # A configuration with errors on several lines is refused as a whole, each error
@@ -552,6 +583,33 @@ SCENARIOS += [
                             r"^linux\| .*Kernel panic - not syncing: sysrq triggered crash",
                             r"guest linux: stopped: reset by the guest \(ACPI reset register; "
                             r"on_reset = stop\)"],
+    },
+    {
+        # on_reset = restart: /init panics the kernel at each boot (hvtest.crash=1), so
+        # each boot ends in a reset. The first is a restart (RAM scrubbed, the same
+        # bzImage and initramfs loaded again, the same CPUs); with restart_limit = 1 the
+        # second spends the budget. The tester beside it passes all its tests.
+        "name": "linux-restart",
+        "smp": 4,
+        "mem": "2G",
+        "iommu": True,
+        "devices": [],
+        "cmdline": "exit=qemu expect.guest_failure=linux",
+        "esp": {"hv.cfg": linux_config("hvtest.crash=1", pci=None).replace(
+                    "image = vmlinuz\n", "image = vmlinuz\non_reset = restart\nrestart_limit = 1\n"),
+                **LINUX_ESP},
+        "timeout": 420,
+        "guest_ktap": ["tester"],
+        "expect_pass": ["guest_linux", "guest_tester"] + [f"tester/{t}" for t in TESTER_TESTS],
+        "expect_sequence": [r"^linux\| hvtest: crashing",
+                            r"guest linux: stopped: reset by the guest \(ACPI reset register; "
+                            r"on_reset = restart\)",
+                            r"guest linux: restart 1 \(at most 1 a minute\)",
+                            r"guest linux: restart: scrubbed 512 MiB in \d+ ms",
+                            r"guest linux: restart: bzImage image loaded again in \d+ ms",
+                            r"^linux\| .*smp: Brought up 1 node, 2 CPUs",
+                            r"^linux\| hvtest: crashing",
+                            r"guest linux: restart: restart budget spent: it stays stopped"],
     },
 ]
 

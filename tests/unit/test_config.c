@@ -528,8 +528,49 @@ static void linux_keys(void **state)
 	assert_int_equal(c.guest[0].on_reset, GUEST_ON_RESET_STOP);
 
 	REFUSED(5, "bad on_reset 'reboot': expected stop or restart", GUEST_A, "on_reset = reboot");
-	REFUSED(5, "on_reset = restart is not supported yet", GUEST_A, "on_reset = restart");
 	REFUSED(6, "duplicate key 'initrd' (first at line 5)", GUEST_A, "initrd = a", "initrd = b");
+}
+
+/* What a reset and a crash do, and how many restarts a minute. */
+static void restart_keys(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE(GUEST_A), 0);
+	assert_int_equal(c.guest[0].on_reset, GUEST_ON_RESET_STOP);
+	assert_int_equal(c.guest[0].on_crash, GUEST_ON_RESET_STOP);
+	assert_int_equal(c.guest[0].restart_limit, RESTART_LIMIT_DEFAULT);
+	assert_int_equal(c.guest[0].restart_limit_line, 0);
+
+	setup(NULL);
+	assert_int_equal(PARSE(GUEST_A, "on_reset = restart", "on_crash = restart",
+			       "restart_limit = 3"), 0);
+	assert_no_errors();
+	assert_int_equal(c.guest[0].on_reset, GUEST_ON_RESET_RESTART);
+	assert_int_equal(c.guest[0].on_reset_line, 5);
+	assert_int_equal(c.guest[0].on_crash, GUEST_ON_RESET_RESTART);
+	assert_int_equal(c.guest[0].on_crash_line, 6);
+	assert_int_equal(c.guest[0].restart_limit, 3);
+	assert_int_equal(c.guest[0].restart_limit_line, 7);
+
+	setup(NULL);
+	assert_int_equal(PARSE(GUEST_A, "restart_limit = 0", "on_crash = stop"), 0);
+	assert_int_equal(c.guest[0].restart_limit, 0);
+	assert_int_equal(c.guest[0].on_crash, GUEST_ON_RESET_STOP);
+	setup(NULL);
+	assert_int_equal(PARSE(GUEST_A, "restart_limit = 64"), 0);
+	assert_int_equal(c.guest[0].restart_limit, 64);
+
+	REFUSED(5, "bad on_crash 'reboot': expected stop or restart", GUEST_A, "on_crash = reboot");
+	REFUSED(5, "restart_limit 65 is out of range: 0 to 64", GUEST_A, "restart_limit = 65");
+	REFUSED(5, "restart_limit 99999999999999999999 is out of range", GUEST_A,
+		"restart_limit = 99999999999999999999");
+	REFUSED(5, "bad restart_limit '-1'", GUEST_A, "restart_limit = -1");
+	REFUSED(5, "bad restart_limit '3x'", GUEST_A, "restart_limit = 3x");
+	REFUSED(5, "empty value for 'restart_limit'", GUEST_A, "restart_limit =");
+	REFUSED(6, "duplicate key 'on_crash' (first at line 5)", GUEST_A, "on_crash = stop",
+		"on_crash = restart");
+	REFUSED(6, "duplicate key 'restart_limit' (first at line 5)", GUEST_A,
+		"restart_limit = 1", "restart_limit = 2");
 }
 
 static void strings_and_names(void **state)
@@ -922,6 +963,23 @@ static void validate_pci(void **state)
 	assert_error(1, 10, "00:06.1 splits IOMMU group 4: 00:06.0 is not given to guest 'b'");
 }
 
+/* A restart does not reset passed-through functions yet: a guest with
+ * any is refused either restart, named at its key. */
+static void validate_restart(void **state)
+{
+	(void)state;
+	assert_int_equal(VALIDATE(GUEST_A, "on_reset = restart", "on_crash = restart"), 0);
+	assert_no_errors();
+	assert_int_equal(VALIDATE(GUEST_A, "pci = 00:04.0", "on_reset = stop"), 0);
+	assert_no_errors();
+
+	assert_int_equal(VALIDATE(GUEST_A, "pci = 00:04.0", "on_reset = restart"), -EINVAL);
+	assert_only_error(6, "on_reset = restart: guest 'a' has PCI functions, and a restart "
+			  "cannot reset and give them again yet");
+	assert_int_equal(VALIDATE(GUEST_A, "on_crash = restart", "pci = 00:04.0"), -EINVAL);
+	assert_only_error(5, "on_crash = restart: guest 'a' has PCI functions");
+}
+
 static void validate_collects_everything(void **state)
 {
 	(void)state;
@@ -970,6 +1028,7 @@ int main(void)
 		T(uart_budget),
 		T(strings_and_names),
 		T(linux_keys),
+		T(restart_keys),
 		T(hv_section),
 		T(structure_errors),
 		T(guest_limit),
@@ -978,6 +1037,7 @@ int main(void)
 		T(validate_cpus),
 		T(validate_memory),
 		T(validate_pci),
+		T(validate_restart),
 		T(validate_collects_everything),
 	};
 #undef T

@@ -66,6 +66,7 @@ static const uint32_t passthrough_msrs[] = {
 struct svm_vcpu {
 	struct vmcb *vmcb;
 	uint64_t vmcb_pa;
+	uint64_t own_iopm_pa; /* its own I/O map once svm_allow_ports() made one */
 };
 
 struct svm_cpu {
@@ -187,10 +188,12 @@ static int svm_allow_ports(struct vcpu *v, uint16_t first, unsigned count)
 	if (!count || first + count > 0x10000u)
 		return -EINVAL;
 	if (c->iopm_base_pa == iopm_pa) {
-		uint64_t own = page_alloc_zeroed(SVM_IOPM_BYTES / PAGE_SIZE, 1);
-		if (!own)
+		/* A vCPU made again (svm_create) starts from the shared map. */
+		uint64_t own = hw(v)->own_iopm_pa;
+		if (!own && !(own = page_alloc_zeroed(SVM_IOPM_BYTES / PAGE_SIZE, 1)))
 			return -ENOMEM;
 		memcpy(va(own), va(iopm_pa), SVM_IOPM_BYTES);
+		hw(v)->own_iopm_pa = own;
 		c->iopm_base_pa = own;
 	}
 	uint8_t *map = va(c->iopm_base_pa);
@@ -204,17 +207,26 @@ static int svm_create(struct vcpu *v, uint64_t npt_root, unsigned tag)
 	static struct svm_vcpu pool[64];
 	static unsigned used;
 
-	/* The vCPUs of all guests are created at once, each on its CPU. */
-	unsigned slot = __atomic_fetch_add(&used, 1, __ATOMIC_RELAXED);
-	if (slot >= ARRAY_SIZE(pool) || tag == 0)
-		return -ENOMEM;
-	uint64_t pa = page_alloc_zeroed(1, 1);
-	if (!pa)
-		return -ENOMEM;
-	struct svm_vcpu *s = &pool[slot];
-	s->vmcb_pa = pa;
-	s->vmcb = va(pa);
-	v->hw = s;
+	struct svm_vcpu *s = v->hw;
+
+	if (tag == 0)
+		return -EINVAL;
+	if (s) {
+		/* Made again (a guest's restart): its VMCB as if new. */
+		memset(s->vmcb, 0, PAGE_SIZE);
+	} else {
+		/* The vCPUs of all guests are created at once, each on its CPU. */
+		unsigned slot = __atomic_fetch_add(&used, 1, __ATOMIC_RELAXED);
+		if (slot >= ARRAY_SIZE(pool))
+			return -ENOMEM;
+		uint64_t pa = page_alloc_zeroed(1, 1);
+		if (!pa)
+			return -ENOMEM;
+		s = &pool[slot];
+		s->vmcb_pa = pa;
+		s->vmcb = va(pa);
+		v->hw = s;
+	}
 
 	struct vmcb_control *c = &s->vmcb->control;
 	/* NMIs are how the hypervisor reaches a CPU running a guest; INIT
