@@ -254,6 +254,33 @@ SCENARIOS += [
         "max_log_lines": {r"guest bad: restart \d+ \(": 2},
         "forbid_log": [r"guest bad: a vCPU did not stop in time"],
     },
+    {
+        # The scrub: the secret guest finds its last page zero, writes a secret all over
+        # it and triple-faults; restarted (on_crash = restart), it finds zeros again,
+        # writes and crashes once more, and the budget (restart_limit = 1) is spent.
+        "name": "guest-scrub",
+        "smp": 4,
+        "mem": "1G",
+        "iommu": True,
+        "devices": [],
+        "cmdline": "exit=qemu expect.guest_failure=secret",
+        "esp": {"hv.cfg": "[guest secret]\ncpus = 1\nmemory = 32M\nimage = test-guest.elf\n"
+                          "cmdline = secret=271828\non_crash = restart\nrestart_limit = 1\n\n"
+                          "[guest good]\ncpus = 2-3\nmemory = 64M\nimage = test-guest.elf\n",
+                "test-guest.elf": "@build/guest/test-guest.elf"},
+        "timeout": 90,
+        "guest_ktap": ["good"],
+        "expect_pass": ["guest_secret", "guest_good"] + [f"good/{t}" for t in GUEST_TESTS],
+        "expect_sequence": [r"^secret\| # secret: the last page reads zero",
+                            r"^secret\| # secret: 271828 written; triple fault",
+                            r"guest secret: stopped: triple fault",
+                            r"guest secret: restart 1 \(at most 1 a minute\)",
+                            r"guest secret: restart: scrubbed 32 MiB in \d+ ms",
+                            r"^secret\| # secret: the last page reads zero",
+                            r"^secret\| # secret: 271828 written; triple fault",
+                            r"guest secret: restart: restart budget spent: it stays stopped"],
+        "forbid_log": [r"NOT scrubbed"],
+    },
 ]
 
 # A configuration with errors on several lines is refused as a whole, each error

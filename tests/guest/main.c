@@ -169,6 +169,27 @@ void guest_fatal(const struct frame *f, unsigned cpu)
 
 void guest_main(uint64_t rdi);
 
+/* secret=N (hv's restart scenario, on_crash = restart): the last page of
+ * RAM must read zero at entry, as hv scrubs a restarted guest's RAM; then
+ * N is written all over it and the guest triple-faults (an IDT of limit
+ * 0), so that hv builds it again and the next boot looks once more. */
+static void secret_then_crash(void)
+{
+	static const struct __attribute__((packed)) { uint16_t limit; uint64_t base; } no_idt;
+	volatile uint64_t *page = (volatile uint64_t *)(uintptr_t)(boot->mem_size - PAGE_SIZE);
+	unsigned secret, written = 0;
+
+	if (!cmdline_number("secret", 999999999, &secret))
+		return;
+	for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
+		written += page[i] != 0;
+	kprintf("# secret: the last page reads %s\n", written ? "written: NOT scrubbed" : "zero");
+	for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
+		page[i] = secret;
+	kprintf("# secret: %u written; triple fault\n", secret);
+	__asm__ volatile("lidt %0; int3" ::"m"(no_idt) : "memory");
+}
+
 /* This run's tests: a hostile class alone, or (after the heartbeat, when
  * asked for) guest_tests, then the passthrough tests when the guest has a
  * PCI view. */
@@ -198,6 +219,7 @@ void guest_main(uint64_t rdi)
 	unsigned passed = 0, failed = 0, skipped = 0;
 
 	(void)rdi; /* in entry_state, checked by guest_boot_data */
+	secret_then_crash();
 	idt_init();
 	if (!strcmp(boot->cmdline, "bench"))
 		guest_bench();
