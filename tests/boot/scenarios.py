@@ -638,6 +638,53 @@ SCENARIOS += [
                             r"^linux\| hvtest: crashing",
                             r"guest linux: restart: restart budget spent: it stays stopped"],
     },
+    {
+        # hvtest.reboot=1: Linux runs its tests, then reboots (the ACPI reset register)
+        # rather than powering off. Under on_reset = restart with restart_limit = 2 it
+        # boots three times, passing its tests each time, and the third reset spends the
+        # budget; the tester beside it beats throughout (800 beats: 80 s at least, past
+        # Linux's three boots) and passes. RAM is scrubbed between boots, so /init cannot
+        # count them: hv's log does.
+        "name": "linux-reboot",
+        "smp": 4,
+        "mem": "2G",
+        "iommu": True,
+        "devices": [],
+        "cmdline": "exit=qemu expect.guest_failure=linux",
+        "esp": {"hv.cfg": linux_config("hvtest.cpus=2 hvtest.mem=512 hvtest.reboot=1", pci=None,
+                                       tester="cmdline = heartbeat=800\n")
+                .replace("image = vmlinuz\n",
+                         "image = vmlinuz\non_reset = restart\nrestart_limit = 2\n"),
+                **LINUX_ESP},
+        "timeout": 420,
+        "guest_ktap": ["tester"],
+        "expect_pass": ["guest_linux", "guest_tester", "tester/guest_heartbeat"]
+                       + [f"tester/{t}" for t in TESTER_TESTS],
+        "expect_sequence": [
+            r"^linux\| ok 1 cpus_online",
+            r"^linux\| ok 5 pci_device # SKIP",
+            r"^linux\| hvtest: rebooting",
+            r"guest linux: stopped: reset by the guest \(ACPI reset register; on_reset = restart\)",
+            r"guest linux: restart 1 \(at most 2 a minute\)",
+            r"guest linux: restart: scrubbed 512 MiB in \d+ ms",
+            r"^linux\| ok 1 cpus_online",
+            r"^linux\| ok 5 pci_device # SKIP",
+            r"^linux\| hvtest: rebooting",
+            r"guest linux: stopped: reset by the guest \(ACPI reset register; on_reset = restart\)",
+            r"guest linux: restart 2 \(at most 2 a minute\)",
+            r"guest linux: restart: scrubbed 512 MiB in \d+ ms",
+            r"^linux\| ok 1 cpus_online",
+            r"^linux\| ok 5 pci_device # SKIP",
+            r"^linux\| hvtest: rebooting",
+            r"guest linux: stopped: reset by the guest \(ACPI reset register; on_reset = restart\)",
+            r"guest linux: restart: restart budget spent: it stays stopped",
+            # The tester's heartbeat (a beat every 100 ms, none 5 s late) went on through
+            # every restart.
+            r"^tester\| # heartbeat \d+",
+        ],
+        "max_log_lines": {r"^linux\| hvtest: done": 3, r"guest linux: restart \d+ \(": 2},
+        "forbid_log": [r"^linux\| not ok", r"^linux\| .*Kernel panic"],
+    },
 ]
 
 # Linux's own drivers on passed-through devices (initramfs-devices.cpio.gz: the nvme and
