@@ -69,11 +69,11 @@ static void write_gdt(struct guest *g)
  * real mode (its BOOT_BIOS fallback), never through the reset register. */
 static void write_reset_vector(struct guest *g)
 {
-	const uint8_t stub[] = { 0xba, GUEST_PORT_RESET & 0xff, GUEST_PORT_RESET >> 8, 0xb0,
+	const uint8_t reset_code[] = { 0xba, GUEST_PORT_RESET & 0xff, GUEST_PORT_RESET >> 8, 0xb0,
 				 GUEST_RESET_VALUE, 0xee, 0xf4, 0xeb, 0xfd };
-	_Static_assert(sizeof(stub) <= GUEST_ROM_AREA_END - GUEST_RESET_VECTOR, "reset stub");
+	_Static_assert(sizeof(reset_code) <= GUEST_ROM_AREA_END - GUEST_RESET_VECTOR, "reset code");
 
-	memcpy((uint8_t *)(uintptr_t)(g->ram + GUEST_RESET_VECTOR), stub, sizeof(stub));
+	memcpy((uint8_t *)(uintptr_t)(g->ram + GUEST_RESET_VECTOR), reset_code, sizeof(reset_code));
 }
 
 /* Linux probes the ROM area page by page and its DMI scan copies the BIOS

@@ -7,7 +7,7 @@
  * where a PC has its option ROMs and BIOS, is zeroed RAM mapped read-only:
  * Linux's ROM probe and DMI scan read it at full speed and find nothing
  * but a copy of the RSDP (for kernels that scan for it) and, at the reset
- * vector, a stub that resets (hv/guest/loader/linux_boot.c). */
+ * vector, code that resets (hv/guest/loader/linux_boot.c). */
 #ifndef HV_GUEST_PLATFORM_LAYOUT_H
 #define HV_GUEST_PLATFORM_LAYOUT_H
 
@@ -29,7 +29,7 @@
 /* The read-only ROM and BIOS area. */
 #define GUEST_ROM_AREA       0xc0000ull
 #define GUEST_ROM_AREA_END   0x100000ull
-#define GUEST_RESET_VECTOR   0xffff0ull /* F000:FFF0: a stub that resets */
+#define GUEST_RESET_VECTOR   0xffff0ull /* F000:FFF0: code that resets */
 #define GUEST_RSDP_COPY      0xe0000ull /* where older kernels scan for it */
 
 /* Ports of the synthesised devices. */
