@@ -3,12 +3,13 @@
 #include "arch/x86/sizes.h"
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/vcpu_backend.h"
+#include "arch/x86/vmx/vmx.h"
 
 #include <errno.h>
 #include <string.h>
 
 /* In order of preference; the first whose hardware is there is used. */
-static const struct vcpu_backend *const backends[] = { &svm_backend };
+static const struct vcpu_backend *const backends[] = { &svm_backend, &vmx_backend };
 static const struct vcpu_backend *backend;
 
 /* Chosen once, on first use, from what the CPU offers: the service CPU

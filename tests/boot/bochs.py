@@ -75,28 +75,34 @@ SCENARIOS = [
 ]
 
 
-# A guest from module2 files. There is no VT-x backend yet (vcpu.c picks none: -ENODEV),
-# so its partition cannot be built; the scenario checks that the configuration and the
-# image reach the loader through GRUB. With a VMX backend it should expect status 0
-# and the guest's KTAP (run.py's guest_ktap).
-def guest_scenario(guest_elf):
-    return {
-        "name": "bochs-guest",
-        "cpus": 2,
-        "cmdline": "exit=bochs",
-        "modules": {"hv.cfg": "[guest alpha]\ncpus = 1\nmemory = 16M\nimage = test-guest.elf\n"},
-        "files": {"test-guest.elf": guest_elf},
-        "status": 1,
-        "expect_fail": ["guest_config"],
-        "expect_log": [r"boot: module 0x[0-9a-f]+-0x[0-9a-f]+ 'test-guest.elf'",
-                       r"guest alpha: no vCPU backend for this CPU \(hv has SVM only so far\)"],
-    }
+# The test guest from module2 files, run under hv's VT-x backend (EPT, VPID, unrestricted
+# guest): its KTAP must pass (run.py's guest_ktap) and hv end with success. Once per CPU
+# model (Skylake-X: EPT with 1G leaves).
+def guest_scenarios(guest_elf):
+    def scenario(name, model, ept):
+        return {
+            "name": name,
+            "cpus": 2,
+            "model": model,
+            "cmdline": "exit=bochs",
+            "modules": {"hv.cfg": "[guest alpha]\ncpus = 1\nmemory = 16M\n"
+                                  "image = test-guest.elf\n"},
+            "files": {"test-guest.elf": guest_elf},
+            "status": 0,
+            "guest_ktap": ["alpha"],
+            "expect_pass": ["guest_alpha"],
+            "expect_log": [r"boot: module 0x[0-9a-f]+-0x[0-9a-f]+ 'test-guest.elf'",
+                           rf"vmx: EPT {ept}, VPID, unrestricted guest",
+                           r"guests: starting 1 \(vCPU backend vmx\)",
+                           r"vmx: VMXON on CPU 1"],
+        }
+    return [scenario("bochs-guest", "corei7_skylake_x", "2M/1G")]
 
 
 def bochsrc(scn, iso, serial, log):
     return "\n".join([
         "megs: 256",
-        f"cpu: model=corei7_skylake_x, count={scn['cpus']}, ips=4000000,"
+        f"cpu: model={scn.get('model', 'corei7_skylake_x')}, count={scn['cpus']}, ips=4000000,"
         " reset_on_triple_fault=0",
         f"romimage: file={BIOS}, options=fastboot",
         f"vgaromimage: file={VGABIOS}",
@@ -136,11 +142,11 @@ def make_iso(scn, elf, work):
     return iso
 
 
-def judge(scn, ktap, status, timed_out, log_text):
+def judge(scn, ktap, status, timed_out, log_text, guest_ktaps=None):
     # run.judge() reads QEMU's statuses; Bochs's are mapped onto them.
     qemu_status = {0: run.EXIT_PASS, 1: run.EXIT_FAIL}.get(status, 255)
     results, problems = run.judge(scn, ktap, qemu_status, timed_out, TIMEOUT,
-                                  log_text=log_text)
+                                  guest_ktaps=guest_ktaps, log_text=log_text)
     if not timed_out and status != scn["status"]:
         results.append(("fail", f"{scn['name']}/(exit)",
                         f"Bochs exit status {status}, expected {scn['status']}"))
@@ -175,8 +181,10 @@ def run_scenario(scn, elf, out):
             text = f.read()
     except OSError:
         text = ""
-    ktap = run.parse_ktap(text)
-    results = judge(scn, ktap, status, timed_out, text)
+    # The guests' lines (prefixed with their name) are KTAP streams of their own.
+    own, guest_text = run.split_streams(text)
+    guest_ktaps = {g: run.parse_ktap(t) for g, t in guest_text.items()}
+    results = judge(scn, run.parse_ktap(own), status, timed_out, text, guest_ktaps)
     failed = [r for r in results if r[0] == "fail"]
     print(f"{'FAIL' if failed else 'PASS'} {scn['name']}: {len(results)} results, "
           f"{len(failed)} failed, Bochs status {status} ({seconds:.1f} s)")
@@ -195,7 +203,7 @@ def main():
     ap.add_argument("--guest-elf", help="the test guest (build/guest/test-guest.elf)")
     ap.add_argument("--results")
     args = ap.parse_args()
-    scenarios = SCENARIOS + ([guest_scenario(args.guest_elf)] if args.guest_elf else [])
+    scenarios = SCENARIOS + (guest_scenarios(args.guest_elf) if args.guest_elf else [])
     chosen = [s for s in scenarios if not args.scenario or s["name"] in args.scenario]
     if not chosen:
         print("bochs.py: no such scenario", file=sys.stderr)

@@ -1,0 +1,97 @@
+/* int vmx_enter(uint64_t *gpr, int launched)
+ *
+ * Enters the guest of the current VMCS with the general-purpose registers
+ * in gpr[] (encoding order; RSP lives in the VMCS and is skipped):
+ * VMRESUME when `launched`, VMLAUNCH otherwise. A VM exit resumes at
+ * vmx_exit_entry (the VMCS's host RIP) on the stack this call left in the
+ * host RSP field, with every register but RSP the guest's: they are stored
+ * back into gpr[] and the host's callee-saved ones popped.
+ *
+ * Returns 0 after a VM exit, 1 for VMfailInvalid (CF), 2 for VMfailValid
+ * (ZF: the VM-instruction error field says why), 3 when the host RSP
+ * could not be written. Called with RFLAGS.IF = 0; a VM exit clears it
+ * again (SDM Vol. 3C, 28.5.3: RFLAGS is loaded as 2). */
+#define VMCS_HOST_RSP 0x6c14
+
+	.text
+	.globl vmx_enter
+	.type vmx_enter, @function
+vmx_enter:
+	pushq %rbx
+	pushq %rbp
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	pushq %rdi              /* gpr[]: (%rsp) at the VM exit */
+
+	movl $VMCS_HOST_RSP, %eax
+	vmwrite %rsp, %rax
+	jbe 3f
+
+	movq %rdi, %rax
+	testl %esi, %esi
+	movq 8*1(%rax), %rcx
+	movq 8*2(%rax), %rdx
+	movq 8*3(%rax), %rbx
+	movq 8*5(%rax), %rbp
+	movq 8*6(%rax), %rsi
+	movq 8*7(%rax), %rdi
+	movq 8*8(%rax), %r8
+	movq 8*9(%rax), %r9
+	movq 8*10(%rax), %r10
+	movq 8*11(%rax), %r11
+	movq 8*12(%rax), %r12
+	movq 8*13(%rax), %r13
+	movq 8*14(%rax), %r14
+	movq 8*15(%rax), %r15
+	movq 8*0(%rax), %rax    /* the movs leave ZF of the test alone */
+	jnz 1f
+	vmlaunch
+	jmp 2f
+1:	vmresume
+2:	/* Only a failed VMLAUNCH/VMRESUME gets here: CF or ZF says how. */
+	movl $1, %eax
+	jc 4f
+	movl $2, %eax
+	jmp 4f
+3:	movl $3, %eax
+4:	addq $8, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbp
+	popq %rbx
+	ret
+	.size vmx_enter, . - vmx_enter
+
+	.globl vmx_exit_entry
+	.type vmx_exit_entry, @function
+vmx_exit_entry:
+	xchgq (%rsp), %rax      /* gpr[] out, the guest's RAX onto the stack */
+	movq %rcx, 8*1(%rax)
+	movq %rdx, 8*2(%rax)
+	movq %rbx, 8*3(%rax)
+	movq %rbp, 8*5(%rax)
+	movq %rsi, 8*6(%rax)
+	movq %rdi, 8*7(%rax)
+	movq %r8, 8*8(%rax)
+	movq %r9, 8*9(%rax)
+	movq %r10, 8*10(%rax)
+	movq %r11, 8*11(%rax)
+	movq %r12, 8*12(%rax)
+	movq %r13, 8*13(%rax)
+	movq %r14, 8*14(%rax)
+	movq %r15, 8*15(%rax)
+	popq 8*0(%rax)
+	xorl %eax, %eax
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbp
+	popq %rbx
+	ret
+	.size vmx_exit_entry, . - vmx_exit_entry
+	.section .note.GNU-stack, "", @progbits
