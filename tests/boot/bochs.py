@@ -21,6 +21,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run  # noqa: E402  (tests/boot/run.py: parse_ktap, judge)
+import scenarios  # noqa: E402  (tests/boot/scenarios.py: GUEST_TESTS)
 
 BIOS = "/usr/share/bochs/BIOS-bochs-latest"
 VGABIOS = "/usr/share/vgabios/vgabios.bin"
@@ -76,25 +77,26 @@ SCENARIOS = [
 
 
 # The test guest from module2 files, run under hv's VT-x backend (EPT, VPID, unrestricted
-# guest): its KTAP must pass (run.py's guest_ktap) and hv end with success. Once per CPU
+# guest) with two vCPUs on CPUs 1-2 (the second started by INIT/SIPI in real mode): every
+# test of its KTAP must pass (run.py's guest_ktap) and hv end with success. Once per CPU
 # model (Skylake-X: EPT with 1G leaves).
 def guest_scenarios(guest_elf):
     def scenario(name, model, ept):
         return {
             "name": name,
-            "cpus": 2,
+            "cpus": 3,
             "model": model,
             "cmdline": "exit=bochs",
-            "modules": {"hv.cfg": "[guest alpha]\ncpus = 1\nmemory = 16M\n"
+            "modules": {"hv.cfg": "[guest alpha]\ncpus = 1-2\nmemory = 16M\n"
                                   "image = test-guest.elf\n"},
             "files": {"test-guest.elf": guest_elf},
             "status": 0,
             "guest_ktap": ["alpha"],
-            "expect_pass": ["guest_alpha"],
+            "expect_pass": ["guest_alpha"] + [f"alpha/{t}" for t in scenarios.GUEST_TESTS],
             "expect_log": [r"boot: module 0x[0-9a-f]+-0x[0-9a-f]+ 'test-guest.elf'",
                            rf"vmx: EPT {ept}, VPID, unrestricted guest",
                            r"guests: starting 1 \(vCPU backend vmx\)",
-                           r"vmx: VMXON on CPU 1"],
+                           r"vmx: VMXON on CPU 1 ", r"vmx: VMXON on CPU 2 "],
         }
     return [scenario("bochs-guest", "corei7_skylake_x", "2M/1G")]
 
