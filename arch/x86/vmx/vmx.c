@@ -18,9 +18,10 @@
  * - XSETBV always exits: emulated for the XCR0 values the CPU allows.
  * - CR2 and DR6 are not in the VMCS: they are the physical registers,
  *   which hv leaves alone while a guest owns the CPU.
- * - the syscall MSRs (STAR, LSTAR, CSTAR, SFMASK, KERNEL_GS_BASE) and
- *   TSC_AUX are passed through as on SVM, but VMX does not switch them:
- *   the guest's values stay in the CPU, which hv does not use them on. */
+ * - the MSRs passed through are svm.c's (vmx_exit_decode.c), but VMX
+ *   does not switch the syscall ones (STAR, LSTAR, CSTAR, SFMASK,
+ *   KERNEL_GS_BASE) nor TSC_AUX: the guest's values stay in the CPU,
+ *   which hv does not use them on. */
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/exception.h"
@@ -32,6 +33,7 @@
 #include "arch/x86/vmx/vmcs_check.h"
 #include "arch/x86/vmx/vmcs_image.h"
 #include "arch/x86/vmx/vmx_caps.h"
+#include "arch/x86/vmx/vmx_exit_decode.h"
 #include "arch/x86/vmx/vmx_names.h"
 #include "arch/x86/vmx/vmx_ops.h"
 
@@ -44,7 +46,6 @@
 #define FEATURE_CONTROL_VMX      (1ull << 2) /* VMX outside SMX */
 #define MSR_FS_BASE              0xc0000100u
 #define MSR_GS_BASE              0xc0000101u
-#define MSR_TSC                  0x10u
 #define CPUID_1_ECX_VMX          (1u << 5)
 #define CR0_TS                   (1ull << 3)
 #define CR4_VMXE                 (1ull << 13)
@@ -82,26 +83,6 @@ enum {
 #define INTR_TYPE_SW_EXCEPTION 6u
 
 #define VCPU_OPCODE_VMCALL_LEN 3
-
-/* The MSRs a guest reads and writes without an exit: svm.c's list. Each
- * is in the VMCS's guest state (FS/GS base, SYSENTER), or the guest's
- * alone on a CPU it owns (see the top of this file). Everything else,
- * the x2APIC's 0x800-0x8ff among it, exits: the guest must not reach the
- * host's x2APIC ICR. */
-static const uint32_t passthrough_msrs[] = {
-	0xc0000100u, /* FS_BASE */
-	0xc0000101u, /* GS_BASE */
-	0xc0000102u, /* KERNEL_GS_BASE */
-	0xc0000081u, /* STAR */
-	0xc0000082u, /* LSTAR */
-	0xc0000083u, /* CSTAR */
-	0xc0000084u, /* SFMASK */
-	0x00000174u, /* SYSENTER_CS */
-	0x00000175u, /* SYSENTER_ESP */
-	0x00000176u, /* SYSENTER_EIP */
-	0xc0000103u, /* TSC_AUX */
-	0x000006e0u, /* TSC_DEADLINE: the LAPIC timer is the guest's */
-};
 
 struct vmx_vcpu {
 	uint64_t vmcs_pa;
@@ -185,26 +166,6 @@ static int feature_control_ready(unsigned cpu)
 	return 0;
 }
 
-/* MSR bitmap (24.6.9): read bitmaps for 0-0x1fff and 0xc0000000-
- * 0xc0001fff, then the write bitmaps, 1 KiB each; a set bit exits. */
-static void msr_bitmap_allow(uint8_t *map, uint32_t msr, bool writes_too)
-{
-	uint32_t base, offset;
-
-	if (msr < 0x2000) {
-		base = 0;
-		offset = msr;
-	} else if (msr >= 0xc0000000u && msr < 0xc0002000u) {
-		base = 0x400;
-		offset = msr - 0xc0000000u;
-	} else {
-		return;
-	}
-	map[base + offset / 8] &= (uint8_t)~(1u << (offset % 8));
-	if (writes_too)
-		map[0x800 + base + offset / 8] &= (uint8_t)~(1u << (offset % 8));
-}
-
 static const char *yes(bool b, const char *what)
 {
 	return b ? what : "";
@@ -235,11 +196,8 @@ static int vmx_global_init(void)
 	uint64_t msr = page_alloc_zeroed_range(1, 1, 0, limit);
 	if (!io || !msr)
 		return -ENOMEM;
-	memset(va(io), 0xff, 2 * PAGE_SIZE);
-	memset(va(msr), 0xff, PAGE_SIZE);
-	for (size_t i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
-		msr_bitmap_allow(va(msr), passthrough_msrs[i], true);
-	msr_bitmap_allow(va(msr), MSR_TSC, false);
+	memset(va(io), 0xff, VMX_IO_BITMAP_BYTES);
+	vmx_msr_bitmap_build(va(msr));
 	io_bitmap_pa = io;
 	msr_bitmap_pa = msr;
 	log_info("vmx: EPT%s%s, VPID, unrestricted guest (VMCS revision %#x)\n",
@@ -502,7 +460,7 @@ static void vmx_reset_startup(struct vcpu *v, uint8_t vector)
 	reset_to(v, &e);
 }
 
-/* I/O bitmaps A and B (24.6.4): one bit per port, set = exit. */
+/* I/O bitmaps A and B (24.6.4): one page each, adjacent, so one map. */
 static int vmx_allow_ports(struct vcpu *v, uint16_t first, unsigned count)
 {
 	struct vmx_vcpu *s = hw(v);
@@ -522,9 +480,7 @@ static int vmx_allow_ports(struct vcpu *v, uint16_t first, unsigned count)
 		    vmwrite64(VMCS_IO_BITMAP_B, own + PAGE_SIZE) != VMX_OK)
 			return -EIO;
 	}
-	uint8_t *map = va(s->img.ctl.io_bitmap_a);
-	for (unsigned p = first; p < first + count; p++)
-		map[p / 8] &= (uint8_t)~(1u << (p % 8));
+	vmx_io_bitmap_allow(va(s->img.ctl.io_bitmap_a), first, count);
 	return 0;
 }
 
@@ -698,20 +654,12 @@ static void exception_exit(struct vcpu *v, struct vcpu_exit *e, uint32_t info)
 
 static void io_exit(struct vcpu *v, struct vcpu_exit *e, uint64_t qual)
 {
-	e->kind = VCPU_EXIT_IO;
-	e->io.port = (uint16_t)(qual >> 16);
-	e->io.size = (uint8_t)((qual & 7) + 1);
-	e->io.in = qual & (1u << 3);
-	e->io.string = qual & (1u << 4);
-	e->io.rep = qual & (1u << 5);
-	e->io.addr_size = 0;
 	/* The address size of INS/OUTS is in the instruction information
 	 * where VMX_BASIC bit 54 says the CPU fills it in. */
-	if (e->io.string && (caps.basic & (1ull << 54))) {
-		unsigned as = (vmread32(VMCS_EXIT_INSN_INFO) >> 7) & 7;
-		e->io.addr_size = as == 0 ? 2 : as == 1 ? 4 : as == 2 ? 8 : 0;
-	}
-	e->io.next_rip = v->regs.rip + exit_insn_len();
+	bool info_valid = caps.basic & (1ull << 54);
+
+	vmx_decode_io_exit(qual, info_valid ? vmread32(VMCS_EXIT_INSN_INFO) : 0, info_valid,
+			   v->regs.rip, exit_insn_len(), e);
 }
 
 /* Decodes one exit into *e: false where the backend handled it itself
