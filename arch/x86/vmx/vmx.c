@@ -48,6 +48,8 @@
 #define MSR_GS_BASE              0xc0000101u
 #define CPUID_1_ECX_VMX          (1u << 5)
 #define CR0_TS                   (1ull << 3)
+#define CR0_NW                   (1ull << 29)
+#define CR0_CD                   (1ull << 30)
 #define CR4_VMXE                 (1ull << 13)
 #define CR4_OSXSAVE              (1ull << 18)
 #define EFER_LMA                 (1ull << 10)
@@ -222,6 +224,29 @@ static uint32_t insn_error(void)
 	return vmread32(VMCS_INSN_ERROR);
 }
 
+/* The accessors' failures (vmx_ops.h), in words; the first few only, so
+ * that a broken VMCS cannot flood the console from a loop. */
+void vmx_access_failed(const char *insn, uint16_t enc, enum vmx_status st)
+{
+	static unsigned reported;
+
+	if (__atomic_fetch_add(&reported, 1, __ATOMIC_RELAXED) >= 16)
+		return;
+	if (st == VMX_FAIL_VALID) {
+		/* A VMREAD of the error field itself cannot fail validly. */
+		uint64_t err = 0;
+		__asm__ volatile("vmread %1, %0" : "+rm"(err) : "r"((uint64_t)VMCS_INSN_ERROR.enc)
+				 : "cc");
+		log_err("vmx: CPU %u: %s of field %#x failed: VM-instruction error %llu (%s)\n",
+			this_cpu_index(), insn, enc, (unsigned long long)err,
+			vmx_insn_error_name((uint32_t)err));
+	} else {
+		log_err("vmx: CPU %u: %s of field %#x failed (VMfailInvalid: no current VMCS)\n",
+			this_cpu_index(), insn, enc);
+	}
+}
+
+
 /* A failed VMX instruction, in words: VMfailValid has its error number. */
 static void log_failure(const char *what, unsigned cpu, enum vmx_status st)
 {
@@ -232,6 +257,12 @@ static void log_failure(const char *what, unsigned cpu, enum vmx_status st)
 	} else {
 		log_err("vmx: CPU %u: %s failed (VMfailInvalid)\n", cpu, what);
 	}
+}
+
+static void check_invalidation(const char *insn, enum vmx_status st)
+{
+	if (st != VMX_OK)
+		log_failure(insn, this_cpu_index(), st);
 }
 
 /* CR0 and CR4 with the bits VMX operation fixes (A.7, A.8). */
@@ -418,9 +449,9 @@ static int vmx_create(struct vcpu *v, uint64_t npt_root, unsigned tag)
 	/* Translations cached for this EPT root or VPID before (a guest
 	 * built again in the same tables) are stale. */
 	if (vmx_caps_invept_single(&caps))
-		vmx_invept(VMX_INV_SINGLE, s->img.ctl.eptp);
+		check_invalidation("INVEPT", vmx_invept(VMX_INV_SINGLE, s->img.ctl.eptp));
 	else if (vmx_caps_invept_all(&caps))
-		vmx_invept(VMX_INV_ALL, 0);
+		check_invalidation("INVEPT", vmx_invept(VMX_INV_ALL, 0));
 	return 0;
 }
 
@@ -429,9 +460,9 @@ static int vmx_create(struct vcpu *v, uint64_t npt_root, unsigned tag)
 static void flush_vpid(const struct vmx_vcpu *s)
 {
 	if (vmx_caps_invvpid_single(&caps))
-		vmx_invvpid(VMX_INV_SINGLE, s->img.ctl.vpid);
+		check_invalidation("INVVPID", vmx_invvpid(VMX_INV_SINGLE, s->img.ctl.vpid));
 	else if (vmx_caps_invvpid_all(&caps))
-		vmx_invvpid(VMX_INV_ALL, 0);
+		check_invalidation("INVVPID", vmx_invvpid(VMX_INV_ALL, 0));
 }
 
 static void reset_to(struct vcpu *v, const struct vmcs_entry *entry)
@@ -533,8 +564,18 @@ static bool guest_write_cr0(struct vcpu *v, uint64_t value)
 	struct vmx_vcpu *s = hw(v);
 	uint64_t efer = vmread64(VMCS_GUEST_EFER);
 	uint32_t entry = vmread32(VMCS_ENTRY_CONTROLS);
+	uint64_t old = guest_view(vmread_nat(VMCS_GUEST_CR0), s->img.ctl.cr0_mask,
+				  s->img.ctl.cr0_shadow);
+	uint64_t cr4 = guest_view(vmread_nat(VMCS_GUEST_CR4), s->img.ctl.cr4_mask,
+				  s->img.ctl.cr4_shadow);
+	bool cs_long = vmread32(VMCS_GUEST_CS_AR) & VMX_AR_L;
 
-	if (value >> 32 || ((value & CR0_PG) && !(value & CR0_PE)))
+	/* The #GP cases of MOV to CR0 (SDM Vol. 2B, "MOV-Move to/from
+	 * Control Registers"). */
+	if (value >> 32 || ((value & CR0_PG) && !(value & CR0_PE)) ||
+	    ((value & CR0_NW) && !(value & CR0_CD)) ||
+	    ((value & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME) && !(cr4 & CR4_PAE)) ||
+	    (!(value & CR0_PG) && (old & CR0_PG) && cs_long))
 		return false;
 	if ((value & CR0_PG) && (efer & EFER_LME)) {
 		efer |= EFER_LMA;
@@ -548,6 +589,9 @@ static bool guest_write_cr0(struct vcpu *v, uint64_t value)
 	vmwrite_nat(VMCS_GUEST_CR0, fixed(value | s->img.ctl.cr0_mask, 0, caps.cr0_fixed1));
 	vmwrite64(VMCS_GUEST_EFER, efer);
 	vmwrite32(VMCS_ENTRY_CONTROLS, entry);
+	/* The CPU's own MOV to CR0 would have dropped these translations. */
+	if ((old ^ value) & (CR0_PG | CR0_PE | CR0_WP | CR0_CD))
+		flush_vpid(s);
 	return true;
 }
 
@@ -573,8 +617,6 @@ static bool cr_access(struct vcpu *v, uint64_t qual)
 				  hw(v)->img.ctl.cr0_shadow);
 	bool ok;
 
-	if (reg == GPR_RSP)
-		v->regs.gpr[GPR_RSP] = vmread_nat(VMCS_GUEST_RSP);
 	switch (type) {
 	case 0: /* MOV to CR */
 		if (cr == 0)
@@ -611,16 +653,30 @@ static void xsetbv(struct vcpu *v)
 	struct cpuid_regs d = cpuid(0xd, 0);
 	uint64_t supported = d.eax | (uint64_t)d.edx << 32;
 
-	if (index != 0 || !(value & 1) || (value & ~supported) || ((value & 4) && !(value & 2)) ||
-	    !(cpuid(1, 0).ecx & (1u << 26))) {
+	const struct vmx_vcpu *s = hw(v);
+	uint64_t cr4 = guest_view(vmread_nat(VMCS_GUEST_CR4), s->img.ctl.cr4_mask,
+				  s->img.ctl.cr4_shadow);
+
+	/* #UD and the CPL check come before the exit on hardware; Bochs's
+	 * order is not promised. */
+	if (!(cr4 & CR4_OSXSAVE) || !(cpuid(1, 0).ecx & (1u << 26))) {
+		inject(hw(v), INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION << 8 | VEC_UD, 0);
+		return;
+	}
+	/* x87 always; AVX with SSE; the AVX-512 state (bits 7:5) all or
+	 * none, and with AVX; the AMX state (bits 18:17) both or none. */
+	if (VMX_AR_DPL(vmread32(VMCS_GUEST_SS_AR)) != 0 || index != 0 || !(value & 1) ||
+	    (value & ~supported) || ((value & 4) && !(value & 2)) ||
+	    ((value & 0xe0) && ((value & 0xe0) != 0xe0 || !(value & 4))) ||
+	    ((value >> 17 & 3) == 1 || (value >> 17 & 3) == 2)) {
 		inject_gp(v);
 		return;
 	}
-	uint64_t cr4 = read_cr4();
-	if (!(cr4 & CR4_OSXSAVE)) {
-		write_cr4(cr4 | CR4_OSXSAVE);
-		vmwrite_nat(VMCS_HOST_CR4, cr4 | CR4_OSXSAVE);
-		hw(v)->img.host.cr4 = cr4 | CR4_OSXSAVE;
+	uint64_t host_cr4 = read_cr4();
+	if (!(host_cr4 & CR4_OSXSAVE)) {
+		write_cr4(host_cr4 | CR4_OSXSAVE);
+		vmwrite_nat(VMCS_HOST_CR4, host_cr4 | CR4_OSXSAVE);
+		hw(v)->img.host.cr4 = host_cr4 | CR4_OSXSAVE;
 	}
 	__asm__ volatile("xsetbv" ::"c"(0u), "a"((uint32_t)value), "d"((uint32_t)(value >> 32))
 			 : "memory");

@@ -14,6 +14,11 @@ enum vmx_status { VMX_OK, VMX_FAIL_INVALID, VMX_FAIL_VALID };
 #define VMX_STATUS_FROM_FLAGS(cf, zf) \
 	((cf) ? VMX_FAIL_INVALID : (zf) ? VMX_FAIL_VALID : VMX_OK)
 
+/* Every failed VMREAD and VMWRITE of the accessors below is reported
+ * here (the backend logs it), whether or not the caller looks at the
+ * status. */
+void vmx_access_failed(const char *insn, uint16_t enc, enum vmx_status st);
+
 static inline enum vmx_status vmx_on(uint64_t region_pa)
 {
 	uint8_t cf, zf;
@@ -43,15 +48,23 @@ static inline enum vmx_status vmx_write_raw(uint64_t enc, uint64_t value)
 	uint8_t cf, zf;
 	__asm__ volatile("vmwrite %2, %3; setc %0; setz %1"
 			 : "=qm"(cf), "=qm"(zf) : "rm"(value), "r"(enc) : "cc", "memory");
-	return VMX_STATUS_FROM_FLAGS(cf, zf);
+	enum vmx_status st = VMX_STATUS_FROM_FLAGS(cf, zf);
+	if (st != VMX_OK)
+		vmx_access_failed("VMWRITE", (uint16_t)enc, st);
+	return st;
 }
 
 /* 0 where the read fails (only a field the CPU lacks, or no current VMCS). */
 static inline uint64_t vmx_read_raw(uint64_t enc)
 {
 	uint64_t value = 0;
-	__asm__ volatile("vmread %1, %0" : "+rm"(value) : "r"(enc) : "cc", "memory");
-	return value;
+	uint8_t cf, zf;
+	__asm__ volatile("vmread %3, %0; setc %1; setz %2"
+			 : "+rm"(value), "=qm"(cf), "=qm"(zf) : "r"(enc) : "cc", "memory");
+	enum vmx_status st = VMX_STATUS_FROM_FLAGS(cf, zf);
+	if (st != VMX_OK)
+		vmx_access_failed("VMREAD", (uint16_t)enc, st);
+	return st == VMX_OK ? value : 0;
 }
 
 static inline uint16_t vmread16(struct vmcs_field16 f) { return (uint16_t)vmx_read_raw(f.enc); }
