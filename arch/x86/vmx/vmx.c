@@ -11,7 +11,8 @@
  *   the guest's IDT once it runs. An NMI that lands between runs is taken
  *   by hv's own handler (counted there), not held for the next entry: a
  *   kick sent after the loop looked at the guest's state and before the
- *   entry waits for the guest's next exit.
+ *   entry waits for the guest's next exit, which the VMX-preemption timer
+ *   (KICK_BOUND_MS without an exit) brings about where the CPU has it.
  * - CR0.NE and CR4.VMXE are fixed to 1 in VMX operation: the guest sees
  *   its own value through the read shadows, and a write that changes
  *   them exits (control-register access), emulated here.
@@ -29,6 +30,7 @@
 #include "arch/x86/page.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/sizes.h"
+#include "arch/x86/time.h"
 #include "arch/x86/vcpu_backend.h"
 #include "arch/x86/vmx/vmcs_check.h"
 #include "arch/x86/vmx/vmcs_image.h"
@@ -70,7 +72,7 @@ enum {
 	EXIT_INVD = 13, EXIT_VMCALL = 18, EXIT_VMCLEAR = 19, EXIT_VMXON = 27,
 	EXIT_CR_ACCESS = 28, EXIT_IO = 30, EXIT_RDMSR = 31, EXIT_WRMSR = 32,
 	EXIT_EPT_VIOLATION = 48, EXIT_INVEPT = 50, EXIT_INVVPID = 53, EXIT_WBINVD = 54,
-	EXIT_XSETBV = 55, EXIT_VMFUNC = 59,
+	EXIT_PREEMPTION_TIMER = 52, EXIT_XSETBV = 55, EXIT_VMFUNC = 59,
 };
 #define EXIT_REASON_ENTRY_FAILED (1u << 31)
 
@@ -405,6 +407,16 @@ static int check_image(const struct vmx_vcpu *s, const char *when)
 	return -EINVAL;
 }
 
+/* KICK_BOUND_MS of guest time in preemption-timer ticks (TSC >> rate). */
+#define KICK_BOUND_MS 10u
+
+static uint32_t preemption_ticks(void)
+{
+	uint64_t ticks = (time_tsc_hz() / 1000u * KICK_BOUND_MS) >> vmx_caps_preemption_rate(&caps);
+
+	return ticks == 0 ? 1u : ticks > 0xffffffffu ? 0xffffffffu : (uint32_t)ticks;
+}
+
 static int vmx_create(struct vcpu *v, uint64_t npt_root, unsigned tag)
 {
 	static struct vmx_vcpu pool[64];
@@ -437,6 +449,12 @@ static int vmx_create(struct vcpu *v, uint64_t npt_root, unsigned tag)
 		log_err("vmx: vCPU on CPU %u refused: %s\n", cpu, why);
 		return err;
 	}
+	/* A kick that lands between the loop's look at the guest and the
+	 * entry is taken by hv's NMI handler (no GIF): the preemption timer,
+	 * reloaded at every entry, bounds how long a guest that does not exit
+	 * runs on without the loop looking again. */
+	if (vmx_caps_preemption_timer(&caps))
+		s->img.ctl.pin |= VMX_PIN_PREEMPTION_TIMER;
 	if ((err = check_image(s, "creation")))
 		return err;
 	enum vmx_status st = vmx_clear(s->vmcs_pa);
@@ -446,6 +464,9 @@ static int vmx_create(struct vcpu *v, uint64_t npt_root, unsigned tag)
 	}
 	if ((err = make_current(s)) || (err = write_image(s, VMCS_PART_ALL)))
 		return err;
+	if ((s->img.ctl.pin & VMX_PIN_PREEMPTION_TIMER) &&
+	    vmwrite32(VMCS_PREEMPTION_TIMER, preemption_ticks()) != VMX_OK)
+		return -EIO;
 	/* Translations cached for this EPT root or VPID before (a guest
 	 * built again in the same tables) are stale. */
 	if (vmx_caps_invept_single(&caps))
@@ -761,6 +782,9 @@ static bool decode_exit(struct vcpu *v, struct vcpu_exit *e, uint32_t reason)
 	case EXIT_XSETBV:
 		xsetbv(v);
 		return false;
+	case EXIT_PREEMPTION_TIMER:
+		e->kind = VCPU_EXIT_KICK; /* the loop looks at the guest's state */
+		return true;
 	case EXIT_CR_ACCESS:
 		if (cr_access(v, qual))
 			return false;
