@@ -98,7 +98,21 @@ def guest_scenarios(guest_elf):
                            r"guests: starting 1 \(vCPU backend vmx\)",
                            r"vmx: VMXON on CPU 1 ", r"vmx: VMXON on CPU 2 "],
         }
-    return [scenario("bochs-guest", "corei7_skylake_x", "2M/1G")]
+    # A CPU whose VT-x lacks what hv needs (Lynnfield: no unrestricted guest) is refused
+    # by name, and the guest with it.
+    refused = {
+        "name": "bochs-guest-refused",
+        "cpus": 2,
+        "model": "corei5_lynnfield_750",
+        "cmdline": "exit=bochs",
+        "modules": {"hv.cfg": "[guest alpha]\ncpus = 1\nmemory = 16M\nimage = test-guest.elf\n"},
+        "files": {"test-guest.elf": guest_elf},
+        "status": 1,
+        "expect_fail": ["guest_config"],
+        "expect_log": [r"vmx: the CPU lacks unrestricted-guest: no VT-x backend",
+                       r"guest alpha: no vCPU backend for this CPU"],
+    }
+    return [scenario("bochs-guest", "corei7_skylake_x", "2M/1G"), refused]
 
 
 def bochsrc(scn, iso, serial, log):

@@ -175,7 +175,20 @@ static const char *yes(bool b, const char *what)
 	return b ? what : "";
 }
 
+static int global_init_once(void);
+
+/* vcpu.c asks again while no backend is chosen: the answer (and its
+ * message) once. */
 static int vmx_global_init(void)
+{
+	static int result = 1;
+
+	if (result == 1)
+		result = global_init_once();
+	return result;
+}
+
+static int global_init_once(void)
 {
 	unsigned addr = cpuid(0x80000000u, 0).eax >= 0x80000008u ?
 			cpuid(0x80000008u, 0).eax : 0x3024;
