@@ -112,7 +112,22 @@ def guest_scenarios(guest_elf):
         "expect_log": [r"vmx: the CPU lacks unrestricted-guest: no VT-x backend",
                        r"guest alpha: no vCPU backend for this CPU"],
     }
-    return [scenario("bochs-guest", "corei7_skylake_x", "2M/1G"), refused]
+    # The test guest's odd and reserved MSRs (hostile=msr), each #GP in the guest: what the
+    # MSR bitmap lets through under VMX reaches nothing of the host's.
+    hostile_msr = {
+        "name": "bochs-hostile-msr",
+        "cpus": 3,
+        "cmdline": "exit=bochs",
+        "modules": {"hv.cfg": "[guest hostile]\ncpus = 1-2\nmemory = 32M\n"
+                              "image = test-guest.elf\ncmdline = hostile=msr\n"},
+        "files": {"test-guest.elf": guest_elf},
+        "status": 0,
+        "guest_ktap": ["hostile"],
+        "expect_pass": ["guest_hostile"]
+                       + [f"hostile/{t}" for t in scenarios.HOSTILE_TESTS["msr"]],
+        "forbid_log": scenarios.HV_HALTS,
+    }
+    return [scenario("bochs-guest", "corei7_skylake_x", "2M/1G"), refused, hostile_msr]
 
 
 def bochsrc(scn, iso, serial, log):
