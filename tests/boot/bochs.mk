@@ -1,6 +1,6 @@
 # The Bochs lane (tests/boot/bochs.py): build/hv.elf booted by GRUB's
 # multiboot2 from an ISO under Bochs (Intel CPU with VT-x and x2APIC, BIOS,
-# ACPI 1.0, no MCFG, no DMAR). Six boots, about 20 s in all.
+# ACPI 1.0, no MCFG, no DMAR). Seven boots, about 25 s in all.
 
 BOCHS_DIR := $(BUILD)/boot-bochs
 

@@ -127,7 +127,25 @@ def guest_scenarios(guest_elf):
                        + [f"hostile/{t}" for t in scenarios.HOSTILE_TESTS["msr"]],
         "forbid_log": scenarios.HV_HALTS,
     }
-    return [scenario("bochs-guest", "corei7_skylake_x", "2M/1G"), refused, hostile_msr]
+    # hv faulting while it handles a VMX exit (test.exit_fault): recovered, the guest
+    # stopped as failed, hv on to its success.
+    exit_fault = {
+        "name": "bochs-exit-fault",
+        "cpus": 3,
+        "cmdline": "exit=bochs test.exit_fault expect.guest_failure=hostile",
+        "modules": {"hv.cfg": "[guest hostile]\ncpus = 1-2\nmemory = 32M\n"
+                              "image = test-guest.elf\ncmdline = hostile=exit_fault\n"},
+        "files": {"test-guest.elf": guest_elf},
+        "status": 0,
+        "expect_pass": ["guest_hostile"],
+        "forbid_log": scenarios.HV_HALTS,
+        "max_log_lines": {r"exception on APIC ID \d+, recovered": 1},
+        "expect_sequence": [r"exception on APIC ID \d+, recovered",
+                            r"^(?!hostile\|).*\bguest hostile\b.*exception",
+                            r"^(?!hostile\|).*\bguest hostile: stopped"],
+    }
+    return [scenario("bochs-guest", "corei7_skylake_x", "2M/1G"), refused, hostile_msr,
+            exit_fault]
 
 
 def bochsrc(scn, iso, serial, log):
