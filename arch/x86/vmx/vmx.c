@@ -2,8 +2,8 @@
  * vCPU built as a software image (vmcs_image.h says which controls and
  * why) and checked (vmcs_check.c) before it is written, EPT from the
  * nested table hv builds, the guest's tag as VPID, every port and MSR
- * trapped but for what the lists below clear. Exits come out as
- * struct vcpu_exit exactly as svm.c gives them.
+ * trapped but for what vmx_exit_decode.c lets through. Exits come out
+ * as struct vcpu_exit exactly as svm.c gives them (vmx_exit.c).
  *
  * Differences from SVM the guest layer does not see:
  * - no GIF: between runs the host holds interrupts with RFLAGS.IF = 0 (a
@@ -15,7 +15,7 @@
  *   (KICK_BOUND_MS without an exit) brings about where the CPU has it.
  * - CR0.NE and CR4.VMXE are fixed to 1 in VMX operation: the guest sees
  *   its own value through the read shadows, and a write that changes
- *   them exits (control-register access), emulated here.
+ *   them exits (control-register access), emulated in vmx_exit.c.
  * - XSETBV always exits: emulated for the XCR0 values the CPU allows.
  * - CR2 and DR6 are not in the VMCS: they are the physical registers,
  *   which hv leaves alone while a guest owns the CPU.
@@ -38,6 +38,7 @@
 #include "arch/x86/vmx/vmx_exit_decode.h"
 #include "arch/x86/vmx/vmx_names.h"
 #include "arch/x86/vmx/vmx_ops.h"
+#include "arch/x86/vmx/vmx_vcpu.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -49,60 +50,13 @@
 #define MSR_FS_BASE              0xc0000100u
 #define MSR_GS_BASE              0xc0000101u
 #define CPUID_1_ECX_VMX          (1u << 5)
-#define CR0_TS                   (1ull << 3)
-#define CR0_NW                   (1ull << 29)
-#define CR0_CD                   (1ull << 30)
-#define CR4_VMXE                 (1ull << 13)
-#define CR4_OSXSAVE              (1ull << 18)
-#define EFER_LMA                 (1ull << 10)
-#define DR6_INIT                 0xffff0ff0ull
-#define DR7_GD                   (1ull << 13)
-
-/* EPT entries (SDM Vol. 3C, 29.3.2): read, write, execute; the memory
- * type in a leaf's bits 5:3; bit 7 a large leaf. */
-#define EPT_R          (1ull << 0)
-#define EPT_W          (1ull << 1)
-#define EPT_X          (1ull << 2)
-#define EPT_MEMTYPE_WB (6ull << 3)
-#define EPT_LARGE      (1ull << 7)
-
-/* Basic exit reasons (appendix C) hv expects. */
-enum {
-	EXIT_EXCEPTION_NMI = 0, EXIT_TRIPLE_FAULT = 2, EXIT_CPUID = 10, EXIT_HLT = 12,
-	EXIT_INVD = 13, EXIT_VMCALL = 18, EXIT_VMCLEAR = 19, EXIT_VMXON = 27,
-	EXIT_CR_ACCESS = 28, EXIT_IO = 30, EXIT_RDMSR = 31, EXIT_WRMSR = 32,
-	EXIT_EPT_VIOLATION = 48, EXIT_INVEPT = 50, EXIT_INVVPID = 53, EXIT_WBINVD = 54,
-	EXIT_PREEMPTION_TIMER = 52, EXIT_XSETBV = 55, EXIT_VMFUNC = 59,
-};
-#define EXIT_REASON_ENTRY_FAILED (1u << 31)
-
-/* Interruption information (24.8.3, 24.9.2). */
-#define INTR_INFO_VALID       (1u << 31)
-#define INTR_INFO_ERROR_VALID (1u << 11)
-#define INTR_INFO_TYPE(i)     (((i) >> 8) & 7u)
-#define INTR_TYPE_NMI         2u
-#define INTR_TYPE_HW_EXCEPTION 3u
-#define INTR_TYPE_SW_INT      4u
-#define INTR_TYPE_PRIV_SW_EXCEPTION 5u
-#define INTR_TYPE_SW_EXCEPTION 6u
-
-#define VCPU_OPCODE_VMCALL_LEN 3
-
-struct vmx_vcpu {
-	uint64_t vmcs_pa;
-	struct vmcs_image img;
-	bool launched;
-	bool refused;       /* a reset's image failed vmcs_check: never entered */
-	unsigned cpu;
-};
-
 struct vmx_cpu {
 	uint64_t vmxon_pa;
 	bool on;
 	const struct vmx_vcpu *current; /* the VMCS VMPTRLD made current */
 };
 
-static struct vmx_caps caps;
+struct vmx_caps vmx_host_caps;
 static uint64_t io_bitmap_pa, msr_bitmap_pa; /* shared; allow_ports copies */
 static struct vmx_cpu cpu_state[256];
 static unsigned cpus_on;
@@ -113,11 +67,6 @@ extern char vmx_exit_entry[];
 static void *va(uint64_t pa)
 {
 	return (void *)(uintptr_t)pa;
-}
-
-static struct vmx_vcpu *hw(const struct vcpu *v)
-{
-	return v->hw;
 }
 
 static uint64_t read_msr_cb(uint32_t msr, void *ctx)
@@ -195,20 +144,20 @@ static int global_init_once(void)
 
 	if (feature_control_ready(this_cpu_index()))
 		return -ENODEV;
-	vmx_caps_load(&caps, read_msr_cb, NULL, addr & 0xff, (addr >> 8) & 0xff);
-	if (!vmx_caps_ept(&caps) || !vmx_caps_vpid(&caps) || !vmx_caps_unrestricted_guest(&caps)) {
+	vmx_caps_load(&vmx_host_caps, read_msr_cb, NULL, addr & 0xff, (addr >> 8) & 0xff);
+	if (!vmx_caps_ept(&vmx_host_caps) || !vmx_caps_vpid(&vmx_host_caps) || !vmx_caps_unrestricted_guest(&vmx_host_caps)) {
 		log_err("vmx: the CPU lacks %s%s%s: no VT-x backend\n",
-			yes(!vmx_caps_ept(&caps), "EPT "), yes(!vmx_caps_vpid(&caps), "VPID "),
-			yes(!vmx_caps_unrestricted_guest(&caps), "unrestricted-guest"));
+			yes(!vmx_caps_ept(&vmx_host_caps), "EPT "), yes(!vmx_caps_vpid(&vmx_host_caps), "VPID "),
+			yes(!vmx_caps_unrestricted_guest(&vmx_host_caps), "unrestricted-guest"));
 		return -ENODEV;
 	}
-	if (vmx_caps_ept_2m(&caps))
+	if (vmx_caps_ept_2m(&vmx_host_caps))
 		ept_format.large_levels |= 1u << 1;
-	if (vmx_caps_ept_2m(&caps) && vmx_caps_ept_1g(&caps))
+	if (vmx_caps_ept_2m(&vmx_host_caps) && vmx_caps_ept_1g(&vmx_host_caps))
 		ept_format.large_levels |= 1u << 2;
 	/* The bitmaps below 4 GiB where VMX_BASIC says they must be. */
-	uint64_t limit = vmx_caps_struct_addr_bits(&caps) < 64 ?
-			 1ull << vmx_caps_struct_addr_bits(&caps) : ~0ull;
+	uint64_t limit = vmx_caps_struct_addr_bits(&vmx_host_caps) < 64 ?
+			 1ull << vmx_caps_struct_addr_bits(&vmx_host_caps) : ~0ull;
 	uint64_t io = page_alloc_zeroed_range(2, 1, 0, limit);
 	uint64_t msr = page_alloc_zeroed_range(1, 1, 0, limit);
 	if (!io || !msr)
@@ -218,23 +167,23 @@ static int global_init_once(void)
 	io_bitmap_pa = io;
 	msr_bitmap_pa = msr;
 	log_info("vmx: EPT%s%s, VPID, unrestricted guest (VMCS revision %#x)\n",
-		 vmx_caps_ept_2m(&caps) ? " 2M" : "",
-		 vmx_caps_ept_2m(&caps) && vmx_caps_ept_1g(&caps) ? "/1G" : "",
-		 vmx_caps_revision(&caps));
+		 vmx_caps_ept_2m(&vmx_host_caps) ? " 2M" : "",
+		 vmx_caps_ept_2m(&vmx_host_caps) && vmx_caps_ept_1g(&vmx_host_caps) ? "/1G" : "",
+		 vmx_caps_revision(&vmx_host_caps));
 	return 0;
 }
 
 static uint64_t alloc_region(void)
 {
-	uint64_t limit = vmx_caps_struct_addr_bits(&caps) < 64 ?
-			 1ull << vmx_caps_struct_addr_bits(&caps) : ~0ull;
+	uint64_t limit = vmx_caps_struct_addr_bits(&vmx_host_caps) < 64 ?
+			 1ull << vmx_caps_struct_addr_bits(&vmx_host_caps) : ~0ull;
 	uint64_t pa = page_alloc_zeroed_range(1, 1, 0, limit);
 	if (pa)
-		*(uint32_t *)va(pa) = vmx_caps_revision(&caps);
+		*(uint32_t *)va(pa) = vmx_caps_revision(&vmx_host_caps);
 	return pa;
 }
 
-static uint32_t insn_error(void)
+uint32_t vmx_insn_error(void)
 {
 	return vmread32(VMCS_INSN_ERROR);
 }
@@ -266,7 +215,7 @@ void vmx_access_failed(const char *insn, uint16_t enc, enum vmx_status st)
 static void log_failure(const char *what, unsigned cpu, enum vmx_status st)
 {
 	if (st == VMX_FAIL_VALID) {
-		uint32_t err = insn_error();
+		uint32_t err = vmx_insn_error();
 		log_err("vmx: CPU %u: %s failed: VM-instruction error %u (%s)\n", cpu, what, err,
 			vmx_insn_error_name(err));
 	} else {
@@ -280,11 +229,6 @@ static void check_invalidation(const char *insn, enum vmx_status st)
 		log_failure(insn, this_cpu_index(), st);
 }
 
-/* CR0 and CR4 with the bits VMX operation fixes (A.7, A.8). */
-static uint64_t fixed(uint64_t v, uint64_t fixed0, uint64_t fixed1)
-{
-	return (v | fixed0) & fixed1;
-}
 
 static int vmx_cpu_init(unsigned cpu)
 {
@@ -298,8 +242,8 @@ static int vmx_cpu_init(unsigned cpu)
 		return err;
 	if (!c->vmxon_pa && !(c->vmxon_pa = alloc_region()))
 		return -ENOMEM;
-	write_cr0(fixed(read_cr0(), caps.cr0_fixed0, caps.cr0_fixed1));
-	write_cr4(fixed(read_cr4() | CR4_VMXE, caps.cr4_fixed0, caps.cr4_fixed1));
+	write_cr0(vmx_fixed(read_cr0(), vmx_host_caps.cr0_fixed0, vmx_host_caps.cr0_fixed1));
+	write_cr4(vmx_fixed(read_cr4() | CR4_VMXE, vmx_host_caps.cr4_fixed0, vmx_host_caps.cr4_fixed1));
 	enum vmx_status st = vmx_on(c->vmxon_pa);
 	if (st != VMX_OK) {
 		log_failure("VMXON", cpu, st);
@@ -357,7 +301,7 @@ static int write_image(const struct vmx_vcpu *s, unsigned parts)
 	if (ctx.st == VMX_OK)
 		return 0;
 	if (ctx.st == VMX_FAIL_VALID) {
-		uint32_t err = insn_error();
+		uint32_t err = vmx_insn_error();
 		log_err("vmx: VMWRITE of field %#x failed: VM-instruction error %u (%s)\n",
 			ctx.failed_enc, err, vmx_insn_error_name(err));
 	} else {
@@ -394,7 +338,7 @@ static void host_state(struct vmcs_host_state *h)
 }
 
 /* Makes the vCPU's VMCS current on this CPU. */
-static int make_current(struct vmx_vcpu *s)
+int vmx_make_current(struct vmx_vcpu *s)
 {
 	struct vmx_cpu *c = &cpu_state[s->cpu];
 
@@ -414,7 +358,7 @@ static int check_image(const struct vmx_vcpu *s, const char *when)
 {
 	char why[160];
 
-	if (vmcs_check(&caps, &s->img, why, sizeof(why)) == 0)
+	if (vmcs_check(&vmx_host_caps, &s->img, why, sizeof(why)) == 0)
 		return 0;
 	log_err("vmx: vCPU on CPU %u refused at %s: %s\n", s->cpu, when, why);
 	return -EINVAL;
@@ -425,7 +369,7 @@ static int check_image(const struct vmx_vcpu *s, const char *when)
 
 static uint32_t preemption_ticks(void)
 {
-	uint64_t ticks = (time_tsc_hz() / 1000u * KICK_BOUND_MS) >> vmx_caps_preemption_rate(&caps);
+	uint64_t ticks = (time_tsc_hz() / 1000u * KICK_BOUND_MS) >> vmx_caps_preemption_rate(&vmx_host_caps);
 
 	return ticks == 0 ? 1u : ticks > 0xffffffffu ? 0xffffffffu : (uint32_t)ticks;
 }
@@ -457,7 +401,7 @@ static int vmx_create(struct vcpu *v, uint64_t npt_root, unsigned tag)
 	host_state(&host);
 	/* Any entry state, for now: a reset builds the guest's again. */
 	const struct vmcs_entry startup = { .kind = VMCS_ENTRY_STARTUP };
-	int err = vmcs_build(&caps, &startup, &params, &host, &s->img, why, sizeof(why));
+	int err = vmcs_build(&vmx_host_caps, &startup, &params, &host, &s->img, why, sizeof(why));
 	if (err) {
 		log_err("vmx: vCPU on CPU %u refused: %s\n", cpu, why);
 		return err;
@@ -466,7 +410,7 @@ static int vmx_create(struct vcpu *v, uint64_t npt_root, unsigned tag)
 	 * entry is taken by hv's NMI handler (no GIF): the preemption timer,
 	 * reloaded at every entry, bounds how long a guest that does not exit
 	 * runs on without the loop looking again. */
-	if (vmx_caps_preemption_timer(&caps))
+	if (vmx_caps_preemption_timer(&vmx_host_caps))
 		s->img.ctl.pin |= VMX_PIN_PREEMPTION_TIMER;
 	if ((err = check_image(s, "creation")))
 		return err;
@@ -475,38 +419,38 @@ static int vmx_create(struct vcpu *v, uint64_t npt_root, unsigned tag)
 		log_failure("VMCLEAR", cpu, st);
 		return -EIO;
 	}
-	if ((err = make_current(s)) || (err = write_image(s, VMCS_PART_ALL)))
+	if ((err = vmx_make_current(s)) || (err = write_image(s, VMCS_PART_ALL)))
 		return err;
 	if ((s->img.ctl.pin & VMX_PIN_PREEMPTION_TIMER) &&
 	    vmwrite32(VMCS_PREEMPTION_TIMER, preemption_ticks()) != VMX_OK)
 		return -EIO;
 	/* Translations cached for this EPT root or VPID before (a guest
 	 * built again in the same tables) are stale. */
-	if (vmx_caps_invept_single(&caps))
+	if (vmx_caps_invept_single(&vmx_host_caps))
 		check_invalidation("INVEPT", vmx_invept(VMX_INV_SINGLE, s->img.ctl.eptp));
-	else if (vmx_caps_invept_all(&caps))
+	else if (vmx_caps_invept_all(&vmx_host_caps))
 		check_invalidation("INVEPT", vmx_invept(VMX_INV_ALL, 0));
 	return 0;
 }
 
 /* A reset starts with an empty TLB for the guest's VPID, as svm.c flushes
  * its ASID. */
-static void flush_vpid(const struct vmx_vcpu *s)
+void vmx_flush_vpid(const struct vmx_vcpu *s)
 {
-	if (vmx_caps_invvpid_single(&caps))
+	if (vmx_caps_invvpid_single(&vmx_host_caps))
 		check_invalidation("INVVPID", vmx_invvpid(VMX_INV_SINGLE, s->img.ctl.vpid));
-	else if (vmx_caps_invvpid_all(&caps))
+	else if (vmx_caps_invvpid_all(&vmx_host_caps))
 		check_invalidation("INVVPID", vmx_invvpid(VMX_INV_ALL, 0));
 }
 
 static void reset_to(struct vcpu *v, const struct vmcs_entry *entry)
 {
-	struct vmx_vcpu *s = hw(v);
+	struct vmx_vcpu *s = vmx_hw(v);
 
 	vmcs_build_guest(entry, &s->img.ctl, &s->img.guest);
-	s->refused = check_image(s, "reset") != 0 || make_current(s) != 0 ||
+	s->refused = check_image(s, "reset") != 0 || vmx_make_current(s) != 0 ||
 		     write_image(s, VMCS_PART_CONTROLS | VMCS_PART_GUEST) != 0;
-	flush_vpid(s);
+	vmx_flush_vpid(s);
 }
 
 static void vmx_reset_long_mode(struct vcpu *v, uint64_t rip, uint64_t cr3, uint64_t gdt_base,
@@ -528,354 +472,25 @@ static void vmx_reset_startup(struct vcpu *v, uint8_t vector)
 /* I/O bitmaps A and B (24.6.4): one page each, adjacent, so one map. */
 static int vmx_allow_ports(struct vcpu *v, uint16_t first, unsigned count)
 {
-	struct vmx_vcpu *s = hw(v);
+	struct vmx_vcpu *s = vmx_hw(v);
 
 	if (!count || first + count > 0x10000u)
 		return -EINVAL;
 	if (s->img.ctl.io_bitmap_a == io_bitmap_pa) {
-		uint64_t limit = vmx_caps_struct_addr_bits(&caps) < 64 ?
-				 1ull << vmx_caps_struct_addr_bits(&caps) : ~0ull;
+		uint64_t limit = vmx_caps_struct_addr_bits(&vmx_host_caps) < 64 ?
+				 1ull << vmx_caps_struct_addr_bits(&vmx_host_caps) : ~0ull;
 		uint64_t own = page_alloc_zeroed_range(2, 1, 0, limit);
 		if (!own)
 			return -ENOMEM;
 		memcpy(va(own), va(io_bitmap_pa), 2 * PAGE_SIZE);
 		s->img.ctl.io_bitmap_a = own;
 		s->img.ctl.io_bitmap_b = own + PAGE_SIZE;
-		if (make_current(s) || vmwrite64(VMCS_IO_BITMAP_A, own) != VMX_OK ||
+		if (vmx_make_current(s) || vmwrite64(VMCS_IO_BITMAP_A, own) != VMX_OK ||
 		    vmwrite64(VMCS_IO_BITMAP_B, own + PAGE_SIZE) != VMX_OK)
 			return -EIO;
 	}
 	vmx_io_bitmap_allow(va(s->img.ctl.io_bitmap_a), first, count);
 	return 0;
-}
-
-/* ---- running ------------------------------------------------------------- */
-
-static unsigned exit_insn_len(void)
-{
-	return vmread32(VMCS_EXIT_INSN_LEN);
-}
-
-static void skip_insn(struct vcpu *v)
-{
-	v->regs.rip += exit_insn_len();
-}
-
-/* The guest's view of CR0/CR4: its own bits where the host owns them. */
-static uint64_t guest_view(uint64_t real, uint64_t mask, uint64_t shadow)
-{
-	return (real & ~mask) | (shadow & mask);
-}
-
-static void error_exit(struct vcpu_exit *e, uint64_t code, uint64_t info1, uint64_t info2)
-{
-	e->kind = VCPU_EXIT_ERROR;
-	e->error.code = code;
-	e->error.info1 = info1;
-	e->error.info2 = info2;
-}
-
-static void inject(struct vmx_vcpu *s, uint32_t info, uint32_t error)
-{
-	(void)s;
-	vmwrite32(VMCS_ENTRY_INTR_INFO, info);
-	if (info & INTR_INFO_ERROR_VALID)
-		vmwrite32(VMCS_ENTRY_EXCEPTION_ERROR, error);
-}
-
-static void inject_gp(struct vcpu *v)
-{
-	inject(hw(v), INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION << 8 | INTR_INFO_ERROR_VALID | VEC_GP,
-	       0);
-}
-
-/* MOV to CR0 or CR4 (qualification 27.2.1, table 28-3) that changed a bit
- * the host owns: the guest's value goes into the shadow, the CPU's with
- * the fixed bits on. Paging turned on or off under EFER.LME moves
- * EFER.LMA and the IA-32e entry control with it, as the CPU would. */
-static bool guest_write_cr0(struct vcpu *v, uint64_t value)
-{
-	struct vmx_vcpu *s = hw(v);
-	uint64_t efer = vmread64(VMCS_GUEST_EFER);
-	uint32_t entry = vmread32(VMCS_ENTRY_CONTROLS);
-	uint64_t old = guest_view(vmread_nat(VMCS_GUEST_CR0), s->img.ctl.cr0_mask,
-				  s->img.ctl.cr0_shadow);
-	uint64_t cr4 = guest_view(vmread_nat(VMCS_GUEST_CR4), s->img.ctl.cr4_mask,
-				  s->img.ctl.cr4_shadow);
-	bool cs_long = vmread32(VMCS_GUEST_CS_AR) & VMX_AR_L;
-
-	/* The #GP cases of MOV to CR0 (SDM Vol. 2B, "MOV-Move to/from
-	 * Control Registers"). */
-	if (value >> 32 || ((value & CR0_PG) && !(value & CR0_PE)) ||
-	    ((value & CR0_NW) && !(value & CR0_CD)) ||
-	    ((value & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME) && !(cr4 & CR4_PAE)) ||
-	    (!(value & CR0_PG) && (old & CR0_PG) && cs_long))
-		return false;
-	if ((value & CR0_PG) && (efer & EFER_LME)) {
-		efer |= EFER_LMA;
-		entry |= VMX_ENTRY_IA32E_GUEST;
-	} else if (!(value & CR0_PG)) {
-		efer &= ~EFER_LMA;
-		entry &= ~VMX_ENTRY_IA32E_GUEST;
-	}
-	s->img.ctl.cr0_shadow = value;
-	vmwrite_nat(VMCS_CR0_READ_SHADOW, value);
-	vmwrite_nat(VMCS_GUEST_CR0, fixed(value | s->img.ctl.cr0_mask, 0, caps.cr0_fixed1));
-	vmwrite64(VMCS_GUEST_EFER, efer);
-	vmwrite32(VMCS_ENTRY_CONTROLS, entry);
-	/* The CPU's own MOV to CR0 would have dropped these translations. */
-	if ((old ^ value) & (CR0_PG | CR0_PE | CR0_WP | CR0_CD))
-		flush_vpid(s);
-	return true;
-}
-
-static bool guest_write_cr4(struct vcpu *v, uint64_t value)
-{
-	struct vmx_vcpu *s = hw(v);
-
-	/* VMXE is the host's; the rest as CR4_FIXED1 allows. */
-	if (value & (CR4_VMXE | ~caps.cr4_fixed1))
-		return false;
-	s->img.ctl.cr4_shadow = value;
-	vmwrite_nat(VMCS_CR4_READ_SHADOW, value);
-	vmwrite_nat(VMCS_GUEST_CR4, value | s->img.ctl.cr4_mask);
-	return true;
-}
-
-/* A control-register access that exited: true when handled here (the
- * guest runs on), false for an error exit. */
-static bool cr_access(struct vcpu *v, uint64_t qual)
-{
-	unsigned cr = qual & 0xf, type = (qual >> 4) & 3, reg = (qual >> 8) & 0xf;
-	uint64_t cr0 = guest_view(vmread_nat(VMCS_GUEST_CR0), hw(v)->img.ctl.cr0_mask,
-				  hw(v)->img.ctl.cr0_shadow);
-	bool ok;
-
-	switch (type) {
-	case 0: /* MOV to CR */
-		if (cr == 0)
-			ok = guest_write_cr0(v, v->regs.gpr[reg]);
-		else if (cr == 4)
-			ok = guest_write_cr4(v, v->regs.gpr[reg]);
-		else
-			return false;
-		break;
-	case 2: /* CLTS */
-		ok = guest_write_cr0(v, cr0 & ~CR0_TS);
-		break;
-	case 3: /* LMSW: PE, MP, EM, TS; PE is not cleared by it */
-		ok = guest_write_cr0(v, (cr0 & ~0xeull) | ((qual >> 16) & 0xf));
-		break;
-	default:
-		return false;
-	}
-	if (ok)
-		skip_insn(v);
-	else
-		inject_gp(v);
-	return true;
-}
-
-/* XSETBV (always exits): XCR0 takes what the CPU supports (CPUID.0DH.0
- * EDX:EAX) with x87 on and AVX only beside SSE; else #GP, as the CPU
- * would raise it. The register is the physical one, the guest's on a CPU
- * it owns; hv needs CR4.OSXSAVE to write it. */
-static void xsetbv(struct vcpu *v)
-{
-	uint32_t index = (uint32_t)v->regs.gpr[GPR_RCX];
-	uint64_t value = (uint32_t)v->regs.gpr[GPR_RAX] | v->regs.gpr[GPR_RDX] << 32;
-	struct cpuid_regs d = cpuid(0xd, 0);
-	uint64_t supported = d.eax | (uint64_t)d.edx << 32;
-
-	const struct vmx_vcpu *s = hw(v);
-	uint64_t cr4 = guest_view(vmread_nat(VMCS_GUEST_CR4), s->img.ctl.cr4_mask,
-				  s->img.ctl.cr4_shadow);
-
-	/* #UD and the CPL check come before the exit on hardware; Bochs's
-	 * order is not promised. */
-	if (!(cr4 & CR4_OSXSAVE) || !(cpuid(1, 0).ecx & (1u << 26))) {
-		inject(hw(v), INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION << 8 | VEC_UD, 0);
-		return;
-	}
-	/* x87 always; AVX with SSE; the AVX-512 state (bits 7:5) all or
-	 * none, and with AVX; the AMX state (bits 18:17) both or none. */
-	if (VMX_AR_DPL(vmread32(VMCS_GUEST_SS_AR)) != 0 || index != 0 || !(value & 1) ||
-	    (value & ~supported) || ((value & 4) && !(value & 2)) ||
-	    ((value & 0xe0) && ((value & 0xe0) != 0xe0 || !(value & 4))) ||
-	    ((value >> 17 & 3) == 1 || (value >> 17 & 3) == 2)) {
-		inject_gp(v);
-		return;
-	}
-	uint64_t host_cr4 = read_cr4();
-	if (!(host_cr4 & CR4_OSXSAVE)) {
-		write_cr4(host_cr4 | CR4_OSXSAVE);
-		vmwrite_nat(VMCS_HOST_CR4, host_cr4 | CR4_OSXSAVE);
-		hw(v)->img.host.cr4 = host_cr4 | CR4_OSXSAVE;
-	}
-	__asm__ volatile("xsetbv" ::"c"(0u), "a"((uint32_t)value), "d"((uint32_t)(value >> 32))
-			 : "memory");
-	skip_insn(v);
-}
-
-static void exception_exit(struct vcpu *v, struct vcpu_exit *e, uint32_t info)
-{
-	unsigned vector = info & 0xff;
-
-	if (INTR_INFO_TYPE(info) == INTR_TYPE_NMI) {
-		e->kind = VCPU_EXIT_KICK;
-		return;
-	}
-	/* ICEBP (a privileged software exception) and INT3/INTO exit at the
-	 * instruction; the CPU would have delivered them after it, as a trap. */
-	if (INTR_INFO_TYPE(info) == INTR_TYPE_PRIV_SW_EXCEPTION ||
-	    INTR_INFO_TYPE(info) == INTR_TYPE_SW_EXCEPTION)
-		skip_insn(v);
-	e->kind = VCPU_EXIT_EXCEPTION;
-	e->exception.vector = (uint8_t)vector;
-	e->exception.has_error = (info & INTR_INFO_ERROR_VALID) != 0;
-	e->exception.error_code = e->exception.has_error ? vmread32(VMCS_EXIT_INTR_ERROR) : 0;
-	/* A #DB exit leaves DR6 alone (27.1): its bits are in the
-	 * qualification, where its handler reads them in DR6. */
-	if (vector == VEC_DB) {
-		uint64_t dr6 = DR6_INIT | (vmread_nat(VMCS_EXIT_QUALIFICATION) & 0x600full);
-		__asm__ volatile("mov %0, %%dr6" ::"r"(dr6));
-	}
-}
-
-static void io_exit(struct vcpu *v, struct vcpu_exit *e, uint64_t qual)
-{
-	/* The address size of INS/OUTS is in the instruction information
-	 * where VMX_BASIC bit 54 says the CPU fills it in. */
-	bool info_valid = caps.basic & (1ull << 54);
-
-	vmx_decode_io_exit(qual, info_valid ? vmread32(VMCS_EXIT_INSN_INFO) : 0, info_valid,
-			   v->regs.rip, exit_insn_len(), e);
-}
-
-/* Decodes one exit into *e: false where the backend handled it itself
- * and the guest just runs on. */
-static bool decode_exit(struct vcpu *v, struct vcpu_exit *e, uint32_t reason)
-{
-	uint64_t qual = vmread_nat(VMCS_EXIT_QUALIFICATION);
-
-	if (reason & EXIT_REASON_ENTRY_FAILED) {
-		log_err("vmx: CPU %u: VM entry failed: %s (qualification %#llx)\n", hw(v)->cpu,
-			vmx_exit_reason_name(reason), (unsigned long long)qual);
-		error_exit(e, reason, qual, 0);
-		return true;
-	}
-	switch (reason & 0xffff) {
-	case EXIT_EXCEPTION_NMI:
-		exception_exit(v, e, vmread32(VMCS_EXIT_INTR_INFO));
-		return true;
-	case EXIT_TRIPLE_FAULT: e->kind = VCPU_EXIT_SHUTDOWN; return true;
-	case EXIT_CPUID: e->kind = VCPU_EXIT_CPUID; return true;
-	case EXIT_HLT: e->kind = VCPU_EXIT_HLT; return true;
-	case EXIT_INVD: e->kind = VCPU_EXIT_INVD; return true;
-	case EXIT_VMCALL: e->kind = VCPU_EXIT_HYPERCALL; return true;
-	case EXIT_IO: io_exit(v, e, qual); return true;
-	case EXIT_RDMSR: case EXIT_WRMSR:
-		e->kind = VCPU_EXIT_MSR;
-		e->msr.write = (reason & 0xffff) == EXIT_WRMSR;
-		return true;
-	case EXIT_EPT_VIOLATION:
-		/* Bochs's exit instruction length is unreliable here: the
-		 * guest layer decodes the instruction (io_exit.c). */
-		e->kind = VCPU_EXIT_MMIO;
-		e->mmio.gpa = vmread64(VMCS_GUEST_PHYSICAL_ADDRESS);
-		e->mmio.write = qual & (1u << 1);
-		e->mmio.fetch = qual & (1u << 2);
-		return true;
-	case EXIT_WBINVD:
-		e->kind = VCPU_EXIT_WBINVD;
-		e->wbinvd.len = exit_insn_len();
-		if (e->wbinvd.len == 0 || e->wbinvd.len > 15)
-			e->wbinvd.len = 0;
-		return true;
-	case EXIT_XSETBV:
-		xsetbv(v);
-		return false;
-	case EXIT_PREEMPTION_TIMER:
-		e->kind = VCPU_EXIT_KICK; /* the loop looks at the guest's state */
-		return true;
-	case EXIT_CR_ACCESS:
-		if (cr_access(v, qual))
-			return false;
-		break;
-	case EXIT_VMCLEAR ... EXIT_VMXON:
-	case EXIT_INVEPT: case EXIT_INVVPID: case EXIT_VMFUNC:
-		e->kind = VCPU_EXIT_UD;
-		return true;
-	default:
-		break;
-	}
-	log_err("vmx: CPU %u: unexpected exit %u (%s), qualification %#llx\n", hw(v)->cpu,
-		reason & 0xffff, vmx_exit_reason_name(reason), (unsigned long long)qual);
-	error_exit(e, reason, qual, vmread64(VMCS_GUEST_PHYSICAL_ADDRESS));
-	return true;
-}
-
-/* An event the exit cut short (its delivery faulted into EPT, say) goes
- * in again at the next entry (27.2.4, 26.6.1.1). */
-static void reinject_vectoring(void)
-{
-	uint32_t info = vmread32(VMCS_IDT_VECTORING_INFO);
-
-	if (!(info & INTR_INFO_VALID))
-		return;
-	vmwrite32(VMCS_ENTRY_INTR_INFO, info & ~(1u << 12));
-	if (info & INTR_INFO_ERROR_VALID)
-		vmwrite32(VMCS_ENTRY_EXCEPTION_ERROR, vmread32(VMCS_IDT_VECTORING_ERROR));
-	unsigned type = INTR_INFO_TYPE(info);
-	if (type == INTR_TYPE_SW_INT || type == INTR_TYPE_PRIV_SW_EXCEPTION ||
-	    type == INTR_TYPE_SW_EXCEPTION)
-		vmwrite32(VMCS_ENTRY_INSN_LEN, exit_insn_len());
-}
-
-/* Entering failed without an exit (VMfailInvalid/VMfailValid). */
-static void entry_failed(struct vmx_vcpu *s, struct vcpu_exit *e, int rc)
-{
-	uint32_t err = rc == 2 ? insn_error() : 0;
-
-	if (rc == 2)
-		log_err("vmx: CPU %u: %s failed: VM-instruction error %u (%s)\n", s->cpu,
-			s->launched ? "VMRESUME" : "VMLAUNCH", err, vmx_insn_error_name(err));
-	else
-		log_err("vmx: CPU %u: %s failed (%s)\n", s->cpu,
-			s->launched ? "VMRESUME" : "VMLAUNCH",
-			rc == 1 ? "VMfailInvalid" : "host RSP not written");
-	error_exit(e, 1ull << 32 | err, (uint64_t)rc, 0);
-}
-
-static void vmx_run_vcpu(struct vcpu *v, struct vcpu_exit *e)
-{
-	struct vmx_vcpu *s = hw(v);
-
-	if (s->refused || make_current(s)) {
-		error_exit(e, 1ull << 33, 0, 0);
-		return;
-	}
-	for (unsigned rounds = 0; rounds < 1000000u; rounds++) {
-		vmwrite_nat(VMCS_GUEST_RSP, v->regs.gpr[GPR_RSP]);
-		vmwrite_nat(VMCS_GUEST_RIP, v->regs.rip);
-		vmwrite_nat(VMCS_GUEST_RFLAGS, v->regs.rflags);
-		int rc = vmx_enter(v->regs.gpr, s->launched);
-		if (rc) {
-			entry_failed(s, e, rc);
-			return;
-		}
-		s->launched = true;
-		v->regs.gpr[GPR_RSP] = vmread_nat(VMCS_GUEST_RSP);
-		v->regs.rip = vmread_nat(VMCS_GUEST_RIP);
-		v->regs.rflags = vmread_nat(VMCS_GUEST_RFLAGS);
-		uint32_t reason = vmread32(VMCS_EXIT_REASON);
-		if (!(reason & EXIT_REASON_ENTRY_FAILED))
-			reinject_vectoring();
-		if (decode_exit(v, e, reason))
-			return;
-	}
-	/* Only exits handled here, a million of them: give the loop a look. */
-	e->kind = VCPU_EXIT_KICK;
 }
 
 /* No GIF on VMX: RFLAGS.IF = 0 holds interrupts; NMIs are taken by hv. */
@@ -891,15 +506,15 @@ static void vmx_release_interrupts(void)
 
 static void vmx_get_state(const struct vcpu *v, struct vcpu_state *st)
 {
-	const struct vmx_vcpu *s = hw(v);
+	const struct vmx_vcpu *s = vmx_hw(v);
 	static const struct vmcs_field_natural bases[6] = {
 		VMCS_GUEST_ES_BASE, VMCS_GUEST_CS_BASE, VMCS_GUEST_SS_BASE,
 		VMCS_GUEST_DS_BASE, VMCS_GUEST_FS_BASE, VMCS_GUEST_GS_BASE,
 	};
 
-	st->cr0 = guest_view(vmread_nat(VMCS_GUEST_CR0), s->img.ctl.cr0_mask, s->img.ctl.cr0_shadow);
+	st->cr0 = vmx_guest_view(vmread_nat(VMCS_GUEST_CR0), s->img.ctl.cr0_mask, s->img.ctl.cr0_shadow);
 	st->cr3 = vmread_nat(VMCS_GUEST_CR3);
-	st->cr4 = guest_view(vmread_nat(VMCS_GUEST_CR4), s->img.ctl.cr4_mask, s->img.ctl.cr4_shadow);
+	st->cr4 = vmx_guest_view(vmread_nat(VMCS_GUEST_CR4), s->img.ctl.cr4_mask, s->img.ctl.cr4_shadow);
 	st->efer = vmread64(VMCS_GUEST_EFER);
 	for (unsigned i = 0; i < 6; i++)
 		st->seg_base[i] = vmread_nat(bases[i]);
@@ -945,15 +560,15 @@ static void vmx_set_pat(struct vcpu *v, uint64_t pat)
 static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 				 uint32_t error_code)
 {
-	struct vmx_vcpu *s = hw(v);
-	uint64_t cr0 = guest_view(vmread_nat(VMCS_GUEST_CR0), s->img.ctl.cr0_mask,
+	struct vmx_vcpu *s = vmx_hw(v);
+	uint64_t cr0 = vmx_guest_view(vmread_nat(VMCS_GUEST_CR0), s->img.ctl.cr0_mask,
 				  s->img.ctl.cr0_shadow);
 
 	/* Real mode pushes no error code: an entry that delivers one there
 	 * fails (26.2.1.3). */
 	if (!(cr0 & CR0_PE))
 		has_error = false;
-	inject(s, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION << 8 |
+	vmx_inject(INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION << 8 |
 		  (has_error ? INTR_INFO_ERROR_VALID : 0) | vector, error_code);
 	/* Entering a #DB handler clears DR7.GD (as svm.c does it). */
 	if (vector == VEC_DB)
