@@ -207,7 +207,7 @@ int guest_create(struct guest *g, unsigned index, const struct guest_config_view
 	}
 	if ((err = map_ram(g))) {
 		log_err("guest %s: %s (%d)\n", g->name, err == -ENODEV ?
-			"no vCPU backend for this CPU (hv has SVM only so far)" : "nested page table",
+			"no vCPU backend for this CPU (neither SVM nor VMX usable)" : "nested page table",
 			err);
 		return err;
 	}
