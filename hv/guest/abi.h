@@ -16,8 +16,10 @@
  * name as prefix.
  *
  * Entry of vCPU 0: 64-bit mode, paging on with hv's tables in guest RAM at
- * HV_GUEST_TABLES (an identity map of the first 512 GiB with 1 GiB pages,
- * write-back), CS = HV_GUEST_SEL_CODE64 and the data selectors
+ * HV_GUEST_TABLES (an identity map, write-back: of the first 512 GiB with
+ * 1 GiB pages where the CPU has them, CPUID 0x80000001 EDX[26]; else of the
+ * first HV_GUEST_IDMAP_2M_GIB GiB with 2 MiB pages, the page directories
+ * after the PDPT), CS = HV_GUEST_SEL_CODE64 and the data selectors
  * HV_GUEST_SEL_DATA in a GDT at HV_GUEST_GDT, interrupts off, RIP = the
  * ELF entry, RDI = HV_GUEST_BOOT (struct hv_guest_boot), RSP = 0 (the
  * guest sets up its own stack and IDT). The other vCPUs wait for INIT and
@@ -33,8 +35,9 @@
 
 #define HV_GUEST_BOOT        0x1000ull /* struct hv_guest_boot */
 #define HV_GUEST_GDT         0x2000ull
-#define HV_GUEST_TABLES      0x3000ull /* PML4, then the PDPT at + 0x1000 */
-#define HV_GUEST_LOW_FREE    0x5000ull /* from here to 0xA0000: the guest's */
+#define HV_GUEST_TABLES      0x3000ull /* PML4, the PDPT at + 0x1000, then its PDs */
+#define HV_GUEST_IDMAP_2M_GIB 8        /* GiB mapped where there are no 1 GiB pages */
+#define HV_GUEST_LOW_FREE    0xd000ull /* from here to 0xA0000: the guest's */
 #define HV_GUEST_IMAGE_MIN   0x100000ull
 #define HV_GUEST_MEM_MAX     0xc0000000ull /* below the 32-bit MMIO hole */
 #define HV_GUEST_LEGACY_HOLE 0xa0000ull

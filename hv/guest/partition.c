@@ -1,6 +1,7 @@
 /* Building a guest: its RAM, the nested table that maps exactly that RAM,
  * its image, and the state hv/guest/abi.h promises at entry. */
 #include "hv/guest/partition.h"
+#include "arch/x86/cpu.h"
 #include "arch/x86/log.h"
 #include "arch/x86/page.h"
 #include "arch/x86/percpu.h"
@@ -78,15 +79,35 @@ static void write_entry_state(struct guest *g, const struct guest_config_view *c
 	gdt[HV_GUEST_SEL_DATA / 8] = GUEST_GDT_DATA;
 }
 
+_Static_assert(HV_GUEST_TABLES + (2 + HV_GUEST_IDMAP_2M_GIB) * 0x1000 <= HV_GUEST_LOW_FREE,
+	       "the entry tables fit below the guest's low area");
+
+/* The guest's CPUID passes Page1GB through: its own tables may use 1 GiB
+ * leaves only where the CPU has them. */
+static bool cpu_has_1g_pages(void)
+{
+	return cpuid(0x80000001u, 0).edx & (1u << 26);
+}
+
 /* Every guest enters in 64-bit mode on these (hv/guest/abi.h). */
 static void write_identity_map(struct guest *g)
 {
+	uint64_t pdpt_gpa = HV_GUEST_TABLES + PAGE_SIZE, pd_gpa = pdpt_gpa + PAGE_SIZE;
 	uint64_t *pml4 = guest_ram_ptr(g, HV_GUEST_TABLES, PAGE_SIZE);
-	uint64_t *pdpt = guest_ram_ptr(g, HV_GUEST_TABLES + PAGE_SIZE, PAGE_SIZE);
+	uint64_t *pdpt = guest_ram_ptr(g, pdpt_gpa, PAGE_SIZE);
 
-	pml4[0] = (HV_GUEST_TABLES + PAGE_SIZE) | GPTE_P | GPTE_W;
-	for (unsigned i = 0; i < 512; i++)
-		pdpt[i] = (uint64_t)i * GIB | GPTE_P | GPTE_W | GPTE_PS;
+	pml4[0] = pdpt_gpa | GPTE_P | GPTE_W;
+	if (cpu_has_1g_pages()) {
+		for (unsigned i = 0; i < 512; i++)
+			pdpt[i] = (uint64_t)i * GIB | GPTE_P | GPTE_W | GPTE_PS;
+		return;
+	}
+	for (unsigned i = 0; i < HV_GUEST_IDMAP_2M_GIB; i++) {
+		uint64_t *pd = guest_ram_ptr(g, pd_gpa + i * PAGE_SIZE, PAGE_SIZE);
+		pdpt[i] = (pd_gpa + i * PAGE_SIZE) | GPTE_P | GPTE_W;
+		for (unsigned k = 0; k < 512; k++)
+			pd[k] = ((uint64_t)i * GIB + (uint64_t)k * 2 * MIB) | GPTE_P | GPTE_W | GPTE_PS;
+	}
 }
 
 /* The devices every guest has; its PCI view registers its own

@@ -79,7 +79,8 @@ SCENARIOS = [
 # The test guest from module2 files, run under hv's VT-x backend (EPT, VPID, unrestricted
 # guest) with two vCPUs on CPUs 1-2 (the second started by INIT/SIPI in real mode): every
 # test of its KTAP must pass (run.py's guest_ktap) and hv end with success. Once per CPU
-# model (Skylake-X: EPT with 1G leaves).
+# model: Skylake-X (EPT and paging with 1G leaves) and Ivy Bridge (neither: the guest's
+# entry tables then use 2M pages).
 def guest_scenarios(guest_elf):
     def scenario(name, model, ept):
         return {
@@ -144,7 +145,8 @@ def guest_scenarios(guest_elf):
                             r"^(?!hostile\|).*\bguest hostile\b.*exception",
                             r"^(?!hostile\|).*\bguest hostile: stopped"],
     }
-    return [scenario("bochs-guest", "corei7_skylake_x", "2M/1G"), refused, hostile_msr,
+    return [scenario("bochs-guest", "corei7_skylake_x", "2M/1G"),
+            scenario("bochs-guest-ivb", "corei7_ivy_bridge_3770k", "2M"), refused, hostile_msr,
             exit_fault]
 
 

@@ -15,6 +15,47 @@ static uint64_t image_end(void)
 
 /* ---- 1. the boot data and the entry state ----------------------------------------------- */
 
+#define ADDR_MASK 0x000ffffffffff000ull
+
+static bool leaf_ok(uint64_t e, uint64_t at, uint64_t size)
+{
+	return (e & 1) && (e & 2) && (e & 0x80) && (e & ADDR_MASK & ~(size - 1)) == at;
+}
+
+static unsigned bad_1g_map(const volatile uint64_t *pdpt)
+{
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < 512; i++)
+		if (!leaf_ok(pdpt[i], (uint64_t)i << 30, 1ull << 30) && bad++ < 3)
+			expect(false, "PDPT[%u] 0x%llx is not a writable 1 GiB page at %u GiB", i,
+			       (unsigned long long)pdpt[i], i);
+	return bad;
+}
+
+static unsigned bad_2m_map(const volatile uint64_t *pdpt, uint64_t pdpt_gpa)
+{
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < HV_GUEST_IDMAP_2M_GIB; i++) {
+		uint64_t pd_gpa = pdpt_gpa + 0x1000 * (i + 1);
+		if (!(pdpt[i] & 1) || (pdpt[i] & 0x80) || (pdpt[i] & ADDR_MASK) != pd_gpa) {
+			if (bad++ < 3)
+				expect(false, "PDPT[%u] 0x%llx does not point to the PD at 0x%llx", i,
+				       (unsigned long long)pdpt[i], (unsigned long long)pd_gpa);
+			continue;
+		}
+		const volatile uint64_t *pd = (const volatile uint64_t *)(uintptr_t)pd_gpa;
+		for (unsigned k = 0; k < 512; k++) {
+			uint64_t at = ((uint64_t)i << 30) + ((uint64_t)k << 21);
+			if (!leaf_ok(pd[k], at, 1ull << 21) && bad++ < 3)
+				expect(false, "PD %u [%u] 0x%llx is not a writable 2 MiB page at 0x%llx",
+				       i, k, (unsigned long long)pd[k], (unsigned long long)at);
+		}
+	}
+	return bad;
+}
+
 static enum result guest_boot_data(void)
 {
 	const struct hv_guest_boot *b = boot;
@@ -45,24 +86,18 @@ static enum result guest_boot_data(void)
 	       (unsigned long long)entry_state.bss_nonzero);
 
 	/* hv's identity map: PML4[0] -> the PDPT at HV_GUEST_TABLES + 0x1000,
-	 * 512 present 1 GiB pages, PDPT[i] mapping i GiB. */
+	 * then 512 present 1 GiB pages, PDPT[i] mapping i GiB, where the CPU
+	 * has 1 GiB pages; else HV_GUEST_IDMAP_2M_GIB page directories after the
+	 * PDPT, each 512 present 2 MiB pages. */
 	const volatile uint64_t *pml4 = (const volatile uint64_t *)(uintptr_t)HV_GUEST_TABLES;
-	const volatile uint64_t *pdpt =
-		(const volatile uint64_t *)(uintptr_t)(HV_GUEST_TABLES + 0x1000);
-	const uint64_t addr_mask = 0x000ffffffffff000ull;
-	if (expect((pml4[0] & 1) && (pml4[0] & addr_mask) == HV_GUEST_TABLES + 0x1000,
+	const uint64_t pdpt_gpa = HV_GUEST_TABLES + 0x1000;
+	const volatile uint64_t *pdpt = (const volatile uint64_t *)(uintptr_t)pdpt_gpa;
+	if (expect((pml4[0] & 1) && (pml4[0] & ADDR_MASK) == pdpt_gpa,
 		   "PML4[0] 0x%llx does not point to the PDPT at 0x%llx",
-		   (unsigned long long)pml4[0], (unsigned long long)(HV_GUEST_TABLES + 0x1000))) {
-		unsigned bad = 0;
-		for (unsigned i = 0; i < 512; i++) {
-			uint64_t e = pdpt[i];
-			bool ok = (e & 1) && (e & 2) && (e & 0x80) &&
-				  (e & 0x000fffffc0000000ull) == (uint64_t)i << 30;
-			if (!ok && bad++ < 3)
-				expect(false, "PDPT[%u] 0x%llx is not a writable 1 GiB page at %u GiB",
-				       i, (unsigned long long)e, i);
-		}
-		expect(bad == 0, "%u PDPT entries are not the identity map", bad);
+		   (unsigned long long)pml4[0], (unsigned long long)pdpt_gpa)) {
+		unsigned bad = cpuid(0x80000001u, 0).edx & (1u << 26) ? bad_1g_map(pdpt)
+									: bad_2m_map(pdpt, pdpt_gpa);
+		expect(bad == 0, "%u identity-map entries are wrong", bad);
 	}
 
 	/* The boot data. */

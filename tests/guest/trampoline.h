@@ -6,7 +6,7 @@
 #ifndef TESTS_GUEST_TRAMPOLINE_H
 #define TESTS_GUEST_TRAMPOLINE_H
 
-#define TRAMP_BASE   0x8000
+#define TRAMP_BASE   0x10000
 #define TRAMP_PARAMS 0x0f00 /* the block's offset in the page */
 
 /* The block's fields (offsets in it). */

@@ -16,11 +16,11 @@
 /* Guest RAM hv fills for a Linux guest. */
 #define LINUX_ZERO_PAGE      0x1000ull /* struct boot_params (4 KiB) */
 #define LINUX_GDT            0x2000ull /* null, null, __BOOT_CS 0x10, __BOOT_DS 0x18 */
-#define LINUX_TABLES         0x3000ull /* PML4, PDPT: as for every guest (abi.h) */
-#define LINUX_CMDLINE        0x5000ull
+#define LINUX_TABLES         0x3000ull /* as for every guest (abi.h), to HV_GUEST_LOW_FREE */
+#define LINUX_CMDLINE        0xd000ull
 #define LINUX_CMDLINE_MAX    0x1000ull /* bytes, the NUL included */
-#define LINUX_ACPI           0x6000ull /* RSDP first, then the other tables */
-#define LINUX_ACPI_MAX       0xa000ull
+#define LINUX_ACPI           0xe000ull /* RSDP first, then the other tables */
+#define LINUX_ACPI_MAX       0x2000ull
 #define LINUX_HV_PAGES_END   0x10000ull /* [0, here): hv's, reserved */
 
 #define LINUX_BOOT_CS 0x10
