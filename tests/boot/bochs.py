@@ -145,9 +145,36 @@ def guest_scenarios(guest_elf):
                             r"^(?!hostile\|).*\bguest hostile\b.*exception",
                             r"^(?!hostile\|).*\bguest hostile: stopped"],
     }
+    # One guest fed garbage (a triple fault under VMX) stopped alone, the other passing.
+    bad_elf = os.path.join(os.path.dirname(guest_elf), "bad-guest.elf")
+    crash = {
+        "name": "bochs-guest-crash",
+        "cpus": 4,
+        "cmdline": "exit=bochs expect.guest_failure=bad",
+        "modules": {"hv.cfg": "[guest bad]\ncpus = 1\nmemory = 16M\nimage = bad-guest.elf\n\n"
+                              "[guest good]\ncpus = 2-3\nmemory = 16M\nimage = test-guest.elf\n"},
+        "files": {"test-guest.elf": guest_elf, "bad-guest.elf": bad_elf},
+        "status": 0,
+        "guest_ktap": ["good"],
+        "expect_pass": ["guest_bad", "guest_good"] + [f"good/{t}" for t in scenarios.GUEST_TESTS],
+        "expect_log": [r"guest bad: stopped: triple fault"],
+        "forbid_log": scenarios.HV_HALTS,
+    }
+    # The QEMU lane's configuration with errors on five lines, each named, nothing run.
+    config_refused = {
+        "name": "bochs-config-refused",
+        "cpus": 2,
+        "cmdline": "exit=bochs",
+        "modules": {"hv.cfg": scenarios.BAD_CONFIG},
+        "files": {"test-guest.elf": guest_elf},
+        "status": 1,
+        "expect_fail": ["guest_config"],
+        "expect_log": [r"hv\.cfg:2: .*color", r"hv\.cfg:4: .*CPU 0", r"hv\.cfg:8: .*CPU 1 .*guest",
+                       r"hv\.cfg:9: .*memory", r"hv\.cfg:10: .*missing\.elf", r"nothing runs"],
+    }
     return [scenario("bochs-guest", "corei7_skylake_x", "2M/1G"),
             scenario("bochs-guest-ivb", "corei7_ivy_bridge_3770k", "2M"), refused, hostile_msr,
-            exit_fault]
+            exit_fault, crash, config_refused]
 
 
 def bochsrc(scn, iso, serial, log):
