@@ -52,6 +52,7 @@ static void read_capabilities(const struct scan *s, struct pci_function *f)
 		case PCI_CAP_ID_EXP:
 			f->pcie_cap = ptr;
 			f->pcie_type = PCI_EXP_FLAGS_TYPE(rd16(s, f->bdf, ptr + PCI_EXP_FLAGS));
+			f->has_flr = rd32(s, f->bdf, ptr + PCI_EXP_DEVCAP) & PCI_EXP_DEVCAP_FLR;
 			break;
 		}
 		ptr = (header >> 8) & ~3u;

@@ -38,6 +38,7 @@ struct pci_function {
 	/* Capability offsets, 0 when absent. */
 	uint8_t msi_cap, msix_cap, pcie_cap;
 	uint8_t pcie_type;     /* enum pcie_port_type, when pcie_cap */
+	bool has_flr;          /* its Device Capabilities offer a function-level reset */
 	uint16_t acs_cap;
 	uint16_t acs_capabilities, acs_control;
 	bool bad_capability_list;

@@ -91,6 +91,8 @@
 /* PCI Express capability: the port type in Express Capabilities 7:4. */
 #define PCI_EXP_FLAGS         0x02
 #define PCI_EXP_FLAGS_TYPE(f) (((f) >> 4) & 0xf)
+#define PCI_EXP_DEVCAP        0x04
+#define PCI_EXP_DEVCAP_FLR    (1u << 28) /* function-level reset offered */
 enum pcie_port_type {
 	PCIE_ENDPOINT = 0x0,
 	PCIE_LEGACY_ENDPOINT = 0x1,

@@ -106,6 +106,7 @@ struct config_pci_function {
 	pci_sbdf_t sbdf;
 	uint16_t group;                 /* IOMMU group (iommu/group.c) */
 	uint32_t class_code;            /* base << 16 | sub << 8 | interface */
+	bool has_flr;                   /* a function-level reset: what a restart needs */
 };
 
 struct config_platform {

@@ -121,23 +121,55 @@ static void validate_pci(const struct hv_config *c, const struct config_platform
 	}
 }
 
-/* A restart rebuilds the guest's RAM and vCPUs (hv/guest/restart.c); its
- * passed-through functions would need a reset and their IOMMU state
- * rebuilt in between, which a restart does not do yet. */
-static void validate_restart(const struct hv_config *c, struct config_errors *e, unsigned gi)
+/* A bridge goes with its group but is never the guest's to reset
+ * (hv/pci/passthrough.c takes it unseen): a restart has nothing to reset. */
+#define CLASS_PCI_BRIDGE 0x0604
+
+/* A restart must give the guest's functions back as they were at boot,
+ * which only a function-level reset can: one without it keeps what the
+ * last boot's driver left (DMA set up, interrupts pending). */
+static void refuse_without_flr(const struct hv_config *c, const struct config_platform *p,
+			       struct config_errors *e, const struct config_guest *g,
+			       const char *key, unsigned line)
+{
+	for (unsigned i = 0; i < g->pci_count; i++) {
+		int k = find_function(p, g->pci[i]);
+		if (k < 0 || p->pci[k].class_code >> 8 == CLASS_PCI_BRIDGE || p->pci[k].has_flr)
+			continue; /* validate_pci() names one that is not there */
+		config_error_at(e, c->file, line,
+			 "%s = restart: guest '%s' has %s, which offers no function-level "
+			 "reset, so a restart could not reset it", key, g->name,
+			 pci_sbdf_format(g->pci[i]).s);
+	}
+}
+
+/* A restart rebuilds the guest's RAM and vCPUs (hv/guest/supervisor.c);
+ * its passed-through functions, even with FLR, would need their IOMMU
+ * state rebuilt in between, which a restart does not do yet. */
+static void refuse_restart(const struct hv_config *c, const struct config_platform *p,
+			   struct config_errors *e, const struct config_guest *g,
+			   const char *key, unsigned line)
+{
+	unsigned before = e->count + e->dropped;
+
+	refuse_without_flr(c, p, e, g, key, line);
+	if (e->count + e->dropped == before)
+		config_error_at(e, c->file, line,
+			 "%s = restart: guest '%s' has PCI functions, and a restart "
+			 "cannot reset and give them again yet", key, g->name);
+}
+
+static void validate_restart(const struct hv_config *c, const struct config_platform *p,
+			     struct config_errors *e, unsigned gi)
 {
 	const struct config_guest *g = &c->guest[gi];
 
 	if (!g->pci_count)
 		return;
 	if (g->on_reset == GUEST_ON_RESET_RESTART)
-		config_error_at(e, c->file, g->on_reset_line,
-			 "on_reset = restart: guest '%s' has PCI functions, and a restart "
-			 "cannot reset and give them again yet", g->name);
+		refuse_restart(c, p, e, g, "on_reset", g->on_reset_line);
 	if (g->on_crash == GUEST_ON_RESET_RESTART)
-		config_error_at(e, c->file, g->on_crash_line,
-			 "on_crash = restart: guest '%s' has PCI functions, and a restart "
-			 "cannot reset and give them again yet", g->name);
+		refuse_restart(c, p, e, g, "on_crash", g->on_crash_line);
 }
 
 int config_validate(const struct hv_config *c, const struct config_platform *p,
@@ -151,7 +183,7 @@ int config_validate(const struct hv_config *c, const struct config_platform *p,
 		const struct config_guest *g = &c->guest[gi];
 		validate_cpus(c, p, e, gi);
 		validate_pci(c, p, e, gi);
-		validate_restart(c, e, gi);
+		validate_restart(c, p, e, gi);
 		total += g->memory;
 		if (!over && total > p->free_memory)
 			over = g;

@@ -48,6 +48,7 @@ static int validate(const struct boot_info *bi)
 			.sbdf = pci_bdf_pack(f->bdf),
 			.group = f->group,
 			.class_code = f->class_code,
+			.has_flr = f->has_flr,
 		};
 	}
 	int err = config_validate(c, &p, &errs);

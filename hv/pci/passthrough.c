@@ -25,8 +25,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PCI_EXP_DEVCAP 0x04
-#define PCI_EXP_DEVCAP_FLR (1u << 28)
 #define PCI_EXP_DEVCTL 0x08
 #define PCI_EXP_DEVCTL_FLR (1u << 15)
 #define FLR_WAIT_US 100000 /* PCIe 6.0, 6.6.2: 100 ms before the function is used */
@@ -50,10 +48,11 @@ static const char *name_of(const struct pci_function *f, char buf[16])
 	return buf;
 }
 
+/* As enumeration read it: the restart check (hv/guest/config_check.c)
+ * decided on the same bit. */
 static bool has_flr(const struct pci_function *f)
 {
-	return f->pcie_cap &&
-	       (pci_read32(f->bdf, f->pcie_cap + PCI_EXP_DEVCAP) & PCI_EXP_DEVCAP_FLR);
+	return f->has_flr;
 }
 
 /* Initiates a function-level reset (PCIe 6.0, 6.6.2) with the header saved

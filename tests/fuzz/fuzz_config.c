@@ -16,14 +16,14 @@
 #define SBDF(b, d, f) ((pci_sbdf_t)((b) << 8 | (d) << 3 | (f)))
 
 static const struct config_pci_function functions[] = {
-	{ SBDF(0, 0, 0), 0, 0x060000 },
-	{ SBDF(0, 1, 0), 1, 0x030000 },
-	{ SBDF(0, 4, 0), 2, 0x00ff00 },
-	{ SBDF(0, 5, 0), 3, 0x060400 },
-	{ SBDF(1, 0, 0), 3, 0x020000 },
-	{ SBDF(1, 0, 1), 3, 0x020000 },
-	{ SBDF(0, 6, 0), 4, 0x0c0330 },
-	{ SBDF(0, 6, 1), 4, 0x0c0320 },
+	{ SBDF(0, 0, 0), 0, 0x060000, false },
+	{ SBDF(0, 1, 0), 1, 0x030000, false },
+	{ SBDF(0, 4, 0), 2, 0x00ff00, false },
+	{ SBDF(0, 5, 0), 3, 0x060400, false },
+	{ SBDF(1, 0, 0), 3, 0x020000, true },
+	{ SBDF(1, 0, 1), 3, 0x020000, true },
+	{ SBDF(0, 6, 0), 4, 0x0c0330, false },
+	{ SBDF(0, 6, 1), 4, 0x0c0320, false },
 };
 
 static const struct config_platform machine = {

@@ -112,16 +112,16 @@ static void assert_no_errors(void)
 #define SBDF(s, b, d, f) ((pci_sbdf_t)((s) << 16 | (b) << 8 | (d) << 3 | (f)))
 
 static const struct config_pci_function functions[] = {
-	{ SBDF(0, 0, 0, 0), 0, 0x060000 },    /* host bridge */
-	{ SBDF(0, 0, 1, 0), 1, 0x030000 },    /* VGA */
-	{ SBDF(0, 0, 4, 0), 2, 0x00ff00 },    /* edu */
-	{ SBDF(0, 0, 5, 0), 3, 0x060400 },    /* a bridge without ACS... */
-	{ SBDF(0, 1, 0, 0), 3, 0x020000 },    /* ...and two functions behind it */
-	{ SBDF(0, 1, 0, 1), 3, 0x020000 },
-	{ SBDF(0, 0, 6, 0), 4, 0x0c0330 },    /* a multifunction device */
-	{ SBDF(0, 0, 6, 1), 4, 0x0c0320 },
-	{ SBDF(1, 2, 0, 0), 5, 0x010802 },    /* segment 1 */
-	{ SBDF(0, 0, 7, 0), 6, 0x00ff00 },
+	{ SBDF(0, 0, 0, 0), 0, 0x060000, false }, /* host bridge */
+	{ SBDF(0, 0, 1, 0), 1, 0x030000, false }, /* VGA */
+	{ SBDF(0, 0, 4, 0), 2, 0x00ff00, false }, /* edu */
+	{ SBDF(0, 0, 5, 0), 3, 0x060400, false }, /* a bridge without ACS... */
+	{ SBDF(0, 1, 0, 0), 3, 0x020000, true }, /* ...and two functions behind it, */
+	{ SBDF(0, 1, 0, 1), 3, 0x020000, true }, /* both with FLR */
+	{ SBDF(0, 0, 6, 0), 4, 0x0c0330, false }, /* a multifunction device */
+	{ SBDF(0, 0, 6, 1), 4, 0x0c0320, false },
+	{ SBDF(1, 2, 0, 0), 5, 0x010802, true }, /* segment 1, NVMe with FLR */
+	{ SBDF(0, 0, 7, 0), 6, 0x00ff00, true },
 };
 
 static const struct config_platform machine = {
@@ -963,8 +963,9 @@ static void validate_pci(void **state)
 	assert_error(1, 10, "00:06.1 splits IOMMU group 4: 00:06.0 is not given to guest 'b'");
 }
 
-/* A restart does not reset passed-through functions yet: a guest with
- * any is refused either restart, named at its key. */
+/* A restart needs every passed-through function to have FLR: one without
+ * is named at the key; with FLR only, the guest is still refused, as a
+ * restart does not give functions again yet. */
 static void validate_restart(void **state)
 {
 	(void)state;
@@ -974,10 +975,26 @@ static void validate_restart(void **state)
 	assert_no_errors();
 
 	assert_int_equal(VALIDATE(GUEST_A, "pci = 00:04.0", "on_reset = restart"), -EINVAL);
+	assert_only_error(6, "on_reset = restart: guest 'a' has 00:04.0, which offers no "
+			  "function-level reset, so a restart could not reset it");
+	assert_int_equal(VALIDATE(GUEST_A, "on_crash = restart", "pci = 00:04.0"), -EINVAL);
+	assert_only_error(5, "on_crash = restart: guest 'a' has 00:04.0, which offers no");
+
+	/* Only the one without, each key on its own line. */
+	assert_int_equal(VALIDATE(GUEST_A, "pci = 00:07.0,00:04.0", "on_reset = restart",
+				  "on_crash = restart"), -EINVAL);
+	assert_int_equal(errs.count, 2);
+	assert_error(0, 6, "on_reset = restart: guest 'a' has 00:04.0, which");
+	assert_error(1, 7, "on_crash = restart: guest 'a' has 00:04.0, which");
+
+	/* All with FLR (the bridge of a group is not reset: it does not count). */
+	assert_int_equal(VALIDATE(GUEST_A, "pci = 0001:02:00.0", "on_reset = restart"), -EINVAL);
 	assert_only_error(6, "on_reset = restart: guest 'a' has PCI functions, and a restart "
 			  "cannot reset and give them again yet");
-	assert_int_equal(VALIDATE(GUEST_A, "on_crash = restart", "pci = 00:04.0"), -EINVAL);
-	assert_only_error(5, "on_crash = restart: guest 'a' has PCI functions");
+	assert_int_equal(VALIDATE(GUEST_A, "pci = 00:05.0,01:00.0,01:00.1", "on_crash = restart"),
+			 -EINVAL);
+	assert_only_error(6, "on_crash = restart: guest 'a' has PCI functions, and a restart "
+			  "cannot");
 }
 
 static void validate_collects_everything(void **state)

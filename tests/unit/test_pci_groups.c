@@ -335,6 +335,24 @@ static void test_capabilities_found(void **state)
 	assert_false(p->bad_capability_list);
 }
 
+/* Only a PCIe function whose Device Capabilities say so offers FLR. */
+static void test_flr_found(void **state)
+{
+	(void)state;
+	struct fake_fn *with = add_fn(bdf(0, 4, 0), 0x010802, false);
+	make_pcie(with, PCIE_ENDPOINT);
+	put32(with, with->cfg[PCI_CAPABILITY_LIST] + PCI_EXP_DEVCAP, PCI_EXP_DEVCAP_FLR | 0x1f);
+	struct fake_fn *without = add_fn(bdf(0, 5, 0), 0x010802, false);
+	make_pcie(without, PCIE_ENDPOINT);
+	put32(without, without->cfg[PCI_CAPABILITY_LIST] + PCI_EXP_DEVCAP, ~PCI_EXP_DEVCAP_FLR);
+	struct fake_fn *conventional = add_fn(bdf(0, 6, 0), 0x00ff00, false);
+	put32(conventional, 0x44, PCI_EXP_DEVCAP_FLR); /* no capability points here */
+	enumerate(false);
+	assert_true(fn_at(bdf(0, 4, 0))->has_flr);
+	assert_false(fn_at(bdf(0, 5, 0))->has_flr);
+	assert_false(fn_at(bdf(0, 6, 0))->has_flr);
+}
+
 static void test_bad_bridge_range_not_followed(void **state)
 {
 	(void)state;
@@ -477,6 +495,7 @@ int main(void)
 		cmocka_unit_test_setup(test_capability_loop_terminates, reset),
 		cmocka_unit_test_setup(test_extended_capability_loop_terminates, reset),
 		cmocka_unit_test_setup(test_capabilities_found, reset),
+		cmocka_unit_test_setup(test_flr_found, reset),
 		cmocka_unit_test_setup(test_bad_bridge_range_not_followed, reset),
 		cmocka_unit_test_setup(test_unreachable_root_bus_scanned, reset),
 		cmocka_unit_test_setup(test_units_from_scopes_then_include_all, reset),
