@@ -125,8 +125,9 @@ static void validate_pci(const struct hv_config *c, const struct config_platform
  * (hv/pci/passthrough.c takes it unseen): a restart has nothing to reset. */
 #define CLASS_PCI_BRIDGE 0x0604
 
-/* A restart must give the guest's functions back as they were at boot,
- * which only a function-level reset can: one without it keeps what the
+/* A restart releases the guest's functions, resets them and gives them
+ * again (hv/guest/supervisor.c): as they were at boot only by a
+ * function-level reset; one without it keeps what the
  * last boot's driver left (DMA set up, interrupts pending). */
 static void refuse_without_flr(const struct hv_config *c, const struct config_platform *p,
 			       struct config_errors *e, const struct config_guest *g,
@@ -143,22 +144,6 @@ static void refuse_without_flr(const struct hv_config *c, const struct config_pl
 	}
 }
 
-/* A restart rebuilds the guest's RAM and vCPUs (hv/guest/supervisor.c);
- * its passed-through functions, even with FLR, would need their IOMMU
- * state rebuilt in between, which a restart does not do yet. */
-static void refuse_restart(const struct hv_config *c, const struct config_platform *p,
-			   struct config_errors *e, const struct config_guest *g,
-			   const char *key, unsigned line)
-{
-	unsigned before = e->count + e->dropped;
-
-	refuse_without_flr(c, p, e, g, key, line);
-	if (e->count + e->dropped == before)
-		config_error_at(e, c->file, line,
-			 "%s = restart: guest '%s' has PCI functions, and a restart "
-			 "cannot reset and give them again yet", key, g->name);
-}
-
 static void validate_restart(const struct hv_config *c, const struct config_platform *p,
 			     struct config_errors *e, unsigned gi)
 {
@@ -167,9 +152,9 @@ static void validate_restart(const struct hv_config *c, const struct config_plat
 	if (!g->pci_count)
 		return;
 	if (g->on_reset == GUEST_ON_RESET_RESTART)
-		refuse_restart(c, p, e, g, "on_reset", g->on_reset_line);
+		refuse_without_flr(c, p, e, g, "on_reset", g->on_reset_line);
 	if (g->on_crash == GUEST_ON_RESET_RESTART)
-		refuse_restart(c, p, e, g, "on_crash", g->on_crash_line);
+		refuse_without_flr(c, p, e, g, "on_crash", g->on_crash_line);
 }
 
 int config_validate(const struct hv_config *c, const struct config_platform *p,

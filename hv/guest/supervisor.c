@@ -193,6 +193,37 @@ static int never_started(struct guest *g, int err)
 	return err;
 }
 
+/* Its functions released as at a stop, then reset and out of the blocking
+ * domain, its old domains destroyed (config_validate() let only functions
+ * with FLR through): guest_rebuild() clears the passthrough state with the
+ * rest of the guest. */
+static int reclaim_devices(struct guest *g)
+{
+	if (!g->pt.count)
+		return 0;
+	uint64_t start = time_ns();
+	passthrough_release(&g->pt, g);
+	log_info("guest %s: restart: %u PCI function%s released in %llu ms\n", g->name,
+		 g->pt.count, g->pt.count == 1 ? "" : "s",
+		 (unsigned long long)((time_ns() - start) / 1000000));
+	return passthrough_reclaim(&g->pt, g);
+}
+
+/* Through the same path as at boot; the audit that follows reads back
+ * its new domains and IRTEs too. */
+static int give_devices_again(struct guest *g, const struct config_guest *cg)
+{
+	if (!cg->pci_count)
+		return 0;
+	uint64_t start = time_ns();
+	int err = give_devices(g, cg);
+	if (!err)
+		log_info("guest %s: restart: %u PCI function%s given again in %llu ms\n", g->name,
+			 g->pt.count, g->pt.count == 1 ? "" : "s",
+			 (unsigned long long)((time_ns() - start) / 1000000));
+	return err;
+}
+
 /* Built again (guest_rebuild), its boot data written, the audit run over
  * every guest's VT-d state as at boot, and started on the same CPUs. */
 static int rebuild_and_start(struct guest *g, unsigned i, const struct restart_context *rc)
@@ -202,7 +233,9 @@ static int rebuild_and_start(struct guest *g, unsigned i, const struct restart_c
 	uint64_t start = time_ns();
 	int err;
 
-	if ((err = guest_rebuild(g, &view)) || (err = guest_write_boot_data(g, &view)))
+	if ((err = reclaim_devices(g)) || (err = guest_rebuild(g, &view)) ||
+	    (err = give_devices_again(g, &rc->bi->config.guest[i])) ||
+	    (err = guest_write_boot_data(g, &view)))
 		return never_started(g, err);
 	uint64_t audit_start = time_ns();
 	if ((err = audit_guests(rc->bi, guests, rc->n, rc->o->audit)))
@@ -225,11 +258,6 @@ static bool restart(struct guest *g, unsigned i, const struct restart_context *r
 		cpu_relax();
 	if (!vcpus_stopped(g)) {
 		stays_stopped(g, "a vCPU did not stop in time");
-		return false;
-	}
-	if (g->pt.count) {
-		/* config_validate() refuses this; never rebuild around devices. */
-		stays_stopped(g, "its PCI functions cannot be reset and given again yet");
 		return false;
 	}
 	if (!restart_budget_take(&g->restarts, time_ns())) {

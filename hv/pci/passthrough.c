@@ -617,3 +617,42 @@ void passthrough_release(struct passthrough *pt, struct guest *g)
 			 g->name, err ? " (context update failed; bus mastering is off)" : "");
 	}
 }
+
+/* The device's own reset, with its context entry still the blocking
+ * domain's: whatever DMA the last run's driver left queued faults. */
+static int reclaim_one(struct pt_device *dev)
+{
+	char name[16];
+
+	name_of(dev->fn, name);
+	if (!has_flr(dev->fn)) {
+		log_err("passthrough: %s has no function-level reset: it stays blocked\n", name);
+		return -EOPNOTSUPP;
+	}
+	reset_function(dev->fn);
+	int err = iommu_unblock_function(dev->fn);
+	if (err)
+		log_err("passthrough: %s: leaving the blocking domain failed (%d)\n", name, err);
+	return err;
+}
+
+int passthrough_reclaim(struct passthrough *pt, struct guest *g)
+{
+	uint64_t start = time_ns();
+	int err = 0;
+
+	if (!pt->released)
+		return -EBUSY;
+	for (unsigned i = 0; i < pt->count && !err; i++)
+		err = reclaim_one(&pt->dev[i]);
+	for (unsigned i = 0; i < pt->domain_count && !err; i++)
+		err = vtd_domain_destroy(&pt->domain[i]);
+	if (err)
+		return err;
+	log_info("passthrough: guest %s: %u function%s reset and unblocked, %u domain%s "
+		 "destroyed in %llu ms\n", g->name, pt->count, pt->count == 1 ? "" : "s",
+		 pt->domain_count, pt->domain_count == 1 ? "" : "s",
+		 (unsigned long long)((time_ns() - start) / 1000000));
+	pt->domain_count = 0;
+	return 0;
+}

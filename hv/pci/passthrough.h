@@ -135,4 +135,11 @@ void passthrough_msix_release(struct pt_device *dev);
  * view lock there too). */
 void passthrough_release(struct passthrough *pt, struct guest *g);
 
+/* After passthrough_release(), before a restart gives the functions again
+ * through passthrough_assign(): each reset (FLR, blocked while it runs),
+ * out of the blocking domain, and the guest's domains destroyed, their IDs
+ * and tables free. Needs every function to have FLR (config_validate()
+ * said so). Logs what it did and its cost. */
+int passthrough_reclaim(struct passthrough *pt, struct guest *g);
+
 #endif

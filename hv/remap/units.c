@@ -271,3 +271,18 @@ int iommu_quarantine_function(struct vtd_domain *from, const struct pci_function
 			"is off\n", f->bdf.bus, f->bdf.dev, f->bdf.fn, err);
 	return err;
 }
+
+int iommu_unblock_function(const struct pci_function *f)
+{
+	struct vtd_unit *u = iommu_unit_of(f);
+	int err = 0;
+
+	if (!u || !blocking_ready[u->index])
+		return -ENODEV;
+	for (unsigned a = 0; a < f->alias_count; a++) {
+		int e = vtd_domain_detach(&blocking[u->index], f->alias[a]);
+		if (e != -ENOENT)
+			err = err ? err : e;
+	}
+	return err;
+}

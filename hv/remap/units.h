@@ -45,4 +45,9 @@ int iommu_for_each_rmrr(const struct pci_function *f,
  * disabled, and it may no longer master the bus. */
 int iommu_quarantine_function(struct vtd_domain *from, const struct pci_function *f);
 
+/* Out of the blocking domain again, its context entries cleared (and
+ * their caches invalidated): a quarantined function, reset, that is to be
+ * given again. An alias another function already took out is no error. */
+int iommu_unblock_function(const struct pci_function *f);
+
 #endif

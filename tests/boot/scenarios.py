@@ -738,6 +738,70 @@ SCENARIOS += [
         "forbid_log": [r"^linux\| .*(Kernel panic|nvme0: I/O \d+ QID \d+ timeout)"],
     },
     {
+        # linux-nvme's Linux under on_reset = restart, restart_limit = 2 (as linux-reboot):
+        # three boots, each binding the nvme afresh, hv releasing the function at each
+        # reset, resetting it (FLR), detaching it from the blocking domain and destroying
+        # the old domain, then giving it again as at boot (the same domain ID: freed) and
+        # auditing before the guest starts. hvtest.persist: the first boot finds no
+        # pattern at 4 MiB and writes one; the later boots find it intact (snapshot=on
+        # keeps writes for the QEMU run, across guest resets). The tester beats (700 beats, 70 s at least)
+        # throughout, a beat after Linux's last reset.
+        "name": "linux-nvme-reboot",
+        "smp": 4,
+        "mem": "2G",
+        "iommu": True,
+        "devices": ["nvme,drive=nvm,serial=hvtest,addr=0x5"],
+        "qemu_args": LINUX_NVME_DRIVE,
+        "cmdline": "exit=qemu expect.guest_failure=linux",
+        "esp": {"hv.cfg": linux_config("hvtest.cpus=2 hvtest.mem=512 hvtest.pci=1b36:0010 "
+                                       "hvtest.nvme=1 hvtest.persist=1 hvtest.reboot=1",
+                                       pci="00:05.0", initrd="initrd-devices.gz",
+                                       tester="cmdline = heartbeat=700\n")
+                .replace("image = vmlinuz\n",
+                         "image = vmlinuz\non_reset = restart\nrestart_limit = 2\n"),
+                **LINUX_DEVICES_ESP},
+        "timeout": 600,
+        "guest_ktap": ["tester"],
+        "expect_pass": ["guest_linux", "guest_tester", "tester/guest_heartbeat"]
+                       + [f"tester/{t}" for t in TESTER_TESTS],
+        "expect_log": [r"passthrough: 00:05\.0 to guest linux, domain (\d+),"
+                       r"[\s\S]*passthrough: 00:05\.0 to guest linux, domain \1,"
+                       r"[\s\S]*passthrough: 00:05\.0 to guest linux, domain \1,"],
+        "expect_sequence": [
+            r"^linux\| ok \d+ nvme_bound$",
+            r"^linux\| ok \d+ nvme_reset$",
+            r"^linux\| # no persistent pattern found: persistent pattern written",
+            r"^linux\| ok \d+ nvme_pattern_persists$",
+            r"^linux\| hvtest: rebooting",
+            r"guest linux: stopped: reset by the guest \(ACPI reset register; on_reset = restart\)",
+            r"guest linux: restart 1 \(at most 2 a minute\)",
+            r"guest linux: restart: 1 PCI function released in \d+ ms",
+            r"passthrough: 00:05\.0 reset \(FLR\)",
+            r"passthrough: guest linux: 1 function reset and unblocked, 1 domain destroyed in \d+ ms",
+            r"guest linux: restart: scrubbed 512 MiB in \d+ ms",
+            r"passthrough: 00:05\.0 to guest linux",
+            r"guest linux: restart: 1 PCI function given again in \d+ ms",
+            r"guest linux: restart: audited in \d+ ms; restart 1,",
+            r"^linux\| ok \d+ nvme_bound$",
+            r"^linux\| # persistent pattern found intact",
+            r"^linux\| ok \d+ nvme_pattern_persists$",
+            r"^linux\| hvtest: rebooting",
+            r"guest linux: restart 2 \(at most 2 a minute\)",
+            r"passthrough: guest linux: 1 function reset and unblocked, 1 domain destroyed",
+            r"guest linux: restart: 1 PCI function given again in \d+ ms",
+            r"^linux\| ok \d+ nvme_bound$",
+            r"^linux\| # persistent pattern found intact",
+            r"^linux\| ok \d+ nvme_pattern_persists$",
+            r"^linux\| hvtest: rebooting",
+            r"guest linux: restart: restart budget spent: it stays stopped",
+            r"passthrough: 00:05\.0 released by guest linux: blocked",
+            r"^tester\| # heartbeat \d+",
+        ],
+        "max_log_lines": {r"^linux\| hvtest: done": 3, r"guest linux: restart \d+ \(": 2},
+        "forbid_log": [r"^linux\| not ok", r"^linux\| .*Kernel panic", r"nvme.*timeout",
+                       r"^linux\| .*spurious"],
+    },
+    {
         # QEMU's e1000e (8086:10d3) on QEMU's user-mode network: Linux's e1000e driver pings
         # the gateway, then through a reset from sysfs (the PM reset, if the function in
         # its PCI view offers one) with the driver rebound.
