@@ -744,8 +744,8 @@ SCENARIOS += [
         # the old domain, then giving it again as at boot (the same domain ID: freed) and
         # auditing before the guest starts. hvtest.persist: the first boot finds no
         # pattern at 4 MiB and writes one; the later boots find it intact (snapshot=on
-        # keeps writes for the QEMU run, across guest resets). The tester beats (700 beats, 70 s at least)
-        # throughout, a beat after Linux's last reset.
+        # keeps writes for the QEMU run, across guest resets). The tester beats (400 beats,
+        # 40 s at least) throughout: the sequence wants a beat after Linux's last reset.
         "name": "linux-nvme-reboot",
         "smp": 4,
         "mem": "2G",
@@ -756,7 +756,7 @@ SCENARIOS += [
         "esp": {"hv.cfg": linux_config("hvtest.cpus=2 hvtest.mem=512 hvtest.pci=1b36:0010 "
                                        "hvtest.nvme=1 hvtest.persist=1 hvtest.reboot=1",
                                        pci="00:05.0", initrd="initrd-devices.gz",
-                                       tester="cmdline = heartbeat=700\n")
+                                       tester="cmdline = heartbeat=400\n")
                 .replace("image = vmlinuz\n",
                          "image = vmlinuz\non_reset = restart\nrestart_limit = 2\n"),
                 **LINUX_DEVICES_ESP},
