@@ -70,6 +70,8 @@ struct config_guest {
 	 * RESTART_LIMIT_DEFAULT when not given, else 0..RESTART_LIMIT_MAX. */
 	unsigned restart_limit_line;
 	unsigned restart_limit;
+	unsigned restart_window_line;
+	unsigned restart_window;        /* seconds restart_limit counts over */
 
 	unsigned pci_line, pci_count;
 	pci_sbdf_t pci[CONFIG_GUEST_PCI_MAX]; /* passed through, in the order given */

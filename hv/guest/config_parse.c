@@ -416,6 +416,19 @@ static void parse_restart_limit(struct parser *p, const char *value, unsigned *o
 	*out = (unsigned)v;
 }
 
+static void parse_restart_window(struct parser *p, const char *value, unsigned *out)
+{
+	const char *s = value;
+	uint64_t v;
+
+	if (!read_decimal(&s, UINT32_MAX, &v) || *s || v < 1 || v > RESTART_WINDOW_MAX_S) {
+		ERR(p, "bad restart_window '%.40s': expected seconds, 1 to %u", value,
+		    RESTART_WINDOW_MAX_S);
+		return;
+	}
+	*out = (unsigned)v;
+}
+
 static void guest_key(struct parser *p, const char *key, const char *value)
 {
 	struct config_guest *g = p->g;
@@ -444,6 +457,9 @@ static void guest_key(struct parser *p, const char *key, const char *value)
 	} else if (!strcmp(key, "restart_limit")) {
 		if (first_time(p, key, &g->restart_limit_line))
 			parse_restart_limit(p, value, &g->restart_limit);
+	} else if (!strcmp(key, "restart_window")) {
+		if (first_time(p, key, &g->restart_window_line))
+			parse_restart_window(p, value, &g->restart_window);
 	} else if (!strcmp(key, "pci")) {
 		if (first_time(p, key, &g->pci_line))
 			parse_pci(p, g, value);
@@ -537,6 +553,7 @@ static void section(struct parser *p, char *s)
 		p->g->uart_burst = LINE_BUDGET_BURST_DEFAULT;
 		p->g->uart_rate = LINE_BUDGET_RATE_DEFAULT;
 		p->g->restart_limit = RESTART_LIMIT_DEFAULT;
+		p->g->restart_window = RESTART_WINDOW_DEFAULT_S;
 		p->in = IN_GUEST;
 	}
 }

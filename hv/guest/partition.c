@@ -220,7 +220,7 @@ int guest_create(struct guest *g, unsigned index, const struct guest_config_view
 		log_err("guest %s: CPUs, memory or UART budget unusable\n", g->name);
 		return err;
 	}
-	restart_budget_init(&g->restarts, cfg->restart_limit);
+	restart_budget_init(&g->restarts, cfg->restart_limit, cfg->restart_window);
 	if (!(g->ram = alloc_ram(g->mem_size))) {
 		log_err("guest %s: no %llu MiB of RAM\n", g->name,
 			(unsigned long long)(g->mem_size / MIB));

@@ -115,7 +115,8 @@ struct guest_config_view {
 	size_t initrd_size;
 	enum guest_on_reset on_reset;
 	enum guest_on_reset on_crash;
-	unsigned restart_limit;  /* restarts a minute (hv/guest/restart_budget.h) */
+	unsigned restart_limit;  /* restarts per restart_window (hv/guest/restart_budget.h) */
+	unsigned restart_window; /* seconds */
 };
 
 /* Builds guest `index` from its configuration and its image: RAM, nested

@@ -4,10 +4,15 @@
 
 #include <string.h>
 
-void restart_budget_init(struct restart_budget *b, unsigned limit)
+void restart_budget_init(struct restart_budget *b, unsigned limit, unsigned window_s)
 {
 	memset(b, 0, sizeof(*b));
 	b->limit = limit > RESTART_LIMIT_MAX ? RESTART_LIMIT_MAX : limit;
+	if (window_s < 1)
+		window_s = 1;
+	if (window_s > RESTART_WINDOW_MAX_S)
+		window_s = RESTART_WINDOW_MAX_S;
+	b->window_ns = window_s * 1000000000ull;
 }
 
 /* Drops the restarts a full window or more before `now_ns`. A clock read
@@ -16,7 +21,7 @@ static void forget_old(struct restart_budget *b, uint64_t now_ns)
 {
 	unsigned keep = 0;
 
-	while (keep < b->count && now_ns > b->at[keep] && now_ns - b->at[keep] >= RESTART_WINDOW_NS)
+	while (keep < b->count && now_ns > b->at[keep] && now_ns - b->at[keep] >= b->window_ns)
 		keep++;
 	if (!keep)
 		return;

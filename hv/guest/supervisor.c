@@ -79,6 +79,7 @@ static struct guest_config_view view_of(const struct boot_info *bi, unsigned i,
 		.on_reset = cg->on_reset,
 		.on_crash = cg->on_crash,
 		.restart_limit = cg->restart_limit,
+		.restart_window = cg->restart_window,
 	};
 }
 
@@ -264,8 +265,8 @@ static bool restart(struct guest *g, unsigned i, const struct restart_context *r
 		stays_stopped(g, "restart budget spent");
 		return false;
 	}
-	log_info("guest %s: restart %lu (at most %u a minute)\n", g->name, g->restarts.total,
-		 g->restarts.limit);
+	log_info("guest %s: restart %lu (at most %u in %llu s)\n", g->name, g->restarts.total,
+		 g->restarts.limit, (unsigned long long)(g->restarts.window_ns / 1000000000ull));
 	int err = rebuild_and_start(g, i, rc);
 	if (err) {
 		/* Half built: nothing of it may run; the report says so. */

@@ -540,6 +540,7 @@ static void restart_keys(void **state)
 	assert_int_equal(c.guest[0].on_crash, GUEST_ON_RESET_STOP);
 	assert_int_equal(c.guest[0].restart_limit, RESTART_LIMIT_DEFAULT);
 	assert_int_equal(c.guest[0].restart_limit_line, 0);
+	assert_int_equal(c.guest[0].restart_window, RESTART_WINDOW_DEFAULT_S);
 
 	setup(NULL);
 	assert_int_equal(PARSE(GUEST_A, "on_reset = restart", "on_crash = restart",
@@ -560,6 +561,13 @@ static void restart_keys(void **state)
 	assert_int_equal(PARSE(GUEST_A, "restart_limit = 64"), 0);
 	assert_int_equal(c.guest[0].restart_limit, 64);
 
+	setup(NULL);
+	assert_int_equal(PARSE(GUEST_A, "restart_window = 3600"), 0);
+	assert_int_equal(c.guest[0].restart_window, 3600);
+	assert_int_equal(c.guest[0].restart_window_line, 5);
+	REFUSED(5, "bad restart_window '0': expected seconds, 1 to 86400", GUEST_A,
+		"restart_window = 0");
+	REFUSED(5, "bad restart_window '86401'", GUEST_A, "restart_window = 86401");
 	REFUSED(5, "bad on_crash 'reboot': expected stop or restart", GUEST_A, "on_crash = reboot");
 	REFUSED(5, "restart_limit 65 is out of range: 0 to 64", GUEST_A, "restart_limit = 65");
 	REFUSED(5, "restart_limit 99999999999999999999 is out of range", GUEST_A,

@@ -18,7 +18,7 @@ static void limit_then_spent(void **state)
 	(void)state;
 	struct restart_budget b;
 
-	restart_budget_init(&b, 3);
+	restart_budget_init(&b, 3, RESTART_WINDOW_DEFAULT_S);
 	assert_true(restart_budget_take(&b, T0));
 	assert_true(restart_budget_take(&b, T0 + 1 * SEC));
 	assert_true(restart_budget_take(&b, T0 + 2 * SEC));
@@ -33,7 +33,7 @@ static void window_slides(void **state)
 	(void)state;
 	struct restart_budget b;
 
-	restart_budget_init(&b, 2);
+	restart_budget_init(&b, 2, RESTART_WINDOW_DEFAULT_S);
 	assert_true(restart_budget_take(&b, T0));
 	assert_true(restart_budget_take(&b, T0 + 30 * SEC));
 	assert_false(restart_budget_take(&b, T0 + 60 * SEC - 1));
@@ -49,7 +49,7 @@ static void zero_never_restarts(void **state)
 	(void)state;
 	struct restart_budget b;
 
-	restart_budget_init(&b, 0);
+	restart_budget_init(&b, 0, RESTART_WINDOW_DEFAULT_S);
 	assert_false(restart_budget_take(&b, T0));
 	assert_false(restart_budget_take(&b, T0 + 3600 * SEC));
 }
@@ -60,7 +60,7 @@ static void limit_clamped(void **state)
 	(void)state;
 	struct restart_budget b;
 
-	restart_budget_init(&b, 1000);
+	restart_budget_init(&b, 1000, RESTART_WINDOW_DEFAULT_S);
 	assert_int_equal(b.limit, RESTART_LIMIT_MAX);
 	for (unsigned i = 0; i < RESTART_LIMIT_MAX; i++)
 		assert_true(restart_budget_take(&b, T0 + i));
@@ -73,9 +73,27 @@ static void clock_backwards(void **state)
 	(void)state;
 	struct restart_budget b;
 
-	restart_budget_init(&b, 1);
+	restart_budget_init(&b, 1, RESTART_WINDOW_DEFAULT_S);
 	assert_true(restart_budget_take(&b, T0 + 100 * SEC));
 	assert_false(restart_budget_take(&b, T0));
+}
+
+/* A longer window (restart_window) holds the restarts it saw for as long;
+ * out-of-range windows are clamped. */
+static void window_configured(void **state)
+{
+	(void)state;
+	struct restart_budget b;
+
+	restart_budget_init(&b, 1, 600);
+	assert_true(restart_budget_take(&b, T0));
+	assert_false(restart_budget_take(&b, T0 + 599 * SEC));
+	assert_true(restart_budget_take(&b, T0 + 600 * SEC));
+
+	restart_budget_init(&b, 1, 0);
+	assert_int_equal(b.window_ns, 1 * SEC);
+	restart_budget_init(&b, 1, RESTART_WINDOW_MAX_S + 1);
+	assert_int_equal(b.window_ns, RESTART_WINDOW_MAX_S * SEC);
 }
 
 int main(void)
@@ -86,6 +104,7 @@ int main(void)
 		cmocka_unit_test(zero_never_restarts),
 		cmocka_unit_test(limit_clamped),
 		cmocka_unit_test(clock_backwards),
+		cmocka_unit_test(window_configured),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
