@@ -74,5 +74,19 @@ struct hv_guest_boot {
  * handles this call (the guest must be stopped, nothing else); otherwise
  * -ENOSYS like any unknown function. */
 #define HV_HC_TEST_FAULT 3
+/* Only from a guest whose configuration says control = yes: stops (as if
+ * powered off by the operator, a clean stop) or restarts (as on_reset =
+ * restart does: its restart budget spent, RAM scrubbed, image loaded
+ * again) another guest. RBX: HV_GUEST_CONTROL_*; RCX: the target's index
+ * among the configuration's guests, 0-based, in their order there.
+ * RAX <- 0 once the target was told to stop (it stops, or is rebuilt,
+ * soon after), or a negative errno: -EPERM without the right (nothing
+ * happens), -EINVAL for a bad operation or index or the caller itself,
+ * -EBUSY when the target is not running (stopped, or being restarted),
+ * -EOPNOTSUPP for a restart of a guest the configuration check could not
+ * let restart (a passed-through function without function-level reset). */
+#define HV_HC_GUEST_CONTROL 4
+#define HV_GUEST_CONTROL_STOP    1
+#define HV_GUEST_CONTROL_RESTART 2
 
 #endif

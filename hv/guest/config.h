@@ -72,6 +72,10 @@ struct config_guest {
 	unsigned restart_limit;
 	unsigned restart_window_line;
 	unsigned restart_window;        /* seconds restart_limit counts over */
+	/* Whether it may stop or restart other guests (HV_HC_GUEST_CONTROL,
+	 * hv/guest/abi.h): false when not given. */
+	unsigned control_line;
+	bool control;
 
 	unsigned pci_line, pci_count;
 	pci_sbdf_t pci[CONFIG_GUEST_PCI_MAX]; /* passed through, in the order given */

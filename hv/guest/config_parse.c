@@ -429,6 +429,18 @@ static void parse_restart_window(struct parser *p, const char *value, unsigned *
 	*out = (unsigned)v;
 }
 
+/* control: whether the guest may stop or restart the others. */
+static void parse_control(struct parser *p, const char *value, bool *out)
+{
+	static const char *const names[] = { "no", "yes" };
+	unsigned idx;
+
+	if (!lookup(value, names, 2, &idx))
+		ERR(p, "bad control '%.40s': expected yes or no", value);
+	else
+		*out = idx == 1;
+}
+
 static void guest_key(struct parser *p, const char *key, const char *value)
 {
 	struct config_guest *g = p->g;
@@ -460,6 +472,9 @@ static void guest_key(struct parser *p, const char *key, const char *value)
 	} else if (!strcmp(key, "restart_window")) {
 		if (first_time(p, key, &g->restart_window_line))
 			parse_restart_window(p, value, &g->restart_window);
+	} else if (!strcmp(key, "control")) {
+		if (first_time(p, key, &g->control_line))
+			parse_control(p, value, &g->control);
 	} else if (!strcmp(key, "pci")) {
 		if (first_time(p, key, &g->pci_line))
 			parse_pci(p, g, value);

@@ -1,7 +1,9 @@
 /* The hypercalls of hv/guest/abi.h (HV_HC_*): how a test guest reports its
- * result and reads its exit count. Only its kernel may make them. */
+ * result and reads its exit count, and how one guest stops or restarts
+ * another. Only its kernel may make them. */
 #include "arch/x86/exception.h"
 #include "hv/guest/exits.h"
+#include "hv/guest/guest_control.h"
 
 #define HC_UNKNOWN ((uint64_t)-38) /* -ENOSYS */
 /* Non-canonical: any access raises #GP. */
@@ -38,6 +40,10 @@ void guest_hypercall_exit(struct guest_vcpu *gv)
 		if (gv->guest->test_exit_fault)
 			fault_in_hypervisor();
 		r->gpr[GPR_RAX] = HC_UNKNOWN;
+		return;
+	case HV_HC_GUEST_CONTROL:
+		r->gpr[GPR_RAX] = (uint64_t)guest_control(gv->guest, r->gpr[GPR_RBX],
+							  r->gpr[GPR_RCX]);
 		return;
 	default:
 		r->gpr[GPR_RAX] = HC_UNKNOWN;

@@ -191,6 +191,8 @@ static void set_identity(struct guest *g, unsigned index, const struct guest_con
 	g->mem_size = cfg->mem_size;
 	g->on_reset = cfg->on_reset;
 	g->on_crash = cfg->on_crash;
+	g->control = cfg->control;
+	g->restartable = cfg->restartable;
 }
 
 /* Everything in its RAM and its emulated devices, on RAM and a nested
@@ -318,14 +320,14 @@ int guest_start(struct guest *g)
 	return 0;
 }
 
-void guest_stop_or_restart(struct guest *g, int status, bool failed, const char *reason, bool restart)
+bool guest_stop_or_restart(struct guest *g, int status, bool failed, const char *reason, bool restart)
 {
 	int running = GUEST_RUNNING;
 
 	/* The winner fills in why before anyone may read it (STOPPED). */
 	if (!__atomic_compare_exchange_n(&g->state, &running, GUEST_STOPPING, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return;
+		return false;
 	g->status = status;
 	g->failed = failed;
 	strncpy(g->stop_reason, reason, sizeof(g->stop_reason) - 1);
@@ -344,6 +346,7 @@ void guest_stop_or_restart(struct guest *g, int status, bool failed, const char 
 		else
 			smp_wake(gv->cpu);
 	}
+	return true;
 }
 
 void guest_stop(struct guest *g, int status, bool failed, const char *reason)

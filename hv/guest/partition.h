@@ -88,6 +88,11 @@ struct guest {
 	struct passthrough pt;   /* its PCI functions */
 	bool released;           /* its devices blocked after its stop */
 	bool test_exit_fault;    /* hv's test.exit_fault option */
+	bool control;            /* may stop or restart the others (HV_HC_GUEST_CONTROL) */
+	bool control_refusal_logged; /* its calls without that right: logged once */
+	/* Whether a restart can bring it back as it was: false when one of its
+	 * passed-through functions has no function-level reset. */
+	bool restartable;
 	unsigned long refused_msis; /* for the log budget */
 	unsigned long routes_logged; /* its MSI routes, for the log budget */
 	struct guest_platform platform; /* a Linux guest's legacy devices */
@@ -117,6 +122,8 @@ struct guest_config_view {
 	enum guest_on_reset on_crash;
 	unsigned restart_limit;  /* restarts per restart_window (hv/guest/restart_budget.h) */
 	unsigned restart_window; /* seconds */
+	bool control;            /* may stop or restart the others */
+	bool restartable;        /* its functions all have a function-level reset */
 };
 
 /* Builds guest `index` from its configuration and its image: RAM, nested
@@ -146,8 +153,9 @@ int guest_start(struct guest *g);
 void guest_stop(struct guest *g, int status, bool failed, const char *reason);
 
 /* guest_stop(), and with `restart` the service CPU builds it again
- * (hv/guest/supervisor.c) once its vCPUs stopped. */
-void guest_stop_or_restart(struct guest *g, int status, bool failed, const char *reason,
+ * (hv/guest/supervisor.c) once its vCPUs stopped. true when this stop
+ * won (the guest was running), false when it had stopped already. */
+bool guest_stop_or_restart(struct guest *g, int status, bool failed, const char *reason,
 			   bool restart);
 
 /* The guest of `gv` asked to be reset (through `source`, which the log

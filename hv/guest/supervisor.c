@@ -9,6 +9,7 @@
 #include "arch/x86/sizes.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/time.h"
+#include "hv/guest/guest_control.h"
 #include "hv/guest/partition.h"
 #include "hv/platform.h"
 #include "hv/remap/audit.h"
@@ -56,6 +57,25 @@ static int validate(const struct boot_info *bi)
 	return err || !bi->config_ok ? -EINVAL : 0;
 }
 
+/* A bridge goes with its group but is never the guest's to reset
+ * (hv/pci/passthrough.c takes it unseen). */
+#define CLASS_PCI_BRIDGE 0x0604
+
+/* What config_validate() asks of a guest with on_reset/on_crash = restart,
+ * asked at run time of a guest another restarts (HV_HC_GUEST_CONTROL):
+ * every function it has offers a function-level reset. */
+static bool functions_resettable(const struct config_guest *cg)
+{
+	unsigned count = platform.pci ? platform.pci->count : 0;
+
+	for (unsigned i = 0; i < cg->pci_count; i++)
+		for (unsigned k = 0; k < count; k++)
+			if (pci_view[k].sbdf == cg->pci[i] &&
+			    pci_view[k].class_code >> 8 != CLASS_PCI_BRIDGE && !pci_view[k].has_flr)
+				return false;
+	return true;
+}
+
 /* Guest i's configuration as guest_create() takes it; cpus holds its CPUs. */
 static struct guest_config_view view_of(const struct boot_info *bi, unsigned i,
 					unsigned cpus[HV_GUEST_MAX_CPUS])
@@ -80,6 +100,8 @@ static struct guest_config_view view_of(const struct boot_info *bi, unsigned i,
 		.on_crash = cg->on_crash,
 		.restart_limit = cg->restart_limit,
 		.restart_window = cg->restart_window,
+		.control = cg->control,
+		.restartable = functions_resettable(cg),
 	};
 }
 
@@ -389,6 +411,7 @@ int guests_run(const struct boot_info *bi, const struct hv_options *o, bool ktap
 	for (unsigned i = 0; i < n; i++)
 		guests[i].test_exit_fault = o->test_exit_fault;
 	iommu_set_fault_storm_handler(fault_storm);
+	guest_control_set_guests(guests, n);
 	log_info("guests: starting %u (vCPU backend %s)\n", n, vcpu_backend_name());
 	for (unsigned i = 0; i < n; i++)
 		if ((err = guest_start(&guests[i])))

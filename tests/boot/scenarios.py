@@ -255,6 +255,40 @@ SCENARIOS += [
         "forbid_log": [r"guest bad: a vCPU did not stop in time"],
     },
     {
+        # Guest control (HV_HC_GUEST_CONTROL): op (control = yes) restarts victim
+        # through the on_reset = restart path (budget, scrub, image again, audit),
+        # then stops it, a clean stop as by the operator, while victim beats;
+        # probe, without the right, is refused (-EPERM, logged once) and nothing
+        # happens to victim. One CPU each: the IPI tests may skip.
+        "name": "guest-control",
+        "smp": 4,
+        "mem": "1G",
+        "iommu": True,
+        "devices": [],
+        "cmdline": "exit=qemu",
+        "esp": {"hv.cfg": "[guest op]\ncpus = 1\nmemory = 64M\nimage = test-guest.elf\n"
+                          "cmdline = control=restart:1 control=stop:1\ncontrol = yes\n\n"
+                          "[guest victim]\ncpus = 2\nmemory = 64M\nimage = test-guest.elf\n"
+                          "cmdline = heartbeat=600\n\n"
+                          "[guest probe]\ncpus = 3\nmemory = 64M\nimage = test-guest.elf\n"
+                          "cmdline = control=probe:1\n",
+                "test-guest.elf": "@build/guest/test-guest.elf"},
+        "timeout": 120,
+        "guest_ktap": ["op", "probe"],
+        "expect": [f"{g}/{t}" for g in ("op", "probe") for t in GUEST_TESTS],
+        "expect_pass": ["guest_op", "guest_victim", "guest_probe", "op/guest_control",
+                        "probe/guest_control", "op/guest_boot_data", "probe/guest_boot_data"],
+        "expect_sequence": [r"guest victim: stopped: restarted by guest op \(control\)",
+                            r"guest victim: restart 1 \(at most 5 a minute\)",
+                            r"guest victim: restart: scrubbed 64 MiB in \d+ ms",
+                            r"guest victim: restart: audited in \d+ ms; restart 1, \d+ ms in all",
+                            r"guest victim: stopped: stopped by guest op \(control\)"],
+        "expect_log": [r"guest probe: guest control refused: no control right",
+                       r"^ok 2 guest_victim # stopped by guest op \(control\)$"],
+        "max_log_lines": {r"guest control refused": 1, r"guest victim: restart \d+ \(": 1},
+        "forbid_log": [r"guest victim: a vCPU did not stop in time"],
+    },
+    {
         # The scrub: the secret guest finds its last page zero, writes a secret all over
         # it and triple-faults; restarted (on_crash = restart), it finds zeros again,
         # writes and crashes once more, and the budget (restart_limit = 1) is spent.

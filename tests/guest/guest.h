@@ -383,6 +383,11 @@ unsigned hostile_tests_select(const struct test **list, unsigned max);
 /* The victim's heartbeat (hostile.c): with "heartbeat=N", a test that
  * prints N beats 100 ms apart before the others; NULL without. */
 const struct test *heartbeat_test(void);
+/* Guest control (tests.c): with "control=stop:IDX", "control=restart:IDX"
+ * (expecting 0) or "control=probe:IDX" (expecting -EPERM) words, a test
+ * that makes those HV_HC_GUEST_CONTROL calls in order, 2 s apart; NULL
+ * without. */
+const struct test *control_test(void);
 
 /* The AMD or Intel hypercall instruction, by the CPUID vendor. */
 uint64_t hypercall(uint64_t fn, uint64_t arg1, uint64_t arg2);

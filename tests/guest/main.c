@@ -190,9 +190,9 @@ static void secret_then_crash(void)
 	__asm__ volatile("lidt %0; int3" ::"m"(no_idt) : "memory");
 }
 
-/* This run's tests: a hostile class alone, or (after the heartbeat, when
- * asked for) guest_tests, then the passthrough tests when the guest has a
- * PCI view. */
+/* This run's tests: a hostile class alone, or (after the heartbeat and
+ * the guest-control calls, when asked for) guest_tests, then the
+ * passthrough tests when the guest has a PCI view. */
 static const struct test *plan[32];
 
 static unsigned plan_tests(void)
@@ -206,6 +206,9 @@ static unsigned plan_tests(void)
 	const struct test *beat = heartbeat_test();
 	if (beat)
 		plan[n++] = beat;
+	const struct test *control = control_test();
+	if (control)
+		plan[n++] = control;
 	for (unsigned i = 0; i < guest_test_count && n < ARRAY_SIZE(plan); i++)
 		plan[n++] = &guest_tests[i];
 	/* Garbage boot data (guest_boot_data fails) gives no PCI view. */

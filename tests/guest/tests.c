@@ -625,6 +625,111 @@ static enum result guest_wbinvd_ac_db(void)
 	return PASS;
 }
 
+/* ---- guest control: one guest stopping or restarting another ----------------------------- */
+
+#define CONTROL_ACTIONS_MAX  4
+#define CONTROL_DELAY_US     2000000 /* lets the target get going first */
+#define CONTROL_RETRY_US     200000
+#define CONTROL_RETRIES      50      /* a target being restarted: 10 s at most */
+#define ERRNO_EPERM          1
+#define ERRNO_EBUSY          16
+
+/* "control=stop:IDX", "control=restart:IDX" (the hypercall, expecting 0)
+ * or "control=probe:IDX" (a restart, expecting -EPERM), in command-line
+ * order. */
+struct control_action {
+	const char *word;    /* for the diagnostics: "stop", "restart", "probe" */
+	uint64_t op;
+	unsigned target;
+	int64_t expected;
+};
+
+static struct control_action control_actions[CONTROL_ACTIONS_MAX];
+static unsigned control_action_count;
+
+static bool parse_control_value(const char *v, size_t len, struct control_action *a)
+{
+	static const struct { const char *word; uint64_t op; int64_t expected; } ops[] = {
+		{ "stop", HV_GUEST_CONTROL_STOP, 0 },
+		{ "restart", HV_GUEST_CONTROL_RESTART, 0 },
+		{ "probe", HV_GUEST_CONTROL_RESTART, -ERRNO_EPERM },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(ops); i++) {
+		size_t wlen = strnlen(ops[i].word, 16);
+		if (len < wlen + 2 || memcmp(v, ops[i].word, wlen) || v[wlen] != ':')
+			continue;
+		unsigned target = 0, digits = 0;
+		for (size_t k = wlen + 1; k < len; k++, digits++) {
+			if (v[k] < '0' || v[k] > '9' || digits >= 3)
+				return false;
+			target = target * 10 + (unsigned)(v[k] - '0');
+		}
+		*a = (struct control_action){ ops[i].word, ops[i].op, target, ops[i].expected };
+		return true;
+	}
+	return false;
+}
+
+/* Every "control=..." word, not only the first (cmdline_word's). */
+static unsigned control_words(void)
+{
+	const char *s = boot->cmdline;
+	size_t len = strnlen(s, HV_GUEST_CMDLINE_MAX);
+	unsigned n = 0;
+
+	for (size_t i = 0; i < len;) {
+		while (i < len && s[i] == ' ')
+			i++;
+		size_t start = i;
+		while (i < len && s[i] != ' ')
+			i++;
+		if (i - start <= 8 || memcmp(s + start, "control=", 8))
+			continue;
+		if (n < CONTROL_ACTIONS_MAX && parse_control_value(s + start + 8, i - start - 8,
+								    &control_actions[n]))
+			n++;
+		else
+			kprintf("# command line: bad or one too many control=OP:IDX: ignored\n");
+	}
+	return n;
+}
+
+/* A target being restarted is busy for a while: asked again, bounded. */
+static int64_t control_call(const struct control_action *a)
+{
+	int64_t r = (int64_t)hypercall(HV_HC_GUEST_CONTROL, a->op, a->target);
+
+	for (unsigned i = 0; r == -ERRNO_EBUSY && a->expected != -ERRNO_EBUSY &&
+			     i < CONTROL_RETRIES; i++) {
+		delay_us(CONTROL_RETRY_US);
+		r = (int64_t)hypercall(HV_HC_GUEST_CONTROL, a->op, a->target);
+	}
+	return r;
+}
+
+static enum result guest_control(void)
+{
+	for (unsigned i = 0; i < control_action_count; i++) {
+		const struct control_action *a = &control_actions[i];
+		delay_us(CONTROL_DELAY_US);
+		int64_t r = control_call(a);
+		kprintf("# control %s of guest %u: %lld\n", a->word, a->target, (long long)r);
+		expect(r == a->expected, "control %s of guest %u returned %lld, not %lld", a->word,
+		       a->target, (long long)r, (long long)a->expected);
+	}
+	return PASS;
+}
+
+static const struct test control = { "guest_control", guest_control };
+
+const struct test *control_test(void)
+{
+	if (!control_action_count)
+		control_action_count = control_words();
+	return control_action_count ? &control : NULL;
+}
+
 const struct test guest_tests[] = {
 	{ "guest_boot_data", guest_boot_data },
 	{ "guest_memory_all_there", guest_memory_all_there },

@@ -581,6 +581,33 @@ static void restart_keys(void **state)
 		"restart_limit = 1", "restart_limit = 2");
 }
 
+/* Whether the guest may stop or restart the others: no unless it says yes. */
+static void control_key(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE(GUEST_A), 0);
+	assert_false(c.guest[0].control);
+	assert_int_equal(c.guest[0].control_line, 0);
+
+	setup(NULL);
+	assert_int_equal(PARSE(GUEST_A, "control = yes"), 0);
+	assert_no_errors();
+	assert_true(c.guest[0].control);
+	assert_int_equal(c.guest[0].control_line, 5);
+
+	setup(NULL);
+	assert_int_equal(PARSE(GUEST_A, "control = no"), 0);
+	assert_no_errors();
+	assert_false(c.guest[0].control);
+	assert_int_equal(c.guest[0].control_line, 5);
+
+	REFUSED(5, "bad control 'true': expected yes or no", GUEST_A, "control = true");
+	REFUSED(5, "bad control 'YES': expected yes or no", GUEST_A, "control = YES");
+	REFUSED(5, "empty value for 'control'", GUEST_A, "control =");
+	REFUSED(6, "duplicate key 'control' (first at line 5)", GUEST_A, "control = yes",
+		"control = no");
+}
+
 static void strings_and_names(void **state)
 {
 	(void)state;
@@ -1050,6 +1077,7 @@ int main(void)
 		T(strings_and_names),
 		T(linux_keys),
 		T(restart_keys),
+		T(control_key),
 		T(hv_section),
 		T(structure_errors),
 		T(guest_limit),
