@@ -158,6 +158,10 @@ int config_parse(const char *text, size_t len, const char *file_name,
 int config_validate(const struct hv_config *c, const struct config_platform *p,
 		    struct config_errors *errs);
 
+/* Whether a restart can put the function back as at boot: it has a
+ * function-level reset, or it is a bridge (never the guest's to reset). */
+bool config_function_resettable(const struct config_pci_function *f);
+
 /* Logs each error at LOG_ERR, and how many were dropped. */
 void config_errors_print(const struct config_errors *errs);
 

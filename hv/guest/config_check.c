@@ -125,6 +125,11 @@ static void validate_pci(const struct hv_config *c, const struct config_platform
  * (hv/pci/passthrough.c takes it unseen): a restart has nothing to reset. */
 #define CLASS_PCI_BRIDGE 0x0604
 
+bool config_function_resettable(const struct config_pci_function *f)
+{
+	return f->class_code >> 8 == CLASS_PCI_BRIDGE || f->has_flr;
+}
+
 /* A restart releases the guest's functions, resets them and gives them
  * again (hv/guest/supervisor.c): as they were at boot only by a
  * function-level reset; one without it keeps what the
@@ -135,7 +140,7 @@ static void refuse_without_flr(const struct hv_config *c, const struct config_pl
 {
 	for (unsigned i = 0; i < g->pci_count; i++) {
 		int k = find_function(p, g->pci[i]);
-		if (k < 0 || p->pci[k].class_code >> 8 == CLASS_PCI_BRIDGE || p->pci[k].has_flr)
+		if (k < 0 || config_function_resettable(&p->pci[k]))
 			continue; /* validate_pci() names one that is not there */
 		config_error_at(e, c->file, line,
 			 "%s = restart: guest '%s' has %s, which offers no function-level "

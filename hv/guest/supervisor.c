@@ -57,10 +57,6 @@ static int validate(const struct boot_info *bi)
 	return err || !bi->config_ok ? -EINVAL : 0;
 }
 
-/* A bridge goes with its group but is never the guest's to reset
- * (hv/pci/passthrough.c takes it unseen). */
-#define CLASS_PCI_BRIDGE 0x0604
-
 /* What config_validate() asks of a guest with on_reset/on_crash = restart,
  * asked at run time of a guest another restarts (HV_HC_GUEST_CONTROL):
  * every function it has offers a function-level reset. */
@@ -70,8 +66,7 @@ static bool functions_resettable(const struct config_guest *cg)
 
 	for (unsigned i = 0; i < cg->pci_count; i++)
 		for (unsigned k = 0; k < count; k++)
-			if (pci_view[k].sbdf == cg->pci[i] &&
-			    pci_view[k].class_code >> 8 != CLASS_PCI_BRIDGE && !pci_view[k].has_flr)
+			if (pci_view[k].sbdf == cg->pci[i] && !config_function_resettable(&pci_view[k]))
 				return false;
 	return true;
 }

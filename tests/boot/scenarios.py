@@ -279,7 +279,7 @@ SCENARIOS += [
         "expect_pass": ["guest_op", "guest_victim", "guest_probe", "op/guest_control",
                         "probe/guest_control", "op/guest_boot_data", "probe/guest_boot_data"],
         "expect_sequence": [r"guest victim: stopped: restarted by guest op \(control\)",
-                            r"guest victim: restart 1 \(at most 5 a minute\)",
+                            r"guest victim: restart 1 \(at most 5 in 60 s\)",
                             r"guest victim: restart: scrubbed 64 MiB in \d+ ms",
                             r"guest victim: restart: audited in \d+ ms; restart 1, \d+ ms in all",
                             r"guest victim: stopped: stopped by guest op \(control\)"],
