@@ -778,32 +778,33 @@ SCENARIOS += [
         # the old domain, then giving it again as at boot (the same domain ID: freed) and
         # auditing before the guest starts. hvtest.persist: the first boot finds no
         # pattern at 4 MiB and writes one; the later boots find it intact (snapshot=on
-        # keeps writes for the QEMU run, across guest resets). The tester beats (400 beats,
-        # 40 s at least) throughout: the sequence wants a beat after Linux's last reset.
+        # keeps writes for the QEMU run, across guest resets). The tester, with an edu of
+        # its own, runs rounds of DMA and MSI for 90 s (pt_soak: every round must work),
+        # from before Linux writes its pattern to after its last reset; Linux boots quiet
+        # (every console character is an exit) to finish well inside that.
         "name": "linux-nvme-reboot",
         "smp": 4,
         "mem": "2G",
         "iommu": True,
-        "devices": ["nvme,drive=nvm,serial=hvtest,addr=0x5"],
+        "devices": ["edu,addr=0x4", "nvme,drive=nvm,serial=hvtest,addr=0x5"],
         "qemu_args": LINUX_NVME_DRIVE,
         "cmdline": "exit=qemu expect.guest_failure=linux",
-        "esp": {"hv.cfg": linux_config("hvtest.cpus=2 hvtest.mem=512 hvtest.pci=1b36:0010 "
+        "esp": {"hv.cfg": linux_config("quiet hvtest.cpus=2 hvtest.mem=512 hvtest.pci=1b36:0010 "
                                        "hvtest.nvme=1 hvtest.persist=1 hvtest.reboot=1",
                                        pci="00:05.0", initrd="initrd-devices.gz",
-                                       tester="cmdline = heartbeat=400\n")
+                                       tester="cmdline = edu=1 soak=90\npci = 00:04.0\n")
                 .replace("image = vmlinuz\n",
                          "image = vmlinuz\non_reset = restart\nrestart_limit = 2\nrestart_window = 3600\n"),
                 **LINUX_DEVICES_ESP},
         "timeout": 600,
         "guest_ktap": ["tester"],
-        "expect_pass": ["guest_linux", "guest_tester", "tester/guest_heartbeat"]
+        "expect_pass": ["guest_linux", "guest_tester", "tester/pt_soak", "tester/pt_dma_own_memory"]
                        + [f"tester/{t}" for t in TESTER_TESTS],
         "expect_log": [r"passthrough: 00:05\.0 to guest linux, domain (\d+),"
                        r"[\s\S]*passthrough: 00:05\.0 to guest linux, domain \1,"
                        r"[\s\S]*passthrough: 00:05\.0 to guest linux, domain \1,"],
         "expect_sequence": [
-            r"^linux\| ok \d+ nvme_bound$",
-            r"^linux\| ok \d+ nvme_reset$",
+            r"^tester\| # soak: start",
             r"^linux\| # no persistent pattern found: persistent pattern written",
             r"^linux\| ok \d+ nvme_pattern_persists$",
             r"^linux\| hvtest: rebooting",
@@ -829,7 +830,7 @@ SCENARIOS += [
             r"^linux\| hvtest: rebooting",
             r"guest linux: restart: restart budget spent: it stays stopped",
             r"passthrough: 00:05\.0 released by guest linux: blocked",
-            r"^tester\| # heartbeat \d+",
+            r"^tester\| # soak: \d+ rounds of DMA and MSI, all good",
         ],
         "max_log_lines": {r"^linux\| hvtest: done": 3, r"guest linux: restart \d+ \(": 2},
         "forbid_log": [r"^linux\| not ok", r"^linux\| .*Kernel panic", r"nvme.*timeout",

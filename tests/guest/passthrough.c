@@ -1401,11 +1401,23 @@ static enum result pt_msix(void)
 
 /* ---- pt_soak ------------------------------------------------------------------------------ */
 
-/* For SOAK_US, round after round of DMA into own memory and an MSI, each of
- * which must work: run while another guest's device is being quarantined
- * (the passthrough scenario checks the quarantine falls inside), it shows
- * this guest undisturbed. */
-#define SOAK_US 6000000
+/* For SOAK_S seconds ("soak"; "soak=N": N), round after round of DMA into
+ * own memory and an MSI, each of which must work: run while another guest's
+ * device is being quarantined (the passthrough scenario checks the
+ * quarantine falls inside), or while another guest restarts, it shows this
+ * guest undisturbed. */
+#define SOAK_S     6
+#define SOAK_MAX_S 600
+
+static unsigned soak_seconds(void)
+{
+	unsigned s = SOAK_S;
+	const char *v;
+
+	if (cmdline_word("soak", &v) && *v >= '0' && *v <= '9')
+		cmdline_number("soak", SOAK_MAX_S, &s);
+	return s;
+}
 
 static enum result pt_soak(void)
 {
@@ -1418,7 +1430,7 @@ static enum result pt_soak(void)
 	kprintf("# soak: start\n");
 	fill_random(dma_src, DMA_LEN);
 	msi_program(&e, boot->apic_id[0], VEC_PT_MSI0, false);
-	uint64_t end = deadline_us(SOAK_US);
+	uint64_t end = deadline_us((uint64_t)soak_seconds() * 1000000);
 	while (!expired(end)) {
 		if (!dma_round_trip(&e, 0, 0, DMA_LEN, "soak"))
 			return FAIL;
