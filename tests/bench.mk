@@ -12,6 +12,9 @@
 #                 timer interrupt in a guest (tests/bench/guest_exits.py)
 #                 Debian's kernel to /init and to power-off under hv beside bare
 #                 QEMU, and the exits of its boot (tests/bench/linux_vs_bare.py)
+#                 a Linux guest's restart with its nvme: reset to the next /init, and
+#                 the release, FLR, scrub, give-again and rebuild costs hv logs
+#                 (tests/bench/linux_restart.py)
 #                 Linux's nvme driver on a passed-through NVMe beside bare QEMU: 4 KiB
 #                 random-read IOPS, 1 MiB sequential-read throughput (O_DIRECT,
 #                 tests/linux/hvio.c on both sides) and the exits per device
@@ -64,5 +67,9 @@ bench: $(BENCH_DIR)/bench_pt $(BENCH_DIR)/bench_iova $(BENCH_DIR)/bench_audit $(
 	$(Q)tests/bench/linux_nvme_vs_bare.py --efi $(BUILD)/hv.efi --kernel $(LINUX_VMLINUZ) \
 		--initrd $(LINUX_DEVICES_INITRAMFS) --image $(LINUX_NVME_IMAGE) \
 		--out $(BENCH_DIR)/linux-nvme
+	$(Q)echo
+	$(Q)tests/bench/linux_restart.py --efi $(BUILD)/hv.efi --kernel $(LINUX_VMLINUZ) \
+		--initrd $(LINUX_DEVICES_INITRAMFS) --image $(LINUX_NVME_IMAGE) \
+		--out $(BENCH_DIR)/linux-restart
 
 .PHONY: bench
