@@ -11,6 +11,7 @@
  * then loops in microcode, never at an instruction boundary, wedged for
  * good (CVE-2015-5307, CVE-2015-8104). Intercepted, each round exits. */
 #include "arch/x86/svm/svm.h"
+#include "arch/x86/vcpu_msrs.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/exception.h"
 #include "arch/x86/page.h"
@@ -46,22 +47,6 @@
 
 #define VCPU_OPCODE_VMMCALL_LEN 3
 
-/* The MSRs a guest reads and writes without an exit: state the VMCB
- * switches (VMLOAD/VMSAVE) or that is the guest's alone. */
-static const uint32_t passthrough_msrs[] = {
-	0xc0000100u, /* FS_BASE */
-	0xc0000101u, /* GS_BASE */
-	0xc0000102u, /* KERNEL_GS_BASE */
-	0xc0000081u, /* STAR */
-	0xc0000082u, /* LSTAR */
-	0xc0000083u, /* CSTAR */
-	0xc0000084u, /* SFMASK */
-	0x00000174u, /* SYSENTER_CS */
-	0x00000175u, /* SYSENTER_ESP */
-	0x00000176u, /* SYSENTER_EIP */
-	0xc0000103u, /* TSC_AUX */
-	0x000006e0u, /* TSC_DEADLINE: the LAPIC timer is the guest's */
-};
 
 struct svm_vcpu {
 	struct vmcb *vmcb;
@@ -74,7 +59,7 @@ struct svm_cpu {
 	uint64_t host_vmcb_pa; /* VMSAVE/VMLOAD of the host's own state */
 };
 
-/* Shared by every vCPU: all ones, but for what passthrough_msrs lists (a
+/* Shared by every vCPU: all ones, but for what vcpu_passthrough_msrs lists (a
  * vCPU allowed ports of its own gets a copy of the I/O map). */
 static uint64_t iopm_pa, msrpm_pa;
 /* The CPU saves the next RIP of an intercepted instruction (NRIPS). */
@@ -148,8 +133,8 @@ static int svm_global_init(void)
 		return -ENOMEM;
 	memset(va(io), 0xff, SVM_IOPM_BYTES);
 	memset(va(msr), 0xff, SVM_MSRPM_BYTES);
-	for (size_t i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
-		msrpm_allow(va(msr), passthrough_msrs[i], true);
+	for (size_t i = 0; i < ARRAY_SIZE(vcpu_passthrough_msrs); i++)
+		msrpm_allow(va(msr), vcpu_passthrough_msrs[i], true);
 	msrpm_allow(va(msr), MSR_TSC, false);
 	next_rip_saved = cpuid(0x8000000au, 0).edx & CPUID_8000_000A_EDX_NRIPS;
 	msrpm_pa = msr;

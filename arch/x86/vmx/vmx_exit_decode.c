@@ -1,4 +1,5 @@
 #include "arch/x86/vmx/vmx_exit_decode.h"
+#include "arch/x86/vcpu_msrs.h"
 
 #include <string.h>
 
@@ -50,22 +51,6 @@ bool vmx_msr_bitmap_exits(const uint8_t *map, uint32_t msr, bool write)
 	return (map[(write ? WRITE_OFFSET : 0) + byte] >> bit) & 1;
 }
 
-/* The MSRs a guest reads and writes without an exit: svm.c's
- * passthrough_msrs. */
-static const uint32_t passthrough_msrs[] = {
-	0xc0000100u, /* FS_BASE */
-	0xc0000101u, /* GS_BASE */
-	0xc0000102u, /* KERNEL_GS_BASE */
-	0xc0000081u, /* STAR */
-	0xc0000082u, /* LSTAR */
-	0xc0000083u, /* CSTAR */
-	0xc0000084u, /* SFMASK */
-	0x00000174u, /* SYSENTER_CS */
-	0x00000175u, /* SYSENTER_ESP */
-	0x00000176u, /* SYSENTER_EIP */
-	0xc0000103u, /* TSC_AUX */
-	0x000006e0u, /* TSC_DEADLINE: the LAPIC timer is the guest's */
-};
 
 /* TSC reads run at full speed; a write would move the physical TSC. */
 #define MSR_TSC 0x10u
@@ -73,8 +58,8 @@ static const uint32_t passthrough_msrs[] = {
 void vmx_msr_bitmap_build(uint8_t *map)
 {
 	memset(map, 0xff, VMX_MSR_BITMAP_BYTES);
-	for (size_t i = 0; i < sizeof(passthrough_msrs) / sizeof(passthrough_msrs[0]); i++)
-		vmx_msr_bitmap_allow(map, passthrough_msrs[i], true);
+	for (size_t i = 0; i < sizeof(vcpu_passthrough_msrs) / sizeof(*vcpu_passthrough_msrs); i++)
+		vmx_msr_bitmap_allow(map, vcpu_passthrough_msrs[i], true);
 	vmx_msr_bitmap_allow(map, MSR_TSC, false);
 }
 
