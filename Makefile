@@ -125,7 +125,8 @@ $(UNIT_DIR)/test_vpci: hv/pci/vpci.c hv/pci/vpci.h
 $(UNIT_DIR)/test_vmsix: hv/pci/vmsix.c hv/pci/vmsix.h
 $(UNIT_DIR)/test_passthrough_msix: hv/pci/passthrough_msix.c hv/pci/vmsix.c hv/pci/vmsix.h hv/pci/passthrough.h
 $(UNIT_DIR)/test_io_table: hv/guest/io_table.c hv/guest/io_table.h
-$(UNIT_DIR)/test_vlapic: hv/guest/vlapic.c hv/guest/vlapic.h arch/x86/lapic.h hv/guest/apic_logical.c
+$(UNIT_DIR)/test_vlapic: hv/guest/vlapic.c hv/guest/vlapic_x2apic.c hv/guest/vlapic.h arch/x86/lapic.h \
+	hv/guest/apic_logical.c hv/guest/partition.h
 $(UNIT_DIR)/test_apic_logical: hv/guest/apic_logical.c hv/guest/apic_logical.h
 $(UNIT_DIR)/test_fault_counts: hv/remap/fault_counts.c hv/remap/fault_counts.h
 $(UNIT_DIR)/test_spinlock: arch/x86/spinlock.h arch/x86/lock_record.h arch/x86/cpu.h

@@ -164,9 +164,13 @@ static void handle(struct exception_frame *f, unsigned depth)
 		return;
 	}
 	/* The hypervisor's NMIs are kicks for CPUs running guests; one that
-	 * lands while the CPU is in the hypervisor has nothing left to do. */
+	 * lands while the CPU is in the hypervisor is the backend's to pass
+	 * on to the next entry, if it must (without GIF, VMX must). */
 	if (f->vector == VEC_NMI) {
 		__atomic_add_fetch(&nmis_in_hypervisor, 1, __ATOMIC_RELAXED);
+		void (*host_nmi)(void) = this_cpu()->host_nmi;
+		if (host_nmi)
+			host_nmi();
 		return;
 	}
 	if (f->vector == VEC_GP && fix_up_gp(f))

@@ -23,6 +23,9 @@ struct percpu {
 	void (*call)(void *arg);
 	void *call_arg;
 	struct exception_recovery *recovery; /* arch/x86/exception.h */
+	/* What the vCPU backend does with an NMI taken while this CPU is in
+	 * the hypervisor (a kick that came after the loop looked: vmx.c). */
+	void (*host_nmi)(void);
 	/* Exception handlers this CPU is in (exception_dispatch()): only one
 	 * that interrupted no other handler may recover. */
 	unsigned exception_depth;

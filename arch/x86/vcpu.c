@@ -62,6 +62,11 @@ int vcpu_allow_ports(struct vcpu *v, uint16_t first, unsigned count)
 	return v->backend->allow_ports(v, first, count);
 }
 
+int vcpu_set_msr_exits(struct vcpu *v, uint32_t first, unsigned count, bool reads, bool writes)
+{
+	return v->backend->set_msr_exits(v, first, count, reads, writes);
+}
+
 uint64_t vcpu_npt_rom_flags(void)
 {
 	return pick() ? backend->npt_rom_flags() : 0;

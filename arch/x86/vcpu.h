@@ -131,6 +131,13 @@ void vcpu_reset_long_mode(struct vcpu *v, uint64_t rip, uint64_t cr3, uint64_t g
  * -ENOMEM. */
 int vcpu_allow_ports(struct vcpu *v, uint16_t first, unsigned count);
 
+/* Whether RDMSR (`reads`) and WRMSR (`writes`) of MSRs [first, first +
+ * count) exit for this vCPU; those that do not reach the CPU's own. Until
+ * the first call a vCPU has the backend's shared map, and a vCPU made
+ * again (vcpu_create) has it again. 0, -EINVAL (a range the map does not
+ * cover), -ENOMEM. */
+int vcpu_set_msr_exits(struct vcpu *v, uint32_t first, unsigned count, bool reads, bool writes);
+
 /* Real mode at CS = vector << 8, IP = 0: the state after INIT and a
  * start-up IPI. */
 void vcpu_reset_startup(struct vcpu *v, uint8_t vector);

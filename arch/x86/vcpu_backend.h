@@ -28,6 +28,8 @@ struct vcpu_backend {
 	uint64_t (*npt_ram_flags)(void);
 	uint64_t (*npt_rom_flags)(void);
 	int (*allow_ports)(struct vcpu *v, uint16_t first, unsigned count);
+	int (*set_msr_exits)(struct vcpu *v, uint32_t first, unsigned count, bool reads,
+			     bool writes);
 	unsigned hypercall_len; /* VMMCALL/VMCALL: 3 bytes */
 };
 

@@ -42,3 +42,33 @@ const char *apic_logical_targets(uint8_t dest, const uint32_t *ldr, const uint32
 	*vcpus = named;
 	return NULL;
 }
+
+/* An x2APIC's logical ID (SDM Vol. 3A 11.12.10.2): cluster and bit. */
+static uint32_t x2apic_ldr(uint32_t apic_id)
+{
+	return (apic_id >> 4) << 16 | 1u << (apic_id & 0xf);
+}
+
+const char *apic_x2apic_logical_targets(uint32_t dest, const uint32_t *apic_ids, unsigned count,
+					uint32_t *vcpus)
+{
+	uint32_t held = 0, named = 0;
+
+	*vcpus = 0;
+	if (count == 0 || count > APIC_LOGICAL_VCPUS_MAX)
+		return "no vCPUs to name";
+	if (!(dest & 0xffffu))
+		return "names no CPU";
+	for (unsigned i = 0; i < count; i++) {
+		uint32_t ldr = x2apic_ldr(apic_ids[i]);
+		if ((ldr >> 16) != (dest >> 16))
+			continue;
+		held |= ldr & 0xffffu;
+		if (ldr & dest)
+			named |= 1u << i;
+	}
+	if (dest & 0xffffu & ~held)
+		return "names a CPU that is not the guest's";
+	*vcpus = named;
+	return NULL;
+}

@@ -5,6 +5,7 @@
  * means. Only the flat model is taken (DFR model 1111b: the destination
  * byte ANDed with each logical ID, bits 31:24 of the LDR), which is what
  * Linux uses on an xAPIC with up to 8 CPUs; the cluster model is refused.
+ * An x2APIC's logical destinations (always clustered) are taken too.
  *
  * Pure: the caller snapshots the LDRs and DFRs. */
 #ifndef HV_GUEST_APIC_LOGICAL_H
@@ -26,5 +27,13 @@
  * IDs were the guest's to give), or count outside 1..32. */
 const char *apic_logical_targets(uint8_t dest, const uint32_t *ldr, const uint32_t *dfr,
 				 unsigned count, uint32_t *vcpus);
+
+/* The same for an x2APIC logical destination (11.12.10.2): a cluster in
+ * bits 31:16 and a bit per CPU of it in 15:0, each CPU's logical ID
+ * fixed by its x2APIC ID (cluster ID >> 4, bit ID & 15), the ID of vCPU i
+ * being apic_ids[i]. Refused: a destination naming no CPU, or a CPU that
+ * is not the guest's. */
+const char *apic_x2apic_logical_targets(uint32_t dest, const uint32_t *apic_ids, unsigned count,
+					uint32_t *vcpus);
 
 #endif

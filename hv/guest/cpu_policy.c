@@ -1,7 +1,8 @@
 /* What a guest sees of its CPU through CPUID and the MSRs that exit: the
- * features the hypervisor does not give it hidden (VMX/SVM, MONITOR,
- * x2APIC: the guarded LAPIC is an xAPIC page), its own CPU count, the
- * xAPIC fixed where it is. An MSR not handled here raises #GP. */
+ * features the hypervisor does not give it hidden (VMX/SVM, MONITOR, and
+ * x2APIC where hv's own LAPIC is not in x2APIC mode), its own CPU count,
+ * the LAPIC fixed where it is (vlapic_x2apic.c: APIC_BASE and the x2APIC
+ * MSRs). An MSR not handled here raises #GP. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/exception.h"
 #include "hv/guest/exits.h"
@@ -15,8 +16,8 @@
 #define MSR_AMD_INT_PENDING 0xc0010055u
 #define MSR_PAT       0x00000277u
 #define MSR_EFER      0xc0000080u
-#define APIC_BASE_ENABLE (1ull << 11)
-#define APIC_BASE_BSP    (1ull << 8)
+#define X2APIC_MSR_FIRST 0x800u
+#define X2APIC_MSR_LAST  0x8ffu
 #define CPUID_LEN 2
 #define RDMSR_LEN 2
 /* MTRRs enabled, default type write-back: with no variable or fixed
@@ -34,8 +35,10 @@ static bool msr_read(struct guest_vcpu *gv, uint32_t msr, uint64_t *v)
 {
 	switch (msr) {
 	case MSR_APIC_BASE:
-		*v = XAPIC_BASE | APIC_BASE_ENABLE | (gv->index == 0 ? APIC_BASE_BSP : 0);
+		*v = vlapic_apic_base(gv);
 		return true;
+	case X2APIC_MSR_FIRST ... X2APIC_MSR_LAST:
+		return vlapic_msr_read(gv, msr, v);
 	case MSR_EFER:
 		*v = vcpu_get_efer(&gv->vcpu);
 		return true;
@@ -62,8 +65,9 @@ static bool msr_write(struct guest_vcpu *gv, uint32_t msr, uint64_t v)
 {
 	switch (msr) {
 	case MSR_APIC_BASE:
-		/* The xAPIC stays where it is and enabled: no x2APIC, no move. */
-		return (v & ~APIC_BASE_BSP) == (XAPIC_BASE | APIC_BASE_ENABLE);
+		return vlapic_set_apic_base(gv, v);
+	case X2APIC_MSR_FIRST ... X2APIC_MSR_LAST:
+		return vlapic_msr_write(gv, msr, v);
 	case MSR_EFER:
 		return vcpu_set_efer(&gv->vcpu, v) == 0;
 	case MSR_PAT:
@@ -114,9 +118,9 @@ void guest_cpuid_exit(struct guest_vcpu *gv)
 
 	switch (leaf) {
 	case 0x1:
-		/* No VMX, MONITOR or x2APIC (the xAPIC page is how the guarded
-		 * LAPIC works); a hypervisor is present; its own CPU count. */
-		c.ecx &= ~(1u << 5 | 1u << 3 | 1u << 21);
+		/* No VMX or MONITOR, x2APIC only where the guest's MSR accesses
+		 * reach an x2APIC; a hypervisor is present; its own CPU count. */
+		c.ecx &= ~(1u << 5 | 1u << 3 | (vlapic_x2apic_offered() ? 0 : 1u << 21));
 		c.ecx |= 1u << 31;
 		c.ebx = (c.ebx & 0xff00ffffu) | (gv->guest->vcpu_count & 0xff) << 16;
 		break;

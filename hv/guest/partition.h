@@ -44,6 +44,7 @@ struct guest_vcpu {
 	int sipi_vector;         /* -1: none pending */
 	uint32_t icr_high;       /* the guest's last ICR high word */
 	uint32_t ldr, dfr;       /* its xAPIC LDR/DFR as it wrote them (vlapic.c) */
+	bool x2apic;             /* APIC_BASE EXTD: switched to x2APIC mode (vlapic_x2apic.c) */
 	unsigned long exits[VCPU_EXIT_ERROR + 1];
 	unsigned long wbinvd_flushes; /* of its WBINVD exits, those run for real */
 	/* MTRRdefType XOR its reset value (hv/guest/cpu_policy.c), so that a

@@ -170,6 +170,8 @@ void guest_vcpu_main(void *arg)
 		guest_stop(g, 1, true, "no virtualisation on one of its CPUs");
 		goto stopped;
 	}
+	/* Every start is an xAPIC's, with the backend's shared MSR map again. */
+	gv->x2apic = false;
 	if (g->direct_port_count && (err = vcpu_allow_ports(v, g->direct_port,
 							      g->direct_port_count))) {
 		guest_vcpu_stop_with_error(gv, "its direct ports cannot be set up");

@@ -18,10 +18,10 @@
  *    through the fault-tolerant accessors: an x2APIC raises #GP on
  *    reserved bits, which must not become the hypervisor's exception;
  *  - what is not on the allow-list below reads 0 and drops writes;
- *  - with the physical LAPIC in x2APIC mode (real hardware), the guest
- *    still sees an xAPIC: the ID in bits 31:24, LDR and DFR only kept
- *    here (an x2APIC has no writable LDR and no DFR), EOI and ESR written
- *    as 0. */
+ *  - with the physical LAPIC in x2APIC mode, a vCPU that has not switched
+ *    to x2APIC mode itself (vlapic_x2apic.c) still sees an xAPIC: the ID
+ *    in bits 31:24, LDR and DFR only kept here (an x2APIC has no writable
+ *    LDR and no DFR), EOI and ESR written as 0. */
 #include "hv/guest/vlapic.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/log.h"
@@ -57,16 +57,25 @@
 #define DLM_INIT 5
 #define DLM_STARTUP 6
 #define BROADCAST_ID 0xff
+#define X2APIC_BROADCAST_ID 0xffffffffu
 #define REFUSALS_LOGGED 8
 
-static void refuse(struct guest_vcpu *gv, uint32_t lo, const char *why)
+/* An ICR write being filtered: its low word and its destination, an
+ * xAPIC's 8 bits or an x2APIC's 32 (SDM Vol. 3A 11.12.9). */
+struct ipi {
+	uint32_t lo;
+	uint32_t dest;
+	bool x2apic;
+};
+
+static void refuse(struct guest_vcpu *gv, const struct ipi *ipi, const char *why)
 {
 	struct guest *g = gv->guest;
 	unsigned long n = __atomic_add_fetch(&g->refused_ipis, 1, __ATOMIC_RELAXED);
 
 	if (n <= REFUSALS_LOGGED)
-		log_warn("guest %s: vCPU %u: IPI refused (ICR %#x to APIC ID %u): %s\n", g->name,
-			 gv->index, lo, ICR_DEST(gv->icr_high), why);
+		log_warn("guest %s: vCPU %u: IPI refused (ICR %#x to %sAPIC ID %#x): %s\n", g->name,
+			 gv->index, ipi->lo, ipi->x2apic ? "x2" : "", ipi->dest, why);
 }
 
 static void start_vcpu(struct guest_vcpu *target, unsigned dlm, uint8_t vector)
@@ -91,12 +100,13 @@ static void start_vcpu(struct guest_vcpu *target, unsigned dlm, uint8_t vector)
 
 /* Sends to one vCPU of the guest; `target` NULL means the destination is
  * not the guest's. */
-static void send_one(struct guest_vcpu *gv, struct guest_vcpu *target, uint32_t lo)
+static void send_one(struct guest_vcpu *gv, struct guest_vcpu *target, const struct ipi *ipi)
 {
+	uint32_t lo = ipi->lo;
 	unsigned dlm = ICR_DLM(lo);
 
 	if (!target) {
-		refuse(gv, lo, "not one of the guest's CPUs");
+		refuse(gv, ipi, "not one of the guest's CPUs");
 		return;
 	}
 	switch (dlm) {
@@ -104,9 +114,9 @@ static void send_one(struct guest_vcpu *gv, struct guest_vcpu *target, uint32_t 
 	case DLM_LOWEST:
 		/* Vectors below 32 are exceptions' (and illegal for IPIs). */
 		if (ICR_VECTOR(lo) < 32)
-			refuse(gv, lo, "vector below 32");
+			refuse(gv, ipi, "vector below 32");
 		else if (lapic_send_ipi(target->apic_id, ICR_DELIVERY_FIXED | ICR_VECTOR(lo)))
-			refuse(gv, lo, "the LAPIC did not accept it");
+			refuse(gv, ipi, "the LAPIC did not accept it");
 		return;
 	case DLM_INIT:
 		/* INIT level de-assert (a no-op since the P4) is dropped. */
@@ -119,56 +129,67 @@ static void send_one(struct guest_vcpu *gv, struct guest_vcpu *target, uint32_t 
 		return;
 	default:
 		/* NMIs are the hypervisor's kicks; SMIs are never a guest's. */
-		refuse(gv, lo, "delivery mode not allowed");
+		refuse(gv, ipi, "delivery mode not allowed");
 		return;
 	}
 }
 
-/* To each vCPU the logical destination names, as the vCPUs' LDR/DFR are
- * now (another vCPU may be rewriting its own: the IPI goes by what it had
- * or what it has, as on hardware). */
-static void send_logical(struct guest_vcpu *gv, uint32_t lo, uint8_t dest)
+/* Which vCPUs a logical destination names: an xAPIC's by the vCPUs'
+ * LDR/DFR as they are now (another vCPU may be rewriting its own: the IPI
+ * goes by what it had or what it has, as on hardware), an x2APIC's by
+ * their APIC IDs, from which its LDRs follow. */
+static const char *logical_targets(const struct guest *g, const struct ipi *ipi, uint32_t *named)
 {
-	struct guest *g = gv->guest;
-	uint32_t ldr[HV_GUEST_MAX_CPUS], dfr[HV_GUEST_MAX_CPUS], named;
+	uint32_t a[HV_GUEST_MAX_CPUS], b[HV_GUEST_MAX_CPUS];
 
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
-		ldr[i] = __atomic_load_n(&g->vcpu[i].ldr, __ATOMIC_RELAXED);
-		dfr[i] = __atomic_load_n(&g->vcpu[i].dfr, __ATOMIC_RELAXED);
+		a[i] = ipi->x2apic ? g->vcpu[i].apic_id : __atomic_load_n(&g->vcpu[i].ldr, __ATOMIC_RELAXED);
+		b[i] = __atomic_load_n(&g->vcpu[i].dfr, __ATOMIC_RELAXED);
 	}
-	const char *why = apic_logical_targets(dest, ldr, dfr, g->vcpu_count, &named);
+	if (ipi->x2apic)
+		return apic_x2apic_logical_targets(ipi->dest, a, g->vcpu_count, named);
+	return apic_logical_targets((uint8_t)ipi->dest, a, b, g->vcpu_count, named);
+}
+
+static void send_logical(struct guest_vcpu *gv, const struct ipi *ipi)
+{
+	struct guest *g = gv->guest;
+	uint32_t named;
+	const char *why = logical_targets(g, ipi, &named);
+
 	if (why) {
-		refuse(gv, lo, why);
+		refuse(gv, ipi, why);
 		return;
 	}
 	__atomic_fetch_add(&g->logical_ipis, 1, __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < g->vcpu_count; i++)
 		if (named & (1u << i))
-			send_one(gv, &g->vcpu[i], lo);
+			send_one(gv, &g->vcpu[i], ipi);
 }
 
-static void icr_write(struct guest_vcpu *gv, uint32_t lo)
+void vlapic_send_ipi(struct guest_vcpu *gv, uint32_t lo, uint32_t dest, bool x2apic)
 {
 	struct guest *g = gv->guest;
+	const struct ipi ipi = { lo, dest, x2apic };
 	unsigned shorthand = ICR_SHORTHAND(lo);
-	uint32_t dest = ICR_DEST(gv->icr_high);
+	bool broadcast = dest == (x2apic ? X2APIC_BROADCAST_ID : BROADCAST_ID);
 
 	if (shorthand == SHORTHAND_SELF) {
-		send_one(gv, gv, lo);
+		send_one(gv, gv, &ipi);
 		return;
 	}
-	if (shorthand == SHORTHAND_NONE && (lo & ICR_DEST_LOGICAL) && dest != BROADCAST_ID) {
-		send_logical(gv, lo, (uint8_t)dest);
+	if (shorthand == SHORTHAND_NONE && (lo & ICR_DEST_LOGICAL) && !broadcast) {
+		send_logical(gv, &ipi);
 		return;
 	}
 	/* A broadcast reaches the guest's own CPUs only. */
-	if (shorthand != SHORTHAND_NONE || dest == BROADCAST_ID) {
+	if (shorthand != SHORTHAND_NONE || broadcast) {
 		for (unsigned i = 0; i < g->vcpu_count; i++)
 			if (shorthand != SHORTHAND_OTHERS || &g->vcpu[i] != gv)
-				send_one(gv, &g->vcpu[i], lo);
+				send_one(gv, &g->vcpu[i], &ipi);
 		return;
 	}
-	send_one(gv, guest_vcpu_of_apic_id(g, dest), lo);
+	send_one(gv, guest_vcpu_of_apic_id(g, dest), &ipi);
 }
 
 static void refuse_write(struct guest_vcpu *gv, unsigned reg, uint32_t value, const char *why)
@@ -336,7 +357,7 @@ void vlapic_write(struct guest_vcpu *gv, unsigned reg, uint32_t value)
 		gv->icr_high = value;
 		return;
 	case LAPIC_ICR_LOW:
-		icr_write(gv, value);
+		vlapic_send_ipi(gv, value, ICR_DEST(gv->icr_high), false);
 		return;
 	case LAPIC_LDR:
 		/* x2APIC has no writable LDR and no DFR: kept only here. */

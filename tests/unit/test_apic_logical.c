@@ -119,6 +119,29 @@ static void vcpu_count_bounded(void **state)
 	assert_int_equal(v, 0x80808080u);
 }
 
+/* x2APIC logical IDs follow from the APIC IDs: 1, 2 and 17 are bits 1
+ * and 2 of cluster 0 and bit 1 of cluster 1; 3 (cluster 0, bit 3) is
+ * another guest's CPU. */
+static void x2apic_clusters_by_apic_id(void **state)
+{
+	const uint32_t ids[3] = { 1, 2, 17 };
+	uint32_t v;
+
+	(void)state;
+	assert_null(apic_x2apic_logical_targets(0x00000002u, ids, 3, &v));
+	assert_int_equal(v, 0x1);
+	assert_null(apic_x2apic_logical_targets(0x00000006u, ids, 3, &v));
+	assert_int_equal(v, 0x3);
+	assert_null(apic_x2apic_logical_targets(0x00010002u, ids, 3, &v));
+	assert_int_equal(v, 0x4);
+	assert_non_null(apic_x2apic_logical_targets(0x0000000eu, ids, 3, &v)); /* bit 3: APIC ID 3 */
+	assert_int_equal(v, 0);
+	assert_non_null(apic_x2apic_logical_targets(0x00020002u, ids, 3, &v)); /* cluster 2 */
+	assert_non_null(apic_x2apic_logical_targets(0x00010000u, ids, 3, &v)); /* no CPU */
+	assert_non_null(apic_x2apic_logical_targets(0x2u, ids, 0, &v));
+	assert_int_equal(v, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -128,6 +151,7 @@ int main(void)
 		cmocka_unit_test(naming_none_refused),
 		cmocka_unit_test(cluster_and_reserved_models_refused),
 		cmocka_unit_test(vcpu_count_bounded),
+		cmocka_unit_test(x2apic_clusters_by_apic_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,6 +32,9 @@ static struct {
 	uint32_t refuse_reg;  /* a register that faults whatever is written (0: none) */
 	unsigned ipis;
 	uint32_t last_ipi_dest, last_ipi_icr;
+	/* The vCPU's MSR map over the x2APIC's MSRs (vcpu_set_msr_exits). */
+	bool read_exits[0x100], write_exits[0x100];
+	int map_error;        /* what vcpu_set_msr_exits returns (0: it works) */
 } fake;
 
 /* Reserved bits of each writable x2APIC register (SDM Vol. 3A 11.12.1.2
@@ -130,6 +133,19 @@ int lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
 
 /* ---- the rest of hv vlapic.c reaches -------------------------------------- */
 
+int vcpu_set_msr_exits(struct vcpu *v, uint32_t first, unsigned count, bool reads, bool writes)
+{
+	(void)v;
+	assert_true(first >= 0x800 && first + count <= 0x900);
+	if (fake.map_error)
+		return fake.map_error;
+	for (unsigned i = first - 0x800; i < first - 0x800 + count; i++) {
+		fake.read_exits[i] = reads;
+		fake.write_exits[i] = writes;
+	}
+	return 0;
+}
+
 void smp_wake(unsigned cpu) { (void)cpu; }
 
 int guest_mmio_register(struct guest_io_table *t, uint64_t first, uint64_t size,
@@ -165,6 +181,8 @@ static const uint32_t lvts[] = { LAPIC_LVT_CMCI, LAPIC_LVT_TIMER, LAPIC_LVT_THER
 static void setup_lapic(bool x2apic, unsigned max_lvt)
 {
 	memset(&fake, 0, sizeof(fake));
+	memset(fake.read_exits, 1, sizeof(fake.read_exits));
+	memset(fake.write_exits, 1, sizeof(fake.write_exits));
 	fake.x2apic = x2apic;
 	fake.max_lvt = max_lvt;
 	for (size_t i = 0; i < sizeof(lvts) / sizeof(lvts[0]); i++)
@@ -422,6 +440,137 @@ static void logical_ipis_x2apic(void **state)
 	logical_ipis_by_the_vcpus_ldrs(true);
 }
 
+/* ---- the guest's own x2APIC (vlapic_x2apic.c) ------------------------------ */
+
+#define APIC_BASE_XAPIC 0xfee00900ull /* BSP, enabled */
+#define EXTD (1ull << 10)
+
+static bool switch_to_x2apic(void)
+{
+	return vlapic_set_apic_base(gv, APIC_BASE_XAPIC | EXTD);
+}
+
+/* Not offered where hv's LAPIC is an xAPIC; where offered, every x2APIC
+ * MSR #GPs until the vCPU sets EXTD, and the way back, a move or a
+ * disable are refused. */
+static void x2apic_mode_only_where_offered(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	setup_lapic(false, 6);
+	assert_false(vlapic_x2apic_offered());
+	assert_false(switch_to_x2apic());
+	assert_int_equal(vlapic_apic_base(gv), APIC_BASE_XAPIC);
+	setup_lapic(true, 6);
+	assert_true(vlapic_x2apic_offered());
+	assert_false(vlapic_msr_read(gv, 0x803, &v));
+	assert_false(vlapic_msr_write(gv, 0x808, 0));
+	assert_true(vlapic_set_apic_base(gv, APIC_BASE_XAPIC));
+	assert_false(vlapic_set_apic_base(gv, 0xfed00900ull | EXTD)); /* moved */
+	assert_false(vlapic_set_apic_base(gv, 0xfee00100ull | EXTD)); /* disabled */
+	assert_int_equal(fake.read_exits[0x08] + fake.write_exits[0x08], 2); /* nothing opened */
+	assert_true(switch_to_x2apic());
+	assert_int_equal(vlapic_apic_base(gv), APIC_BASE_XAPIC | EXTD);
+	assert_int_equal(vlapic_apic_base(&guest.vcpu[1]), 0xfee00800ull); /* not the BSP, xAPIC */
+	assert_true(switch_to_x2apic());
+	assert_false(vlapic_set_apic_base(gv, APIC_BASE_XAPIC)); /* x2APIC -> xAPIC */
+	assert_non_null(strstr(log_stub_last, "x2APIC mode"));
+}
+
+/* What goes to the hardware without an exit: every read, and the writes
+ * of TPR, EOI, ESR, the timer's count and divider; nothing else. */
+static void x2apic_direct_msrs(void **state)
+{
+	static const uint32_t direct[] = { 0x808, 0x80b, 0x828, 0x838, 0x83e };
+
+	(void)state;
+	setup_lapic(true, 6);
+	assert_true(switch_to_x2apic());
+	for (unsigned msr = 0x800; msr < 0x900; msr++) {
+		bool is_direct = false;
+		for (size_t i = 0; i < sizeof(direct) / sizeof(direct[0]); i++)
+			is_direct |= direct[i] == msr;
+		assert_false(fake.read_exits[msr - 0x800]);
+		assert_int_equal(fake.write_exits[msr - 0x800], !is_direct);
+	}
+	/* No map: the switch is refused, the vCPU stays an xAPIC. */
+	setup_lapic(true, 6);
+	fake.map_error = -12;
+	assert_false(switch_to_x2apic());
+	assert_int_equal(vlapic_apic_base(gv), APIC_BASE_XAPIC);
+	assert_non_null(strstr(log_stub_last, "MSR map"));
+}
+
+static void x2apic_icr(uint32_t dest, uint32_t lo)
+{
+	assert_true(vlapic_msr_write(gv, 0x830, (uint64_t)dest << 32 | lo));
+}
+
+/* ICR writes with 32-bit destinations, filtered as the page's; logical
+ * ones in the cluster format, by the vCPUs' APIC IDs (4 and 5: bits 4 and
+ * 5 of cluster 0); the SELF IPI register as a self IPI. */
+static void x2apic_ipis_filtered(void **state)
+{
+	(void)state;
+	setup_lapic(true, 6);
+	assert_true(switch_to_x2apic());
+	x2apic_icr(5, 0x40);
+	assert_int_equal(fake.ipis, 1);
+	assert_int_equal(fake.last_ipi_dest, 5);
+	x2apic_icr(0x105, 0x40);       /* an ID an xAPIC could not name: not the guest's */
+	x2apic_icr(5, 0x40 | 4u << 8); /* NMI */
+	x2apic_icr(5, 0x12);           /* exception vector */
+	x2apic_icr(0x30, 0x41 | LOGICAL);
+	assert_int_equal(fake.ipis, 3);
+	x2apic_icr(0x10020, 0x41 | LOGICAL); /* cluster 1: none of the guest's */
+	x2apic_icr(0x70, 0x41 | LOGICAL);    /* bit 6: APIC ID 6, another guest's */
+	assert_int_equal(fake.ipis, 3);
+	x2apic_icr(0xffffffffu, 0x42);       /* broadcast: the guest's two CPUs */
+	assert_int_equal(fake.ipis, 5);
+	assert_int_equal(guest.refused_ipis, 5);
+	assert_true(vlapic_msr_write(gv, 0x83f, 0x43));
+	assert_int_equal(fake.ipis, 6);
+	assert_int_equal(fake.last_ipi_dest, 4);
+	assert_int_equal(fake.last_ipi_icr & 0xff, 0x43);
+	assert_true(vlapic_msr_write(gv, 0x83f, 0x13)); /* taken, and refused by the filter */
+	assert_int_equal(fake.ipis, 6);
+	assert_false(vlapic_msr_write(gv, 0x83f, 0x100));
+	/* INIT and SIPI to its own other vCPU start it, as through the page. */
+	guest.vcpu[1].state = GVCPU_WAIT_INIT;
+	x2apic_icr(5, 0x4500);
+	x2apic_icr(5, 0x4610);
+	assert_int_equal(guest.vcpu[1].state, GVCPU_RUNNING);
+	assert_int_equal(guest.vcpu[1].sipi_vector, 0x10);
+	assert_int_equal(fake.ipis, 6);
+}
+
+/* LVT and SVR writes that exit are the page's filter; a read-only
+ * register, reserved upper bits or nothing there raise #GP. */
+static void x2apic_lvt_svr_and_read_only(void **state)
+{
+	(void)state;
+	setup_lapic(true, 6);
+	assert_true(switch_to_x2apic());
+	assert_true(vlapic_msr_write(gv, 0x835, 0x40 | 4u << 8)); /* LINT0, NMI */
+	assert_int_equal(fake.reg[LAPIC_LVT_LINT0 / 16], 0x40 | MASKED);
+	assert_true(vlapic_msr_write(gv, 0x832, 0x12));           /* timer, #MC */
+	assert_true(fake.reg[LAPIC_LVT_TIMER / 16] & MASKED);
+	assert_true(vlapic_msr_write(gv, 0x80f, 0x10f));
+	assert_int_equal(fake.reg[LAPIC_SVR / 16], 0x1ff);
+	assert_true(vlapic_msr_write(gv, 0x832, 0x41));
+	assert_int_equal(fake.reg[LAPIC_LVT_TIMER / 16], 0x41);
+	assert_false(vlapic_msr_write(gv, 0x802, 7));              /* ID */
+	assert_false(vlapic_msr_write(gv, 0x80d, 1));              /* LDR */
+	assert_false(vlapic_msr_write(gv, 0x832, 1ull << 32 | 0x41));
+	assert_false(vlapic_msr_write(gv, 0x8ff, 0));
+	setup_lapic(true, 5);
+	assert_true(switch_to_x2apic());
+	assert_false(vlapic_msr_write(gv, 0x82f, 0x40));           /* no CMCI here */
+	assert_lapic_safe();
+	assert_int_equal(fake.faults, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -437,6 +586,10 @@ int main(void)
 		cmocka_unit_test(ipis_filtered),
 		cmocka_unit_test(logical_ipis_xapic),
 		cmocka_unit_test(logical_ipis_x2apic),
+		cmocka_unit_test(x2apic_mode_only_where_offered),
+		cmocka_unit_test(x2apic_direct_msrs),
+		cmocka_unit_test(x2apic_ipis_filtered),
+		cmocka_unit_test(x2apic_lvt_svr_and_read_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,10 +66,36 @@ static void test_everything_else_exits(void **state)
 		assert_true(sdm_bit(trapped[i], true));
 	}
 	/* Outside both ranges: always exits, and allowing it changes nothing. */
-	vmx_msr_bitmap_allow(map, 0xc0010114u, true);
-	vmx_msr_bitmap_allow(map, 0x2000u, true);
+	assert_false(vmx_msr_bitmap_set(map, 0xc0010114u, false, false));
+	assert_false(vmx_msr_bitmap_set(map, 0x2000u, false, false));
 	assert_true(vmx_msr_bitmap_exits(map, 0xc0010114u, false));
 	assert_true(vmx_msr_bitmap_exits(map, 0x2000u, true));
+	uint8_t fresh[VMX_MSR_BITMAP_BYTES];
+	vmx_msr_bitmap_build(fresh);
+	assert_memory_equal(map, fresh, sizeof(fresh));
+}
+
+/* A vCPU's x2APIC opened and closed again (hv/guest/vlapic_x2apic.c):
+ * each direction on its own bit, the neighbours untouched. */
+static void test_set_each_direction(void **state)
+{
+	(void)state;
+	vmx_msr_bitmap_build(map);
+	assert_true(vmx_msr_bitmap_set(map, 0x80b, false, false));
+	assert_true(vmx_msr_bitmap_set(map, 0x830, false, true));
+	assert_false(sdm_bit(0x80b, false));
+	assert_false(sdm_bit(0x80b, true));
+	assert_false(sdm_bit(0x830, false));
+	assert_true(sdm_bit(0x830, true));
+	assert_true(sdm_bit(0x80a, false) && sdm_bit(0x80c, true) && sdm_bit(0x831, false));
+	assert_true(vmx_msr_bitmap_covers(0x800, 0x100));
+	assert_true(vmx_msr_bitmap_covers(0xc0000000u, 0x2000));
+	assert_false(vmx_msr_bitmap_covers(0x1f00, 0x101));
+	assert_false(vmx_msr_bitmap_covers(0x800, 0));
+	assert_false(vmx_msr_bitmap_covers(0xc0010000u, 1));
+	assert_false(vmx_msr_bitmap_covers(0x1fff, 0xc0000002u - 0x1fff));
+	assert_true(vmx_msr_bitmap_set(map, 0x80b, true, true));
+	assert_true(vmx_msr_bitmap_set(map, 0x830, true, true));
 	uint8_t fresh[VMX_MSR_BITMAP_BYTES];
 	vmx_msr_bitmap_build(fresh);
 	assert_memory_equal(map, fresh, sizeof(fresh));
@@ -130,6 +156,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_passthrough_msrs_both_ways),
 		cmocka_unit_test(test_everything_else_exits),
+		cmocka_unit_test(test_set_each_direction),
 		cmocka_unit_test(test_io_bitmap_ports),
 		cmocka_unit_test(test_io_qualification),
 	};

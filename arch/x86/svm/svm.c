@@ -52,6 +52,7 @@ struct svm_vcpu {
 	struct vmcb *vmcb;
 	uint64_t vmcb_pa;
 	uint64_t own_iopm_pa; /* its own I/O map once svm_allow_ports() made one */
+	uint64_t own_msrpm_pa; /* its own MSR map once svm_set_msr_exits() made one */
 };
 
 struct svm_cpu {
@@ -85,25 +86,32 @@ bool svm_available(void)
 }
 
 /* MSR permission map (15.11): two bits (read, write) per MSR, in three
- * 2 KiB ranges. */
-static void msrpm_allow(uint8_t *map, uint32_t msr, bool writes_too)
-{
-	uint32_t base, offset;
+ * 2 KiB ranges of 0x2000 MSRs each; an MSR outside them always exits. */
+static const struct { uint32_t first, map_base; } msrpm_ranges[] = {
+	{ 0x00000000u, 0x0000 }, { 0xc0000000u, 0x0800 }, { 0xc0010000u, 0x1000 },
+};
 
-	if (msr < 0x2000) {
-		base = 0;
-		offset = msr;
-	} else if (msr >= 0xc0000000u && msr < 0xc0002000u) {
-		base = 0x800;
-		offset = msr - 0xc0000000u;
-	} else if (msr >= 0xc0010000u && msr < 0xc0012000u) {
-		base = 0x1000;
-		offset = msr - 0xc0010000u;
-	} else {
+/* Which range holds `msr`, or -1. */
+static int msrpm_range(uint32_t msr)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(msrpm_ranges); i++)
+		if (msr - msrpm_ranges[i].first < 0x2000u)
+			return (int)i;
+	return -1;
+}
+
+/* Sets whether reads and writes of `msr` exit (an MSR the map has no bits
+ * for always exits). */
+static void msrpm_set(uint8_t *map, uint32_t msr, bool read_exits, bool write_exits)
+{
+	int r = msrpm_range(msr);
+
+	if (r < 0)
 		return;
-	}
-	unsigned bit = offset * 2;
-	map[base + bit / 8] &= (uint8_t)~((writes_too ? 3u : 1u) << (bit % 8));
+	unsigned bit = (msr - msrpm_ranges[r].first) * 2, shift = bit % 8;
+	uint32_t byte = msrpm_ranges[r].map_base + bit / 8;
+	unsigned both = (unsigned)read_exits | (unsigned)write_exits << 1;
+	map[byte] = (uint8_t)((map[byte] & ~(3u << shift)) | both << shift);
 }
 
 /* Nested page tables are long-mode tables walked as user accesses: every
@@ -134,8 +142,8 @@ static int svm_global_init(void)
 	memset(va(io), 0xff, SVM_IOPM_BYTES);
 	memset(va(msr), 0xff, SVM_MSRPM_BYTES);
 	for (size_t i = 0; i < ARRAY_SIZE(vcpu_passthrough_msrs); i++)
-		msrpm_allow(va(msr), vcpu_passthrough_msrs[i], true);
-	msrpm_allow(va(msr), MSR_TSC, false);
+		msrpm_set(va(msr), vcpu_passthrough_msrs[i], false, false);
+	msrpm_set(va(msr), MSR_TSC, false, true);
 	next_rip_saved = cpuid(0x8000000au, 0).edx & CPUID_8000_000A_EDX_NRIPS;
 	msrpm_pa = msr;
 	iopm_pa = io;
@@ -166,24 +174,50 @@ static struct svm_vcpu *hw(const struct vcpu *v)
 
 /* The I/O permission map (15.10.1): one bit per port, set = intercepted;
  * an access of N bytes runs only when all N of its ports' bits are clear. */
+/* The map of `bytes` at `now` if it is the vCPU's own, else a copy of the
+ * shared one in *own (kept for the vCPU made again, which svm_create
+ * points at the shared map): 0 when out of memory. */
+static uint64_t own_map(uint64_t now, uint64_t shared, uint64_t *own, size_t bytes)
+{
+	if (now != shared)
+		return now;
+	if (!*own && !(*own = page_alloc_zeroed(bytes / PAGE_SIZE, 1)))
+		return 0;
+	memcpy(va(*own), va(shared), bytes);
+	return *own;
+}
+
 static int svm_allow_ports(struct vcpu *v, uint16_t first, unsigned count)
 {
 	struct vmcb_control *c = &hw(v)->vmcb->control;
 
 	if (!count || first + count > 0x10000u)
 		return -EINVAL;
-	if (c->iopm_base_pa == iopm_pa) {
-		/* A vCPU made again (svm_create) starts from the shared map. */
-		uint64_t own = hw(v)->own_iopm_pa;
-		if (!own && !(own = page_alloc_zeroed(SVM_IOPM_BYTES / PAGE_SIZE, 1)))
-			return -ENOMEM;
-		memcpy(va(own), va(iopm_pa), SVM_IOPM_BYTES);
-		hw(v)->own_iopm_pa = own;
-		c->iopm_base_pa = own;
-	}
-	uint8_t *map = va(c->iopm_base_pa);
+	uint64_t pa = own_map(c->iopm_base_pa, iopm_pa, &hw(v)->own_iopm_pa, SVM_IOPM_BYTES);
+	if (!pa)
+		return -ENOMEM;
+	c->iopm_base_pa = pa;
+	uint8_t *map = va(pa);
 	for (unsigned p = first; p < first + count; p++)
 		map[p / 8] &= (uint8_t)~(1u << (p % 8));
+	return 0;
+}
+
+static int svm_set_msr_exits(struct vcpu *v, uint32_t first, unsigned count, bool reads,
+			     bool writes)
+{
+	struct vmcb_control *c = &hw(v)->vmcb->control;
+
+	/* Both ends in one range of the map: each MSR between has its bits. */
+	if (!count || first + (count - 1) < first || msrpm_range(first) < 0 ||
+	    msrpm_range(first) != msrpm_range(first + (count - 1)))
+		return -EINVAL;
+	uint64_t pa = own_map(c->msrpm_base_pa, msrpm_pa, &hw(v)->own_msrpm_pa, SVM_MSRPM_BYTES);
+	if (!pa)
+		return -ENOMEM;
+	c->msrpm_base_pa = pa;
+	for (unsigned i = 0; i < count; i++)
+		msrpm_set(va(pa), first + i, reads, writes);
 	return 0;
 }
 
@@ -533,5 +567,6 @@ const struct vcpu_backend svm_backend = {
 	.npt_ram_flags = svm_npt_ram_flags,
 	.npt_rom_flags = svm_npt_rom_flags,
 	.allow_ports = svm_allow_ports,
+	.set_msr_exits = svm_set_msr_exits,
 	.hypercall_len = VCPU_OPCODE_VMMCALL_LEN,
 };

@@ -9,10 +9,13 @@
  * - no GIF: between runs the host holds interrupts with RFLAGS.IF = 0 (a
  *   VM exit loads RFLAGS = 2); external interrupts do not exit and reach
  *   the guest's IDT once it runs. An NMI that lands between runs is taken
- *   by hv's own handler (counted there), not held for the next entry: a
- *   kick sent after the loop looked at the guest's state and before the
- *   entry waits for the guest's next exit, which the VMX-preemption timer
- *   (KICK_BOUND_MS without an exit) brings about where the CPU has it.
+ *   by hv's own handler, not held for the next entry, so that handler
+ *   zeroes the VMX-preemption timer (kick_next_entry): a kick sent after
+ *   the loop looked at the guest's state and before the entry makes the
+ *   entry exit at once, and the loop looks again. The timer otherwise
+ *   waits VMX_PREEMPTION_IDLE ticks: no periodic exits. Without the timer
+ *   (every CPU with unrestricted guest hv has met has it) such a kick
+ *   waits for the guest's next exit.
  * - CR0.NE and CR4.VMXE are fixed to 1 in VMX operation: the guest sees
  *   its own value through the read shadows, and a write that changes
  *   them exits (control-register access), emulated in vmx_exit.c.
@@ -126,6 +129,13 @@ static const char *yes(bool b, const char *what)
 
 static int global_init_once(void);
 
+/* Where VMX_BASIC lets the VMCS, VMXON region and bitmaps be. */
+static uint64_t bitmap_limit(void)
+{
+	return vmx_caps_struct_addr_bits(&vmx_host_caps) < 64 ?
+	       1ull << vmx_caps_struct_addr_bits(&vmx_host_caps) : ~0ull;
+}
+
 /* vcpu.c asks again while no backend is chosen: the answer (and its
  * message) once. */
 static int vmx_global_init(void)
@@ -156,10 +166,8 @@ static int global_init_once(void)
 	if (vmx_caps_ept_2m(&vmx_host_caps) && vmx_caps_ept_1g(&vmx_host_caps))
 		ept_format.large_levels |= 1u << 2;
 	/* The bitmaps below 4 GiB where VMX_BASIC says they must be. */
-	uint64_t limit = vmx_caps_struct_addr_bits(&vmx_host_caps) < 64 ?
-			 1ull << vmx_caps_struct_addr_bits(&vmx_host_caps) : ~0ull;
-	uint64_t io = page_alloc_zeroed_range(2, 1, 0, limit);
-	uint64_t msr = page_alloc_zeroed_range(1, 1, 0, limit);
+	uint64_t io = page_alloc_zeroed_range(2, 1, 0, bitmap_limit());
+	uint64_t msr = page_alloc_zeroed_range(1, 1, 0, bitmap_limit());
 	if (!io || !msr)
 		return -ENOMEM;
 	memset(va(io), 0xff, VMX_IO_BITMAP_BYTES);
@@ -175,9 +183,7 @@ static int global_init_once(void)
 
 static uint64_t alloc_region(void)
 {
-	uint64_t limit = vmx_caps_struct_addr_bits(&vmx_host_caps) < 64 ?
-			 1ull << vmx_caps_struct_addr_bits(&vmx_host_caps) : ~0ull;
-	uint64_t pa = page_alloc_zeroed_range(1, 1, 0, limit);
+	uint64_t pa = page_alloc_zeroed_range(1, 1, 0, bitmap_limit());
 	if (pa)
 		*(uint32_t *)va(pa) = vmx_caps_revision(&vmx_host_caps);
 	return pa;
@@ -230,6 +236,18 @@ static void check_invalidation(const char *insn, enum vmx_status st)
 }
 
 
+/* this_cpu()->host_nmi: the next entry of the vCPU whose VMCS is current
+ * here exits before the guest's first instruction (26.7.4), so that a
+ * kick taken in hv between the loop's look and the entry is not lost.
+ * The exit puts the idle value back (vmx_exit.c). */
+static void kick_next_entry(void)
+{
+	const struct vmx_vcpu *s = cpu_state[this_cpu_index()].current;
+
+	if (s && (s->img.ctl.pin & VMX_PIN_PREEMPTION_TIMER))
+		vmwrite32(VMCS_PREEMPTION_TIMER, 0);
+}
+
 static int vmx_cpu_init(unsigned cpu)
 {
 	if (cpu >= ARRAY_SIZE(cpu_state) || !io_bitmap_pa)
@@ -250,6 +268,7 @@ static int vmx_cpu_init(unsigned cpu)
 		return -EIO;
 	}
 	c->on = true;
+	this_cpu()->host_nmi = kick_next_entry;
 	unsigned n = __atomic_add_fetch(&cpus_on, 1, __ATOMIC_RELAXED);
 	log_info("vmx: VMXON on CPU %u (%u so far)\n", cpu, n);
 	return 0;
@@ -364,33 +383,39 @@ static int check_image(const struct vmx_vcpu *s, const char *when)
 	return -EINVAL;
 }
 
-/* KICK_BOUND_MS of guest time in preemption-timer ticks (TSC >> rate). */
-#define KICK_BOUND_MS 10u
-
-static uint32_t preemption_ticks(void)
+/* The vCPU's backend state: the one it had (a guest's restart makes its
+ * vCPUs again, each on its own CPU), or a new one. */
+static struct vmx_vcpu *vcpu_slot(struct vcpu *v, unsigned cpu)
 {
-	uint64_t ticks = (time_tsc_hz() / 1000u * KICK_BOUND_MS) >> vmx_caps_preemption_rate(&vmx_host_caps);
+	static struct vmx_vcpu pool[64];
+	static unsigned used;
+	struct vmx_vcpu *s = v->hw;
 
-	return ticks == 0 ? 1u : ticks > 0xffffffffu ? 0xffffffffu : (uint32_t)ticks;
+	if (s && s->cpu == cpu) {
+		s->launched = s->refused = false;
+		return s;
+	}
+	unsigned slot = __atomic_fetch_add(&used, 1, __ATOMIC_RELAXED);
+	if (slot >= ARRAY_SIZE(pool))
+		return NULL;
+	s = &pool[slot];
+	s->cpu = cpu;
+	if (!(s->vmcs_pa = alloc_region()))
+		return NULL;
+	v->hw = s;
+	return s;
 }
 
 static int vmx_create(struct vcpu *v, uint64_t npt_root, unsigned tag)
 {
-	static struct vmx_vcpu pool[64];
-	static unsigned used;
 	unsigned cpu = this_cpu_index();
 	char why[160];
 
-	unsigned slot = __atomic_fetch_add(&used, 1, __ATOMIC_RELAXED);
-	if (slot >= ARRAY_SIZE(pool) || tag == 0 || tag > 0xffff)
-		return -ENOMEM;
-	if (cpu >= ARRAY_SIZE(cpu_state) || !cpu_state[cpu].on)
+	if (tag == 0 || tag > 0xffff || cpu >= ARRAY_SIZE(cpu_state) || !cpu_state[cpu].on)
 		return -EINVAL;
-	struct vmx_vcpu *s = &pool[slot];
-	s->cpu = cpu;
-	if (!(s->vmcs_pa = alloc_region()))
+	struct vmx_vcpu *s = vcpu_slot(v, cpu);
+	if (!s)
 		return -ENOMEM;
-	v->hw = s;
 
 	const struct vmcs_vcpu_params params = {
 		.ept_root = npt_root, .io_bitmap_a = io_bitmap_pa,
@@ -407,13 +432,14 @@ static int vmx_create(struct vcpu *v, uint64_t npt_root, unsigned tag)
 		return err;
 	}
 	/* A kick that lands between the loop's look at the guest and the
-	 * entry is taken by hv's NMI handler (no GIF): the preemption timer,
-	 * reloaded at every entry, bounds how long a guest that does not exit
-	 * runs on without the loop looking again. */
+	 * entry is taken by hv's NMI handler (no GIF), which zeroes the
+	 * preemption timer: see the top of this file. */
 	if (vmx_caps_preemption_timer(&vmx_host_caps))
 		s->img.ctl.pin |= VMX_PIN_PREEMPTION_TIMER;
 	if ((err = check_image(s, "creation")))
 		return err;
+	/* VMCLEAR leaves no VMCS current; the next VMPTRLD makes this one. */
+	cpu_state[cpu].current = NULL;
 	enum vmx_status st = vmx_clear(s->vmcs_pa);
 	if (st != VMX_OK) {
 		log_failure("VMCLEAR", cpu, st);
@@ -422,7 +448,7 @@ static int vmx_create(struct vcpu *v, uint64_t npt_root, unsigned tag)
 	if ((err = vmx_make_current(s)) || (err = write_image(s, VMCS_PART_ALL)))
 		return err;
 	if ((s->img.ctl.pin & VMX_PIN_PREEMPTION_TIMER) &&
-	    vmwrite32(VMCS_PREEMPTION_TIMER, preemption_ticks()) != VMX_OK)
+	    vmwrite32(VMCS_PREEMPTION_TIMER, VMX_PREEMPTION_IDLE) != VMX_OK)
 		return -EIO;
 	/* Translations cached for this EPT root or VPID before (a guest
 	 * built again in the same tables) are stale. */
@@ -469,6 +495,23 @@ static void vmx_reset_startup(struct vcpu *v, uint8_t vector)
 	reset_to(v, &e);
 }
 
+/* The vCPU's own copy of a shared bitmap of `pages` in the VMCS `field`
+ * (*own kept for the vCPU made again): its address, 0 when out of memory
+ * or the VMCS refused it. */
+static uint64_t own_bitmap(struct vmx_vcpu *s, uint64_t *now, uint64_t shared, uint64_t *own,
+			   unsigned pages, struct vmcs_field64 field)
+{
+	if (*now != shared)
+		return *now;
+	if (!*own && !(*own = page_alloc_zeroed_range(pages, 1, 0, bitmap_limit())))
+		return 0;
+	memcpy(va(*own), va(shared), pages * PAGE_SIZE);
+	if (vmx_make_current(s) || vmwrite64(field, *own) != VMX_OK)
+		return 0;
+	*now = *own;
+	return *own;
+}
+
 /* I/O bitmaps A and B (24.6.4): one page each, adjacent, so one map. */
 static int vmx_allow_ports(struct vcpu *v, uint16_t first, unsigned count)
 {
@@ -476,20 +519,30 @@ static int vmx_allow_ports(struct vcpu *v, uint16_t first, unsigned count)
 
 	if (!count || first + count > 0x10000u)
 		return -EINVAL;
-	if (s->img.ctl.io_bitmap_a == io_bitmap_pa) {
-		uint64_t limit = vmx_caps_struct_addr_bits(&vmx_host_caps) < 64 ?
-				 1ull << vmx_caps_struct_addr_bits(&vmx_host_caps) : ~0ull;
-		uint64_t own = page_alloc_zeroed_range(2, 1, 0, limit);
-		if (!own)
-			return -ENOMEM;
-		memcpy(va(own), va(io_bitmap_pa), 2 * PAGE_SIZE);
-		s->img.ctl.io_bitmap_a = own;
-		s->img.ctl.io_bitmap_b = own + PAGE_SIZE;
-		if (vmx_make_current(s) || vmwrite64(VMCS_IO_BITMAP_A, own) != VMX_OK ||
-		    vmwrite64(VMCS_IO_BITMAP_B, own + PAGE_SIZE) != VMX_OK)
-			return -EIO;
-	}
-	vmx_io_bitmap_allow(va(s->img.ctl.io_bitmap_a), first, count);
+	uint64_t map = own_bitmap(s, &s->img.ctl.io_bitmap_a, io_bitmap_pa, &s->own_io_pa, 2,
+				  VMCS_IO_BITMAP_A);
+	if (!map)
+		return -ENOMEM;
+	s->img.ctl.io_bitmap_b = map + PAGE_SIZE;
+	if (vmwrite64(VMCS_IO_BITMAP_B, map + PAGE_SIZE) != VMX_OK)
+		return -EIO;
+	vmx_io_bitmap_allow(va(map), first, count);
+	return 0;
+}
+
+static int vmx_set_msr_exits(struct vcpu *v, uint32_t first, unsigned count, bool reads,
+			     bool writes)
+{
+	struct vmx_vcpu *s = vmx_hw(v);
+
+	if (!vmx_msr_bitmap_covers(first, count))
+		return -EINVAL;
+	uint64_t map = own_bitmap(s, &s->img.ctl.msr_bitmap, msr_bitmap_pa, &s->own_msr_pa, 1,
+				  VMCS_MSR_BITMAP);
+	if (!map)
+		return -ENOMEM;
+	for (unsigned i = 0; i < count; i++)
+		vmx_msr_bitmap_set(va(map), first + i, reads, writes);
 	return 0;
 }
 
@@ -619,5 +672,6 @@ const struct vcpu_backend vmx_backend = {
 	.npt_ram_flags = vmx_npt_ram_flags,
 	.npt_rom_flags = vmx_npt_rom_flags,
 	.allow_ports = vmx_allow_ports,
+	.set_msr_exits = vmx_set_msr_exits,
 	.hypercall_len = VCPU_OPCODE_VMCALL_LEN,
 };

@@ -247,7 +247,9 @@ static bool decode_exit(struct vcpu *v, struct vcpu_exit *e, uint32_t reason)
 		xsetbv(v);
 		return false;
 	case EXIT_PREEMPTION_TIMER:
-		e->kind = VCPU_EXIT_KICK; /* the loop looks at the guest's state */
+		/* Zeroed by a kick (vmx.c): the loop looks at the guest's state. */
+		vmwrite32(VMCS_PREEMPTION_TIMER, VMX_PREEMPTION_IDLE);
+		e->kind = VCPU_EXIT_KICK;
 		return true;
 	case EXIT_CR_ACCESS:
 		if (cr_access(v, qual))

@@ -29,16 +29,31 @@ static bool msr_slot(uint32_t msr, uint32_t *byte, unsigned *bit)
 	return true;
 }
 
-void vmx_msr_bitmap_allow(uint8_t *map, uint32_t msr, bool writes_too)
+bool vmx_msr_bitmap_covers(uint32_t first, unsigned count)
+{
+	uint32_t a, b;
+	unsigned bit;
+
+	/* The ranges are contiguous: both ends in the same one. */
+	return count && first + (count - 1) >= first && msr_slot(first, &a, &bit) &&
+	       msr_slot(first + (count - 1), &b, &bit) && b - a == ((first + count - 1) / 8 - first / 8);
+}
+
+static void set_bit_to(uint8_t *byte, unsigned bit, bool on)
+{
+	*byte = (uint8_t)((*byte & ~(1u << bit)) | (unsigned)on << bit);
+}
+
+bool vmx_msr_bitmap_set(uint8_t *map, uint32_t msr, bool read_exits, bool write_exits)
 {
 	uint32_t byte;
 	unsigned bit;
 
 	if (!msr_slot(msr, &byte, &bit))
-		return;
-	map[byte] &= (uint8_t)~(1u << bit);
-	if (writes_too)
-		map[WRITE_OFFSET + byte] &= (uint8_t)~(1u << bit);
+		return false;
+	set_bit_to(&map[byte], bit, read_exits);
+	set_bit_to(&map[WRITE_OFFSET + byte], bit, write_exits);
+	return true;
 }
 
 bool vmx_msr_bitmap_exits(const uint8_t *map, uint32_t msr, bool write)
@@ -59,8 +74,8 @@ void vmx_msr_bitmap_build(uint8_t *map)
 {
 	memset(map, 0xff, VMX_MSR_BITMAP_BYTES);
 	for (size_t i = 0; i < sizeof(vcpu_passthrough_msrs) / sizeof(*vcpu_passthrough_msrs); i++)
-		vmx_msr_bitmap_allow(map, vcpu_passthrough_msrs[i], true);
-	vmx_msr_bitmap_allow(map, MSR_TSC, false);
+		vmx_msr_bitmap_set(map, vcpu_passthrough_msrs[i], false, false);
+	vmx_msr_bitmap_set(map, MSR_TSC, false, true);
 }
 
 void vmx_io_bitmap_allow(uint8_t *map, uint16_t first, unsigned count)

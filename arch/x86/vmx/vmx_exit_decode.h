@@ -15,10 +15,11 @@
 
 /* MSR bitmap: read bitmaps for 0-0x1fff and 0xc0000000-0xc0001fff, then
  * the write bitmaps, 1 KiB each; a set bit exits, as does every MSR
- * outside the two ranges. `map` starts all ones (everything exits);
- * this clears the read bit of `msr`, and its write bit where
- * `writes_too`. An MSR outside the ranges is left exiting. */
-void vmx_msr_bitmap_allow(uint8_t *map, uint32_t msr, bool writes_too);
+ * outside the two ranges. This sets whether reads and writes of `msr`
+ * exit: false where it is outside the ranges (it always exits). */
+bool vmx_msr_bitmap_set(uint8_t *map, uint32_t msr, bool read_exits, bool write_exits);
+/* Whether the map has bits for all of MSRs [first, first + count), count > 0. */
+bool vmx_msr_bitmap_covers(uint32_t first, unsigned count);
 /* hv's MSR bitmap: everything exits but what svm.c passes through too
  * (the MSRs the VMCS switches or that are the guest's alone, TSC reads);
  * the x2APIC's 0x800-0x8ff exit, so that a guest never reaches the

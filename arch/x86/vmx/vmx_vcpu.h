@@ -51,12 +51,19 @@ enum {
 
 #define VCPU_OPCODE_VMCALL_LEN 3
 
+/* The VMX-preemption timer between kicks: as long as it counts, so that
+ * it never ends a guest's run on its own. */
+#define VMX_PREEMPTION_IDLE 0xffffffffu
+
 struct vmx_vcpu {
 	uint64_t vmcs_pa;
 	struct vmcs_image img;
 	bool launched;
 	bool refused;       /* a reset's image failed vmcs_check: never entered */
 	unsigned cpu;
+	/* Its own I/O and MSR bitmaps once allow_ports/set_msr_exits made
+	 * them (0 until then), kept for the vCPU made again. */
+	uint64_t own_io_pa, own_msr_pa;
 };
 
 /* The capabilities of the CPUs (all alike), read once by vmx.c. */
