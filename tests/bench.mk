@@ -9,7 +9,9 @@
 #                 interrupt latency with remapping on and off, under QEMU
 #                 with -icount (tests/bench/irq_latency.py)
 #                 a guest exit's round trip (CPUID) and the exits per LAPIC
-#                 timer interrupt in a guest (tests/bench/guest_exits.py)
+#                 timer interrupt in a guest (tests/bench/guest_exits.py), and
+#                 the same under VMX in Bochs, xAPIC beside x2APIC
+#                 (tests/bench/guest_exits_bochs.py)
 #                 Debian's kernel to /init and to power-off under hv beside bare
 #                 QEMU, and the exits of its boot (tests/bench/linux_vs_bare.py)
 #                 a Linux guest's restart with its nvme: reset to the next /init, and
@@ -47,7 +49,7 @@ $(BENCH_DIR)/bench_audit: $(BENCH_AUDIT_SRCS) $(BENCH_PT_HDRS) $(AUDIT_HDRS) iom
 # The guest under hv has no PCI device: the same tests on both sides, no PCI one.
 LINUX_BENCH_APPEND := console=ttyS0 panic=-1 tsc=reliable hvtest.cpus=2 hvtest.mem=512
 
-bench: $(BENCH_DIR)/bench_pt $(BENCH_DIR)/bench_iova $(BENCH_DIR)/bench_audit $(BUILD)/hv.efi \
+bench: $(BENCH_DIR)/bench_pt $(BENCH_DIR)/bench_iova $(BENCH_DIR)/bench_audit $(BUILD)/hv.efi $(BUILD)/hv.elf \
 		$(GUEST_IMAGES) $(LINUX_VMLINUZ) $(LINUX_INITRAMFS) $(LINUX_DEVICES_FILES)
 	$(Q)$(BENCH_DIR)/bench_pt
 	$(Q)echo
@@ -59,6 +61,9 @@ bench: $(BENCH_DIR)/bench_pt $(BENCH_DIR)/bench_iova $(BENCH_DIR)/bench_audit $(
 	$(Q)echo
 	$(Q)tests/bench/guest_exits.py --efi $(BUILD)/hv.efi --guest $(GUEST_ELF) \
 		--out $(BENCH_DIR)/guest
+	$(Q)echo
+	$(Q)tests/bench/guest_exits_bochs.py --elf $(BUILD)/hv.elf --guest $(GUEST_ELF) \
+		--out $(BENCH_DIR)/guest-bochs
 	$(Q)echo
 	$(Q)tests/bench/linux_vs_bare.py --efi $(BUILD)/hv.efi --kernel $(LINUX_VMLINUZ) \
 		--initrd $(LINUX_INITRAMFS) --append "$(LINUX_BENCH_APPEND)" \

@@ -78,7 +78,9 @@ SCENARIOS = [
 
 # The test guest from module2 files, run under hv's VT-x backend (EPT, VPID, unrestricted
 # guest) with two vCPUs on CPUs 1-2 (the second started by INIT/SIPI in real mode): every
-# test of its KTAP must pass (run.py's guest_ktap) and hv end with success. Once per CPU
+# test of its KTAP must pass (run.py's guest_ktap) and hv end with success. vCPU 0 switches
+# to x2APIC mode (guest_x2apic: its EOIs and timer without exits) and starts vCPU 1, an
+# xAPIC, through the x2APIC's ICR. Once per CPU
 # model: Skylake-X (EPT and paging with 1G leaves) and Ivy Bridge (neither: the guest's
 # entry tables then use 2M pages).
 def guest_scenarios(guest_elf):
@@ -93,8 +95,10 @@ def guest_scenarios(guest_elf):
             "files": {"test-guest.elf": guest_elf},
             "status": 0,
             "guest_ktap": ["alpha"],
-            "expect_pass": ["guest_alpha"] + [f"alpha/{t}" for t in scenarios.GUEST_TESTS],
+            "expect_pass": ["guest_alpha"] + [f"alpha/{t}" for t in scenarios.GUEST_TESTS]
+                           + [f"alpha/{scenarios.X2APIC_TEST}"],
             "expect_log": [r"boot: module 0x[0-9a-f]+-0x[0-9a-f]+ 'test-guest.elf'",
+                           r"guest alpha: vCPU 0: x2APIC mode",
                            rf"vmx: EPT {ept}, VPID, unrestricted guest",
                            r"guests: starting 1 \(vCPU backend vmx\)",
                            r"vmx: VMXON on CPU 1 ", r"vmx: VMXON on CPU 2 "],

@@ -55,6 +55,11 @@ static inline uint64_t rdmsr(uint32_t msr)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
 static inline uint8_t inb(uint16_t port)
 {
 	uint8_t v;
@@ -209,6 +214,20 @@ int strcmp(const char *a, const char *b);
 void sort_u64(uint64_t *v, unsigned n);
 size_t strnlen(const char *s, size_t max);
 
+#define STACK_SIZE 16384
+extern uint8_t guest_stacks[HV_GUEST_MAX_CPUS][STACK_SIZE];
+
+/* This vCPU's index (0 = the BSP), from the stack it runs on. */
+static inline unsigned this_cpu(void)
+{
+	uintptr_t sp, base = (uintptr_t)guest_stacks;
+
+	__asm__ volatile("movq %%rsp, %0" : "=r"(sp));
+	if (sp <= base || sp > base + sizeof(guest_stacks))
+		return 0;
+	return (unsigned)((sp - 1 - base) / STACK_SIZE);
+}
+
 /* ---- the local APIC and interrupts (lapic.c) -------------------------------------------- */
 
 #define LAPIC_BASE      0xfee00000ull
@@ -246,15 +265,35 @@ size_t strnlen(const char *s, size_t max);
 #define VEC_PT_MSIX1  0x54 /* the same entry retargeted to vCPU 1 */
 #define VEC_SPURIOUS  0xff
 
+#define MSR_APIC_BASE    0x1bu
+#define APIC_BASE_EXTD   (1ull << 10) /* x2APIC mode */
+#define X2APIC_MSR(reg)  (0x800u + (reg) / 16)
+#define X2APIC_SELF_IPI  0x83fu
+
+/* Whether each vCPU put its LAPIC in x2APIC mode (x2apic.c): then its
+ * registers are MSRs 0x800 + offset / 16. */
+extern bool lapic_x2apic[HV_GUEST_MAX_CPUS];
+
 static inline uint32_t lapic_read(uint32_t reg)
 {
+	if (lapic_x2apic[this_cpu()])
+		return (uint32_t)rdmsr(X2APIC_MSR(reg));
 	return mmio_read32(LAPIC_BASE + reg);
 }
 
 static inline void lapic_write(uint32_t reg, uint32_t v)
 {
-	mmio_write32(LAPIC_BASE + reg, v);
+	if (lapic_x2apic[this_cpu()])
+		wrmsr(X2APIC_MSR(reg), v);
+	else
+		mmio_write32(LAPIC_BASE + reg, v);
 }
+
+/* This vCPU's APIC ID from its LAPIC's ID register, in either mode. */
+uint32_t lapic_apic_id(void);
+/* This vCPU's LAPIC to x2APIC mode (x2apic.c): false where hv offers none
+ * or refused it. */
+bool lapic_to_x2apic(void);
 
 /* Software-enables this vCPU's LAPIC (spurious vector 0xff), TPR 0. */
 void lapic_enable(void);
@@ -299,21 +338,12 @@ extern struct fault_trap fault_trap[HV_GUEST_MAX_CPUS];
 void fault_arm(struct fault_trap *t, int vector);
 bool fault_disarm(struct fault_trap *t);
 
+/* RDMSR and WRMSR that may fault: whether they raised #GP (into this
+ * guest's own handler, which resumes after them). */
+bool rdmsr_faults(uint32_t msr, uint64_t *value);
+bool wrmsr_faults(uint32_t msr, uint64_t value);
+
 /* ---- vCPUs (smp.c) ----------------------------------------------------------------------- */
-
-#define STACK_SIZE 16384
-extern uint8_t guest_stacks[HV_GUEST_MAX_CPUS][STACK_SIZE];
-
-/* This vCPU's index (0 = the BSP), from the stack it runs on. */
-static inline unsigned this_cpu(void)
-{
-	uintptr_t sp, base = (uintptr_t)guest_stacks;
-
-	__asm__ volatile("movq %%rsp, %0" : "=r"(sp));
-	if (sp <= base || sp > base + sizeof(guest_stacks))
-		return 0;
-	return (unsigned)((sp - 1 - base) / STACK_SIZE);
-}
 
 struct ap_state {
 	volatile uint32_t starts;     /* times ap_main ran */
@@ -355,6 +385,9 @@ struct test {
 };
 
 extern const struct test guest_tests[];
+/* vCPU 0 to x2APIC mode where hv offers it (x2apic.c); the tests after it
+ * run there in that mode. */
+enum result guest_x2apic(void);
 extern const unsigned guest_test_count;
 
 /* The passthrough tests (passthrough.c), run after guest_tests when the

@@ -1,9 +1,11 @@
 /* The test guest's local APIC (xAPIC at 0xFEE00000: hv's guarded view of
- * the physical one, every access trapped and forwarded) and its interrupts:
- * the IDT and the handler behind every stub of entry.S. */
+ * the physical one, every access trapped and forwarded; or the x2APIC's
+ * MSRs where a vCPU switched, x2apic.c) and its interrupts: the IDT and
+ * the handler behind every stub of entry.S. */
 #include "tests/guest/guest.h"
 
 volatile uint32_t irq_count[HV_GUEST_MAX_CPUS][256];
+bool lapic_x2apic[HV_GUEST_MAX_CPUS];
 volatile uint64_t irq_last_tsc[HV_GUEST_MAX_CPUS];
 bool (*volatile exception_hook)(struct frame *f);
 
@@ -25,9 +27,20 @@ void lapic_enable(void)
 	lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
 }
 
+uint32_t lapic_apic_id(void)
+{
+	uint32_t id = lapic_read(LAPIC_ID);
+
+	return lapic_x2apic[this_cpu()] ? id : id >> 24;
+}
+
+/* An x2APIC's ICR has no delivery status: a write is the whole send. */
 static bool icr_idle(void)
 {
 	uint64_t d = deadline_us(100000);
+
+	if (lapic_x2apic[this_cpu()])
+		return true;
 
 	while (lapic_read(LAPIC_ICR_LO) & ICR_DELIVERY_BUSY) {
 		if (expired(d))
@@ -44,8 +57,12 @@ bool lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
 	bool on = irq_save();
 	bool ok = icr_idle();
 
-	lapic_write(LAPIC_ICR_HI, apic_id << 24);
-	lapic_write(LAPIC_ICR_LO, icr_low);
+	if (lapic_x2apic[this_cpu()]) {
+		wrmsr(X2APIC_MSR(LAPIC_ICR_LO), (uint64_t)apic_id << 32 | icr_low);
+	} else {
+		lapic_write(LAPIC_ICR_HI, apic_id << 24);
+		lapic_write(LAPIC_ICR_LO, icr_low);
+	}
 	ok = icr_idle() && ok;
 	irq_restore(on);
 	return ok;
@@ -140,6 +157,43 @@ static bool fault_expected(struct frame *f, unsigned cpu)
 	t->taken = true;
 	f->rip = t->resume;
 	return true;
+}
+
+#define VEC_GP 13
+
+bool rdmsr_faults(uint32_t msr, uint64_t *value)
+{
+	struct fault_trap *t = &fault_trap[this_cpu()];
+	uint32_t lo, hi;
+
+	fault_arm(t, VEC_GP);
+	__asm__ volatile("leaq 1f(%%rip), %%rax\n\t"
+			 "movq %%rax, %[resume]\n\t"
+			 "xorl %%eax, %%eax\n\t"
+			 "xorl %%edx, %%edx\n\t"
+			 "rdmsr\n"
+			 "1:"
+			 : "=&a"(lo), "=&d"(hi), [resume] "=m"(t->resume)
+			 : "c"(msr)
+			 : "memory");
+	*value = ((uint64_t)hi << 32) | lo;
+	return fault_disarm(t);
+}
+
+bool wrmsr_faults(uint32_t msr, uint64_t value)
+{
+	struct fault_trap *t = &fault_trap[this_cpu()];
+	uint64_t scratch;
+
+	fault_arm(t, VEC_GP);
+	__asm__ volatile("leaq 1f(%%rip), %[tmp]\n\t"
+			 "movq %[tmp], %[resume]\n\t"
+			 "wrmsr\n"
+			 "1:"
+			 : [tmp] "=&r"(scratch), [resume] "=m"(t->resume)
+			 : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32))
+			 : "memory");
+	return fault_disarm(t);
 }
 
 void isr_dispatch(struct frame *f);

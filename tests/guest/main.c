@@ -103,12 +103,18 @@ bool cmdline_number(const char *key, unsigned max, unsigned *n)
 	return true;
 }
 
+/* Asked once: the CPUID is an exit of its own, which the hypercalls that
+ * count exits would count. */
 static bool vendor_is_amd(void)
 {
-	struct cpuid r = cpuid(0, 0);
+	static volatile int amd = -1;
 
-	/* "AuthenticAMD" in EBX, EDX, ECX. */
-	return r.ebx == 0x68747541 && r.edx == 0x69746e65 && r.ecx == 0x444d4163;
+	if (amd < 0) {
+		struct cpuid r = cpuid(0, 0);
+		/* "AuthenticAMD" in EBX, EDX, ECX. */
+		amd = r.ebx == 0x68747541 && r.edx == 0x69746e65 && r.ecx == 0x444d4163;
+	}
+	return amd;
 }
 
 uint64_t hypercall(uint64_t fn, uint64_t arg1, uint64_t arg2)

@@ -22,7 +22,7 @@ __attribute__((noreturn)) void ap_main(uint64_t cpu)
 	__atomic_fetch_add(&s->starts, 1, __ATOMIC_RELAXED);
 	lapic_enable();
 	s->cpuid_apic = cpuid(1, 0).ebx >> 24;
-	s->lapic_id = lapic_read(LAPIC_ID) >> 24;
+	s->lapic_id = lapic_apic_id();
 	__atomic_store_n(&s->alive, 1, __ATOMIC_RELEASE);
 	for (;;)
 		__asm__ volatile("sti; hlt" ::: "memory");

@@ -296,7 +296,7 @@ static enum result guest_lapic_timer(void)
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
 	lapic_enable();
 
-	uint32_t id = lapic_read(LAPIC_ID) >> 24;
+	uint32_t id = lapic_apic_id();
 	expect(id == boot->apic_id[0], "LAPIC ID register says %u, not %u", id, boot->apic_id[0]);
 	expect(lapic_read(LAPIC_SVR) & SVR_ENABLE, "SVR 0x%x: the enable bit did not stick",
 	       lapic_read(LAPIC_SVR));
@@ -736,6 +736,7 @@ const struct test guest_tests[] = {
 	{ "guest_past_ram_reads_ones", guest_past_ram_reads_ones },
 	{ "guest_cpuid_sane", guest_cpuid_sane },
 	{ "guest_lapic_timer", guest_lapic_timer },
+	{ "guest_x2apic", guest_x2apic },
 	{ "guest_ipi_own_vcpus", guest_ipi_own_vcpus },
 	{ "guest_foreign_ipi_refused", guest_foreign_ipi_refused },
 	{ "guest_wbinvd_ac_db", guest_wbinvd_ac_db },
