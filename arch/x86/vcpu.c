@@ -72,6 +72,11 @@ uint64_t vcpu_npt_rom_flags(void)
 	return pick() ? backend->npt_rom_flags() : 0;
 }
 
+uint64_t vcpu_npt_mmio_flags(void)
+{
+	return pick() ? backend->npt_mmio_flags() : 0;
+}
+
 void vcpu_reset_long_mode(struct vcpu *v, uint64_t rip, uint64_t cr3, uint64_t gdt_base,
 			  uint16_t gdt_limit, uint16_t code_sel, uint16_t data_sel)
 {

@@ -27,6 +27,7 @@ struct vcpu_backend {
 	const struct pt_format *(*npt_format)(void);
 	uint64_t (*npt_ram_flags)(void);
 	uint64_t (*npt_rom_flags)(void);
+	uint64_t (*npt_mmio_flags)(void);
 	int (*allow_ports)(struct vcpu *v, uint16_t first, unsigned count);
 	int (*set_msr_exits)(struct vcpu *v, uint32_t first, unsigned count, bool reads,
 			     bool writes);

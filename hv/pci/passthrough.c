@@ -136,7 +136,7 @@ static int map_range(struct guest *g, uint64_t start, uint64_t size)
 			g->name, (unsigned long long)start);
 		return -EINVAL;
 	}
-	return pt_map(&g->npt, start, start, end - start, vcpu_npt_ram_flags());
+	return pt_map(&g->npt, start, start, end - start, vcpu_npt_mmio_flags());
 }
 
 /* A BAR smaller than a page shares its page with whatever else firmware

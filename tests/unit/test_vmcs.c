@@ -767,6 +767,19 @@ static void test_short_buffer(void **state)
 	assert_string_equal(why, "guest C");
 }
 
+/* IA32_FEATURE_CONTROL: Bochs's (locked, VMX on), firmware that left it
+ * unlocked, and firmware that locked VMX off, with and without SMX's bit. */
+static void test_feature_control(void **state)
+{
+	(void)state;
+	assert_int_equal(vmx_feature_control_state(0x5), VMX_FC_READY);
+	assert_int_equal(vmx_feature_control_state(0xff07), VMX_FC_READY);
+	assert_int_equal(vmx_feature_control_state(0x0), VMX_FC_ENABLE_AND_LOCK);
+	assert_int_equal(vmx_feature_control_state(0x4), VMX_FC_ENABLE_AND_LOCK);
+	assert_int_equal(vmx_feature_control_state(0x1), VMX_FC_LOCKED_OFF);
+	assert_int_equal(vmx_feature_control_state(0x3), VMX_FC_LOCKED_OFF); /* inside SMX only */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -782,6 +795,7 @@ int main(void)
 		cmocka_unit_test(test_write),
 		cmocka_unit_test(test_broken),
 		cmocka_unit_test(test_short_buffer),
+		cmocka_unit_test(test_feature_control),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

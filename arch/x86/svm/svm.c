@@ -566,6 +566,7 @@ const struct vcpu_backend svm_backend = {
 	.npt_format = svm_npt_format,
 	.npt_ram_flags = svm_npt_ram_flags,
 	.npt_rom_flags = svm_npt_rom_flags,
+	.npt_mmio_flags = svm_npt_ram_flags, /* the host's MTRRs make it UC */
 	.allow_ports = svm_allow_ports,
 	.set_msr_exits = svm_set_msr_exits,
 	.hypercall_len = VCPU_OPCODE_VMMCALL_LEN,

@@ -48,8 +48,6 @@
 #include <string.h>
 
 #define MSR_IA32_FEATURE_CONTROL 0x3au
-#define FEATURE_CONTROL_LOCK     (1ull << 0)
-#define FEATURE_CONTROL_VMX      (1ull << 2) /* VMX outside SMX */
 #define MSR_FS_BASE              0xc0000100u
 #define MSR_GS_BASE              0xc0000101u
 #define CPUID_1_ECX_VMX          (1u << 5)
@@ -91,35 +89,38 @@ bool vmx_available(void)
 }
 
 /* EPT as pt.c walks it: an entry is present with any of R/W/X; tables
- * grant all three, leaves read and execute, write where asked, in
- * write-back memory (the guest's PAT refines it). Large leaves where
- * EPT_VPID_CAP allows them (vmx_global_init). */
+ * grant all three, leaves read and execute, write where asked, with the
+ * memory type asked: write-back for RAM (the guest's PAT refines it),
+ * uncached for device memory (EPT's type replaces the MTRRs'). Large
+ * leaves where EPT_VPID_CAP allows them (vmx_global_init). */
 static struct pt_format ept_format = {
 	.levels = 4,
 	.present = EPT_R | EPT_W | EPT_X,
 	.table_flags = EPT_R | EPT_W | EPT_X,
-	.leaf_flags_allowed = EPT_W,
-	.leaf_always = EPT_R | EPT_X | EPT_MEMTYPE_WB,
+	.leaf_flags_allowed = EPT_W | EPT_MEMTYPE_MASK,
+	.leaf_always = EPT_R | EPT_X,
 	.large_leaf = EPT_LARGE,
 	.large_levels = 0,
 	.addr_mask = PTE_ADDR_MASK,
 };
 
-/* IA32_FEATURE_CONTROL (SDM Vol. 3C, 24.7): VMXON faults unless it is
- * locked with VMX outside SMX on. Unlocked, hv sets and locks it. */
+/* VMXON faults unless IA32_FEATURE_CONTROL is locked with VMX outside SMX
+ * on: unlocked, hv sets and locks it (vmx_feature_control_state()). */
 static int feature_control_ready(unsigned cpu)
 {
 	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
 
-	if (fc & FEATURE_CONTROL_LOCK) {
-		if (fc & FEATURE_CONTROL_VMX)
-			return 0;
+	switch (vmx_feature_control_state(fc)) {
+	case VMX_FC_READY:
+		return 0;
+	case VMX_FC_ENABLE_AND_LOCK:
+		wrmsr(MSR_IA32_FEATURE_CONTROL, fc | VMX_FC_VMX_OUTSIDE_SMX | VMX_FC_LOCK);
+		return 0;
+	default:
 		log_err("vmx: CPU %u: VMX disabled by firmware (IA32_FEATURE_CONTROL %#llx locked "
 			"without VMX outside SMX)\n", cpu, (unsigned long long)fc);
 		return -ENODEV;
 	}
-	wrmsr(MSR_IA32_FEATURE_CONTROL, fc | FEATURE_CONTROL_VMX | FEATURE_CONTROL_LOCK);
-	return 0;
 }
 
 static const char *yes(bool b, const char *what)
@@ -642,12 +643,17 @@ static const struct pt_format *vmx_npt_format(void)
 
 static uint64_t vmx_npt_ram_flags(void)
 {
-	return EPT_W;
+	return EPT_W | EPT_MEMTYPE_WB;
 }
 
 static uint64_t vmx_npt_rom_flags(void)
 {
-	return 0;
+	return EPT_MEMTYPE_WB;
+}
+
+static uint64_t vmx_npt_mmio_flags(void)
+{
+	return EPT_W | EPT_MEMTYPE_UC;
 }
 
 const struct vcpu_backend vmx_backend = {
@@ -671,6 +677,7 @@ const struct vcpu_backend vmx_backend = {
 	.npt_format = vmx_npt_format,
 	.npt_ram_flags = vmx_npt_ram_flags,
 	.npt_rom_flags = vmx_npt_rom_flags,
+	.npt_mmio_flags = vmx_npt_mmio_flags,
 	.allow_ports = vmx_allow_ports,
 	.set_msr_exits = vmx_set_msr_exits,
 	.hypercall_len = VCPU_OPCODE_VMCALL_LEN,

@@ -267,3 +267,10 @@ unsigned vmx_caps_struct_addr_bits(const struct vmx_caps *c)
 		return 32;
 	return c->phys_addr_bits;
 }
+
+enum vmx_feature_control vmx_feature_control_state(uint64_t msr)
+{
+	if (!(msr & VMX_FC_LOCK))
+		return VMX_FC_ENABLE_AND_LOCK;
+	return msr & VMX_FC_VMX_OUTSIDE_SMX ? VMX_FC_READY : VMX_FC_LOCKED_OFF;
+}

@@ -205,4 +205,13 @@ bool vmx_caps_activity_state(const struct vmx_caps *c, unsigned state);
  * have: 32 bits where BASIC bit 48 says so, the CPU's width otherwise. */
 unsigned vmx_caps_struct_addr_bits(const struct vmx_caps *c);
 
+/* What IA32_FEATURE_CONTROL (SDM Vol. 3C 24.7) lets VMXON outside SMX do:
+ * run (locked with VMX on), run once hv sets VMX on and locks it
+ * (unlocked), or never until a reset (locked with VMX off: firmware's
+ * setting). */
+enum vmx_feature_control { VMX_FC_READY, VMX_FC_ENABLE_AND_LOCK, VMX_FC_LOCKED_OFF };
+#define VMX_FC_LOCK (1ull << 0)
+#define VMX_FC_VMX_OUTSIDE_SMX (1ull << 2)
+enum vmx_feature_control vmx_feature_control_state(uint64_t msr);
+
 #endif

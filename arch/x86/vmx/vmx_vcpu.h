@@ -26,7 +26,9 @@
 #define EPT_R          (1ull << 0)
 #define EPT_W          (1ull << 1)
 #define EPT_X          (1ull << 2)
+#define EPT_MEMTYPE_UC (0ull << 3)
 #define EPT_MEMTYPE_WB (6ull << 3)
+#define EPT_MEMTYPE_MASK (7ull << 3)
 #define EPT_LARGE      (1ull << 7)
 
 /* Basic exit reasons (appendix C) hv expects. */
