@@ -1,6 +1,7 @@
 /* What a guest sees of its CPU through CPUID and the MSRs that exit: the
- * features the hypervisor does not give it hidden (VMX/SVM, MONITOR, and
- * x2APIC where hv's own LAPIC is not in x2APIC mode), its own CPU count,
+ * features the hypervisor does not give it hidden (VMX/SVM, MONITOR, the
+ * features whose MSRs it does not offer, and x2APIC where hv's own LAPIC
+ * is not in x2APIC mode), its own CPU count,
  * the LAPIC fixed where it is (vlapic_x2apic.c: APIC_BASE and the x2APIC
  * MSRs). An MSR not handled here raises #GP. */
 #include "arch/x86/cpu.h"
@@ -14,6 +15,15 @@
 #define MSR_MCG_STATUS 0x0000017au
 #define MSR_MTRR_DEF_TYPE 0x000002ffu
 #define MSR_AMD_INT_PENDING 0xc0010055u
+#define MSR_UCODE_REV 0x0000008bu   /* Intel's BIOS_SIGN_ID, AMD's PATCH_LEVEL */
+#define MSR_MISC_ENABLE 0x000001a0u
+/* Fast strings on; no branch trace store and no PEBS (no PMU is offered). */
+#define MISC_ENABLE_GUEST (1ull << 0 | 1ull << 11 | 1ull << 12)
+/* CPUID.1 features whose MSRs hv does not offer (thermal monitors and
+ * clock control, the debug store, perfmon capabilities, SpeedStep, SMX):
+ * ECX DTES64, DS-CPL, SMX, EST, TM2, PDCM; EDX DS, ACPI, TM, PBE. */
+#define CPUID_1_ECX_HIDDEN (1u << 2 | 1u << 4 | 1u << 6 | 1u << 7 | 1u << 8 | 1u << 15)
+#define CPUID_1_EDX_HIDDEN (1u << 21 | 1u << 22 | 1u << 29 | 1u << 31)
 #define MSR_PAT       0x00000277u
 #define MSR_EFER      0xc0000080u
 #define X2APIC_MSR_FIRST 0x800u
@@ -29,6 +39,20 @@
 static bool mtrr_type_valid(unsigned type)
 {
 	return type == 0 || type == 1 || (type >= 4 && type <= 6);
+}
+
+/* The CPU's microcode revision, read as the SDM says (Vol. 3A 10.11.7.1:
+ * write 0, CPUID, read; AMD's PATCH_LEVEL just reads): the guest's CPU is
+ * its own, so it may know what runs it. */
+static uint64_t microcode_revision(void)
+{
+	uint64_t v = 0;
+
+	(void)wrmsr_safe(MSR_UCODE_REV, 0);
+	(void)cpuid(1, 0);
+	if (rdmsr_safe(MSR_UCODE_REV, &v))
+		v = 0;
+	return v;
 }
 
 static bool msr_read(struct guest_vcpu *gv, uint32_t msr, uint64_t *v)
@@ -55,6 +79,14 @@ static bool msr_read(struct guest_vcpu *gv, uint32_t msr, uint64_t *v)
 	 * no interrupt-pending message (its AMD E400 idle check). */
 	case MSR_MCG_CAP: case MSR_MCG_STATUS: case MSR_AMD_INT_PENDING:
 		*v = 0;
+		return true;
+	/* Read by Linux without a #GP guard on Intel CPUs (verify_cpu's
+	 * XD-disable check, early_init_intel). */
+	case MSR_MISC_ENABLE:
+		*v = MISC_ENABLE_GUEST;
+		return true;
+	case MSR_UCODE_REV:
+		*v = microcode_revision();
 		return true;
 	default:
 		return false;
@@ -87,6 +119,10 @@ static bool msr_write(struct guest_vcpu *gv, uint32_t msr, uint64_t v)
 		return true;
 	case MSR_MCG_STATUS:
 		return v == 0; /* no machine check is in progress to clear */
+	case MSR_MISC_ENABLE:
+		return v == MISC_ENABLE_GUEST; /* nothing in it is the guest's to change */
+	case MSR_UCODE_REV:
+		return v == 0; /* the first step of reading the revision; no update */
 	default:
 		return false;
 	}
@@ -120,11 +156,15 @@ void guest_cpuid_exit(struct guest_vcpu *gv)
 	case 0x1:
 		/* No VMX or MONITOR, x2APIC only where the guest's MSR accesses
 		 * reach an x2APIC; a hypervisor is present; its own CPU count. */
-		c.ecx &= ~(1u << 5 | 1u << 3 | (vlapic_x2apic_offered() ? 0 : 1u << 21));
+		c.ecx &= ~(1u << 5 | 1u << 3 | CPUID_1_ECX_HIDDEN |
+			   (vlapic_x2apic_offered() ? 0 : 1u << 21));
+		c.edx &= ~CPUID_1_EDX_HIDDEN;
 		c.ecx |= 1u << 31;
 		c.ebx = (c.ebx & 0xff00ffffu) | (gv->guest->vcpu_count & 0xff) << 16;
 		break;
-	case 0x5: case 0xb: case 0x1f: case 0x8000000a:
+	/* MONITOR, thermal and power management, the architectural PMU,
+	 * topology, SVM: none offered. */
+	case 0x5: case 0x6: case 0xa: case 0xb: case 0x1f: case 0x8000000a:
 		c = (struct cpuid_regs){ 0, 0, 0, 0 };
 		break;
 	case 0x40000000:

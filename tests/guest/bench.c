@@ -10,8 +10,7 @@
 #define CPUID_SAMPLES 512
 #define TIMER_INTERRUPTS 200
 #define TIMER_COUNT 200000        /* LAPIC ticks between interrupts (divide by 1) */
-#define LVT_PERIODIC (1u << 17)
-#define TIMER_WAIT_TSC (20ull * 1000 * 1000 * 1000)
+#define TIMER_WAIT_US 20000000
 
 static uint64_t samples[CPUID_SAMPLES];
 
@@ -40,31 +39,14 @@ static bool bench_cpuid_exit(void)
 
 static bool bench_timer_exits(const char *name)
 {
-	volatile uint32_t *fired = &irq_count[0][VEC_TIMER];
-	uint32_t start = *fired;
-
-	lapic_enable();
-	lapic_write(LAPIC_TIMER_DCR, 0xb);
-	uint64_t exits_before = hypercall(HV_HC_EXITS, 0, 0);
-	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | VEC_TIMER);
-	lapic_write(LAPIC_TIMER_ICR, TIMER_COUNT);
-	irq_enable();
-	uint64_t deadline = rdtsc() + TIMER_WAIT_TSC;
-	while (*fired - start < TIMER_INTERRUPTS && rdtsc() < deadline)
-		__asm__ volatile("hlt");
-	irq_disable();
-	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
-	uint64_t exits = hypercall(HV_HC_EXITS, 0, 0) - exits_before;
-	uint32_t n = *fired - start;
+	uint64_t exits;
+	uint32_t n = lapic_timer_exits(TIMER_COUNT, TIMER_INTERRUPTS, TIMER_WAIT_US, &exits);
 
 	if (n < TIMER_INTERRUPTS) {
 		kprintf("# bench %s: only %u of %u timer interrupts arrived\n", name, n,
 			TIMER_INTERRUPTS);
 		return false;
 	}
-	/* The window's own exits: the LVT armed and masked, the closing
-	 * hypercall, and in xAPIC mode the initial count. */
-	exits -= lapic_x2apic[0] ? 3 : 4;
 	kprintf("# bench %s interrupts=%u exits=%llu per_interrupt=%llu.%02llu\n", name, n,
 		(unsigned long long)exits, (unsigned long long)(exits / n),
 		(unsigned long long)(exits * 100 / n % 100));

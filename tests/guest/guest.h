@@ -247,6 +247,7 @@ static inline unsigned this_cpu(void)
 
 #define SVR_ENABLE         (1u << 8)
 #define LVT_MASKED         (1u << 16)
+#define LVT_PERIODIC       (1u << 17)
 #define ICR_DELIVERY_BUSY  (1u << 12)
 #define ICR_ASSERT         (1u << 14)
 #define ICR_FIXED          0x000u
@@ -297,6 +298,10 @@ bool lapic_to_x2apic(void);
 
 /* Software-enables this vCPU's LAPIC (spurious vector 0xff), TPR 0. */
 void lapic_enable(void);
+/* On vCPU 0: its LAPIC timer periodic every `count` ticks until
+ * `interrupts` arrived or `wait_us` passed. Returns how many arrived, and
+ * in *exits the vCPU's exits meanwhile, less the measurement's own. */
+uint32_t lapic_timer_exits(uint32_t count, uint32_t interrupts, uint64_t wait_us, uint64_t *exits);
 /* Writes ICR high then low with interrupts off, after waiting (bounded)
  * for the previous IPI to leave; false when the delivery-status bit stayed
  * set (before or after). */

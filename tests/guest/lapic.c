@@ -68,6 +68,30 @@ bool lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
 	return ok;
 }
 
+uint32_t lapic_timer_exits(uint32_t count, uint32_t interrupts, uint64_t wait_us, uint64_t *exits)
+{
+	volatile uint32_t *fired = &irq_count[0][VEC_TIMER];
+	uint32_t start = *fired;
+
+	lapic_enable();
+	lapic_write(LAPIC_TIMER_DCR, 0xb); /* divide by 1 */
+	uint64_t before = hypercall(HV_HC_EXITS, 0, 0);
+	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | VEC_TIMER);
+	lapic_write(LAPIC_TIMER_ICR, count);
+	irq_enable();
+	uint64_t d = deadline_us(wait_us);
+	while (*fired - start < interrupts && !expired(d))
+		__asm__ volatile("hlt");
+	irq_disable();
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+	uint64_t window = hypercall(HV_HC_EXITS, 0, 0) - before;
+	/* Its own: the LVT armed and masked, the closing hypercall, and
+	 * through the xAPIC page the initial count. */
+	uint64_t own = lapic_x2apic[this_cpu()] ? 3 : 4;
+	*exits = window > own ? window - own : 0;
+	return *fired - start;
+}
+
 static void lapic_eoi(void)
 {
 	lapic_write(LAPIC_EOI, 0);
