@@ -24,6 +24,13 @@
  * ECX DTES64, DS-CPL, SMX, EST, TM2, PDCM; EDX DS, ACPI, TM, PBE. */
 #define CPUID_1_ECX_HIDDEN (1u << 2 | 1u << 4 | 1u << 6 | 1u << 7 | 1u << 8 | 1u << 15)
 #define CPUID_1_EDX_HIDDEN (1u << 21 | 1u << 22 | 1u << 29 | 1u << 31)
+#define CPUID_1_ECX_OSXSAVE (1u << 27)
+#define CPUID_7_EBX_TSC_ADJUST (1u << 1)
+#define CPUID_7_EBX_PT (1u << 25)
+#define CPUID_7_ECX_OSPKE (1u << 4)
+#define CPUID_D1_EAX_XSAVES (1u << 3)
+#define CR4_OSXSAVE (1ull << 18)
+#define CR4_PKE (1ull << 22)
 #define MSR_PAT       0x00000277u
 #define MSR_EFER      0xc0000080u
 #define X2APIC_MSR_FIRST 0x800u
@@ -146,6 +153,27 @@ void guest_msr_exit(struct guest_vcpu *gv, const struct vcpu_exit *e)
 	r->rip += RDMSR_LEN;
 }
 
+/* The CPU reports CR4.OSXSAVE and CR4.PKE as hv's: the guest's are its
+ * CR4's. */
+static uint32_t mirror_cr4(const struct guest_vcpu *gv, uint32_t reg, uint32_t bit, uint64_t cr4_bit)
+{
+	struct vcpu_state st;
+
+	vcpu_get_state(&gv->vcpu, &st);
+	return st.cr4 & cr4_bit ? reg | bit : reg & ~bit;
+}
+
+/* No VMX or MONITOR nor the features whose MSRs hv does not offer, x2APIC
+ * only where the guest's MSR accesses reach an x2APIC; a hypervisor is
+ * present; its own CPU count. */
+static void leaf_1(const struct guest_vcpu *gv, struct cpuid_regs *c)
+{
+	c->ecx &= ~(1u << 5 | 1u << 3 | CPUID_1_ECX_HIDDEN | (vlapic_x2apic_offered() ? 0 : 1u << 21));
+	c->ecx = mirror_cr4(gv, c->ecx, CPUID_1_ECX_OSXSAVE, CR4_OSXSAVE) | 1u << 31;
+	c->edx &= ~CPUID_1_EDX_HIDDEN;
+	c->ebx = (c->ebx & 0xff00ffffu) | (gv->guest->vcpu_count & 0xff) << 16;
+}
+
 void guest_cpuid_exit(struct guest_vcpu *gv)
 {
 	struct vcpu_regs *r = &gv->vcpu.regs;
@@ -154,17 +182,27 @@ void guest_cpuid_exit(struct guest_vcpu *gv)
 
 	switch (leaf) {
 	case 0x1:
-		/* No VMX or MONITOR, x2APIC only where the guest's MSR accesses
-		 * reach an x2APIC; a hypervisor is present; its own CPU count. */
-		c.ecx &= ~(1u << 5 | 1u << 3 | CPUID_1_ECX_HIDDEN |
-			   (vlapic_x2apic_offered() ? 0 : 1u << 21));
-		c.edx &= ~CPUID_1_EDX_HIDDEN;
-		c.ecx |= 1u << 31;
-		c.ebx = (c.ebx & 0xff00ffffu) | (gv->guest->vcpu_count & 0xff) << 16;
+		leaf_1(gv, &c);
+		break;
+	case 0x7:
+		/* No TSC_ADJUST (the TSC is not the guest's to move), no
+		 * processor trace. */
+		if (sub == 0) {
+			c.ebx &= ~(CPUID_7_EBX_TSC_ADJUST | CPUID_7_EBX_PT);
+			c.ecx = mirror_cr4(gv, c.ecx, CPUID_7_ECX_OSPKE, CR4_PKE);
+		}
+		break;
+	case 0xd:
+		/* No XSAVES: IA32_XSS is not offered (and VMX would need its
+		 * control for XSAVES not to #UD). */
+		if (sub == 1) {
+			c.eax &= ~CPUID_D1_EAX_XSAVES;
+			c.ecx = c.edx = 0;
+		}
 		break;
 	/* MONITOR, thermal and power management, the architectural PMU,
-	 * topology, SVM: none offered. */
-	case 0x5: case 0x6: case 0xa: case 0xb: case 0x1f: case 0x8000000a:
+	 * topology, processor trace, SVM: none offered. */
+	case 0x5: case 0x6: case 0xa: case 0xb: case 0x14: case 0x1f: case 0x8000000a:
 		c = (struct cpuid_regs){ 0, 0, 0, 0 };
 		break;
 	case 0x40000000:
