@@ -20,6 +20,13 @@ static const uint32_t vcpu_passthrough_msrs[] = {
 	0x00000176u, /* SYSENTER_EIP */
 	0xc0000103u, /* TSC_AUX */
 	0x000006e0u, /* TSC_DEADLINE: the LAPIC timer is the guest's */
+	/* The CPU's speculation controls, the guest's to use on its own CPU
+	 * (hv sets none): where CPUID lists them the guest mitigates its own
+	 * processes; where it does not they #GP, as the CPU raises it. */
+	0x00000048u, /* SPEC_CTRL */
+	0x00000049u, /* PRED_CMD */
+	0x0000010au, /* ARCH_CAPABILITIES (read-only: writes #GP) */
+	0x0000010bu, /* FLUSH_CMD */
 };
 
 #endif
