@@ -135,6 +135,7 @@ $(UNIT_DIR)/test_spinlock: UNIT_LDLIBS := -pthread
 $(UNIT_DIR)/test_line_budget: hv/guest/line_budget.c hv/guest/line_budget.h
 $(UNIT_DIR)/test_restart_budget: hv/guest/restart_budget.c hv/guest/restart_budget.h
 $(UNIT_DIR)/test_e820: hv/guest/platform/e820.c hv/guest/platform/e820.h hv/guest/abi.h
+$(UNIT_DIR)/test_svm_msrpm: arch/x86/svm/svm_msrpm.c arch/x86/svm/svm_msrpm.h
 $(UNIT_DIR)/test_vmx_exit_decode: arch/x86/vmx/vmx_exit_decode.c arch/x86/vmx/vmx_exit_decode.h arch/x86/vcpu.h
 $(UNIT_DIR)/test_vmcs: arch/x86/vmx/vmx_caps.c arch/x86/vmx/vmcs_image.c arch/x86/vmx/vmcs_check.c \
 	arch/x86/vmx/vmx_caps.h arch/x86/vmx/vmcs_image.h arch/x86/vmx/vmcs_check.h arch/x86/vmx/vmcs_fields.h

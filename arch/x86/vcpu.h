@@ -120,9 +120,10 @@ const struct pt_format *vcpu_npt_format(void);
 uint64_t vcpu_npt_ram_flags(void);
 /* Guest RAM that reads but does not take writes (they exit as MMIO). */
 uint64_t vcpu_npt_rom_flags(void);
-/* A passthrough device's memory BAR: uncached whatever type the guest's
- * PAT asks for where the nested table alone decides (EPT ignores MTRRs);
- * under NPT the host's MTRRs type it, as for the host itself. */
+/* A passthrough device's memory BAR: uncached (or write-combining where
+ * the guest's PAT asks for WC), whatever the firmware's MTRRs say of its
+ * range (EPT ignores them; under NPT the host PAT's UC entry overrides
+ * them). */
 uint64_t vcpu_npt_mmio_flags(void);
 
 /* 64-bit mode at `rip` with paging through `cr3`, the flat code/data

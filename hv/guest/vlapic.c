@@ -142,12 +142,15 @@ static const char *logical_targets(const struct guest *g, const struct ipi *ipi,
 {
 	uint32_t a[HV_GUEST_MAX_CPUS], b[HV_GUEST_MAX_CPUS];
 
+	if (ipi->x2apic) {
+		for (unsigned i = 0; i < g->vcpu_count; i++)
+			a[i] = g->vcpu[i].apic_id;
+		return apic_x2apic_logical_targets(ipi->dest, a, g->vcpu_count, named);
+	}
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
-		a[i] = ipi->x2apic ? g->vcpu[i].apic_id : __atomic_load_n(&g->vcpu[i].ldr, __ATOMIC_RELAXED);
+		a[i] = __atomic_load_n(&g->vcpu[i].ldr, __ATOMIC_RELAXED);
 		b[i] = __atomic_load_n(&g->vcpu[i].dfr, __ATOMIC_RELAXED);
 	}
-	if (ipi->x2apic)
-		return apic_x2apic_logical_targets(ipi->dest, a, g->vcpu_count, named);
 	return apic_logical_targets((uint8_t)ipi->dest, a, b, g->vcpu_count, named);
 }
 

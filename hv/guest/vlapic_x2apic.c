@@ -23,6 +23,9 @@
 #define X2APIC_MSR_COUNT 0x100u
 #define X2APIC_SELF_IPI 0x83fu
 #define ICR_SELF (1u << 18)
+/* Reserved in an x2APIC's ICR low word (SDM Vol. 3A 11.12.9): delivery
+ * status, bit 13, 17:16, 31:20. A write with any set raises #GP. */
+#define X2APIC_ICR_RESERVED 0xfff33000u
 
 /* The writes that reach nothing but the vCPU's own CPU, and are cut to
  * their defined bits by the hardware's own #GP. */
@@ -42,12 +45,15 @@ uint64_t vlapic_apic_base(const struct guest_vcpu *gv)
 	       (gv->x2apic ? APIC_BASE_X2APIC : 0);
 }
 
+/* All of it, or (closed again) none. */
 static int open_x2apic_msrs(struct guest_vcpu *gv)
 {
 	int err = vcpu_set_msr_exits(&gv->vcpu, X2APIC_MSR_BASE, X2APIC_MSR_COUNT, false, true);
 
 	for (size_t i = 0; !err && i < ARRAY_SIZE(direct_writes); i++)
 		err = vcpu_set_msr_exits(&gv->vcpu, direct_writes[i], 1, false, false);
+	if (err)
+		(void)vcpu_set_msr_exits(&gv->vcpu, X2APIC_MSR_BASE, X2APIC_MSR_COUNT, true, true);
 	return err;
 }
 
@@ -92,6 +98,8 @@ bool vlapic_msr_write(struct guest_vcpu *gv, uint32_t msr, uint64_t value)
 	if (!gv->x2apic)
 		return false;
 	if (reg == LAPIC_ICR_LOW) {
+		if ((uint32_t)value & X2APIC_ICR_RESERVED)
+			return false;
 		vlapic_send_ipi(gv, (uint32_t)value, (uint32_t)(value >> 32), true);
 		return true;
 	}
@@ -105,8 +113,12 @@ bool vlapic_msr_write(struct guest_vcpu *gv, uint32_t msr, uint64_t value)
 		return true;
 	}
 	switch (reg) {
-	case LAPIC_SVR: case LAPIC_TPR: case LAPIC_EOI: case LAPIC_ESR:
-	case LAPIC_TMICT: case LAPIC_TDCR:
+	case LAPIC_EOI: case LAPIC_ESR:
+		/* Direct (direct_writes), unless the map could not say so. */
+		if (value)
+			return false;
+		/* fall through */
+	case LAPIC_SVR: case LAPIC_TPR: case LAPIC_TMICT: case LAPIC_TDCR:
 		vlapic_write(gv, reg, (uint32_t)value);
 		return true;
 	default:

@@ -35,6 +35,8 @@ static struct {
 	/* The vCPU's MSR map over the x2APIC's MSRs (vcpu_set_msr_exits). */
 	bool read_exits[0x100], write_exits[0x100];
 	int map_error;        /* what vcpu_set_msr_exits returns (0: it works) */
+	unsigned fail_after;  /* calls that work before it returns -ENOMEM (0: all) */
+	unsigned map_calls;
 } fake;
 
 /* Reserved bits of each writable x2APIC register (SDM Vol. 3A 11.12.1.2
@@ -139,6 +141,8 @@ int vcpu_set_msr_exits(struct vcpu *v, uint32_t first, unsigned count, bool read
 	assert_true(first >= 0x800 && first + count <= 0x900);
 	if (fake.map_error)
 		return fake.map_error;
+	if (fake.fail_after && ++fake.map_calls > fake.fail_after && !(reads && writes))
+		return -ENOMEM;
 	for (unsigned i = first - 0x800; i < first - 0x800 + count; i++) {
 		fake.read_exits[i] = reads;
 		fake.write_exits[i] = writes;
@@ -475,7 +479,8 @@ static void x2apic_mode_only_where_offered(void **state)
 	assert_int_equal(vlapic_apic_base(&guest.vcpu[1]), 0xfee00800ull); /* not the BSP, xAPIC */
 	assert_true(switch_to_x2apic());
 	assert_false(vlapic_set_apic_base(gv, APIC_BASE_XAPIC)); /* x2APIC -> xAPIC */
-	assert_non_null(strstr(log_stub_last, "x2APIC mode"));
+	assert_non_null(strstr(log_stub_last, "vCPU 0: x2APIC mode"));
+	assert_null(strstr(log_stub_last, "refused"));
 }
 
 /* What goes to the hardware without an exit: every read, and the writes
@@ -500,6 +505,12 @@ static void x2apic_direct_msrs(void **state)
 	assert_false(switch_to_x2apic());
 	assert_int_equal(vlapic_apic_base(gv), APIC_BASE_XAPIC);
 	assert_non_null(strstr(log_stub_last, "MSR map"));
+	/* A map that fails halfway is closed again: nothing reaches the hardware. */
+	setup_lapic(true, 6);
+	fake.fail_after = 2;
+	assert_false(switch_to_x2apic());
+	for (unsigned i = 0; i < 0x100; i++)
+		assert_true(fake.read_exits[i] && fake.write_exits[i]);
 }
 
 static void x2apic_icr(uint32_t dest, uint32_t lo)
@@ -528,9 +539,17 @@ static void x2apic_ipis_filtered(void **state)
 	assert_int_equal(fake.ipis, 3);
 	x2apic_icr(0xffffffffu, 0x42);       /* broadcast: the guest's two CPUs */
 	assert_int_equal(fake.ipis, 5);
-	assert_int_equal(guest.refused_ipis, 5);
+	x2apic_icr(0xff, 0x42);              /* an xAPIC's broadcast is an x2APIC's ID 255 */
+	assert_int_equal(fake.ipis, 5);
+	assert_int_equal(guest.refused_ipis, 6);
+	/* Reserved ICR bits: #GP, nothing sent nor counted. */
+	assert_false(vlapic_msr_write(gv, 0x830, 5ull << 32 | 1u << 12 | 0x40));
+	assert_false(vlapic_msr_write(gv, 0x830, 5ull << 32 | 1u << 20 | 0x40));
+	assert_int_equal(fake.ipis, 5);
+	assert_int_equal(guest.refused_ipis, 6);
 	assert_true(vlapic_msr_write(gv, 0x83f, 0x43));
 	assert_int_equal(fake.ipis, 6);
+	assert_false(vlapic_msr_write(gv, 0x80b, 1));   /* a non-zero EOI */
 	assert_int_equal(fake.last_ipi_dest, 4);
 	assert_int_equal(fake.last_ipi_icr & 0xff, 0x43);
 	assert_true(vlapic_msr_write(gv, 0x83f, 0x13)); /* taken, and refused by the filter */

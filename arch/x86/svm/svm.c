@@ -11,6 +11,7 @@
  * then loops in microcode, never at an instruction boundary, wedged for
  * good (CVE-2015-5307, CVE-2015-8104). Intercepted, each round exits. */
 #include "arch/x86/svm/svm.h"
+#include "arch/x86/svm/svm_msrpm.h"
 #include "arch/x86/vcpu_msrs.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/exception.h"
@@ -85,35 +86,6 @@ bool svm_available(void)
 	return !(rdmsr(MSR_VM_CR) & VM_CR_SVMDIS);
 }
 
-/* MSR permission map (15.11): two bits (read, write) per MSR, in three
- * 2 KiB ranges of 0x2000 MSRs each; an MSR outside them always exits. */
-static const struct { uint32_t first, map_base; } msrpm_ranges[] = {
-	{ 0x00000000u, 0x0000 }, { 0xc0000000u, 0x0800 }, { 0xc0010000u, 0x1000 },
-};
-
-/* Which range holds `msr`, or -1. */
-static int msrpm_range(uint32_t msr)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(msrpm_ranges); i++)
-		if (msr - msrpm_ranges[i].first < 0x2000u)
-			return (int)i;
-	return -1;
-}
-
-/* Sets whether reads and writes of `msr` exit (an MSR the map has no bits
- * for always exits). */
-static void msrpm_set(uint8_t *map, uint32_t msr, bool read_exits, bool write_exits)
-{
-	int r = msrpm_range(msr);
-
-	if (r < 0)
-		return;
-	unsigned bit = (msr - msrpm_ranges[r].first) * 2, shift = bit % 8;
-	uint32_t byte = msrpm_ranges[r].map_base + bit / 8;
-	unsigned both = (unsigned)read_exits | (unsigned)write_exits << 1;
-	map[byte] = (uint8_t)((map[byte] & ~(3u << shift)) | both << shift);
-}
-
 /* Nested page tables are long-mode tables walked as user accesses: every
  * entry needs U/S. 1G leaves only where the CPU has them
  * (CPUID 8000_0001h EDX[26], Page1GB): svm_global_init() adds them. */
@@ -121,7 +93,7 @@ static struct pt_format npt_format = {
 	.levels = 4,
 	.present = PTE_P,
 	.table_flags = PTE_P | PTE_W | PTE_U,
-	.leaf_flags_allowed = PTE_W | PTE_U | PTE_NX,
+	.leaf_flags_allowed = PTE_W | PTE_U | PTE_NX | PTE_PWT | PTE_PCD,
 	.leaf_always = PTE_P | PTE_U,
 	.large_leaf = PTE_PS,
 	.large_levels = 1u << 1,
@@ -142,8 +114,8 @@ static int svm_global_init(void)
 	memset(va(io), 0xff, SVM_IOPM_BYTES);
 	memset(va(msr), 0xff, SVM_MSRPM_BYTES);
 	for (size_t i = 0; i < ARRAY_SIZE(vcpu_passthrough_msrs); i++)
-		msrpm_set(va(msr), vcpu_passthrough_msrs[i], false, false);
-	msrpm_set(va(msr), MSR_TSC, false, true);
+		svm_msrpm_set(va(msr), vcpu_passthrough_msrs[i], false, false);
+	svm_msrpm_set(va(msr), MSR_TSC, false, true);
 	next_rip_saved = cpuid(0x8000000au, 0).edx & CPUID_8000_000A_EDX_NRIPS;
 	msrpm_pa = msr;
 	iopm_pa = io;
@@ -172,8 +144,6 @@ static struct svm_vcpu *hw(const struct vcpu *v)
 	return v->hw;
 }
 
-/* The I/O permission map (15.10.1): one bit per port, set = intercepted;
- * an access of N bytes runs only when all N of its ports' bits are clear. */
 /* The map of `bytes` at `now` if it is the vCPU's own, else a copy of the
  * shared one in *own (kept for the vCPU made again, which svm_create
  * points at the shared map): 0 when out of memory. */
@@ -187,6 +157,8 @@ static uint64_t own_map(uint64_t now, uint64_t shared, uint64_t *own, size_t byt
 	return *own;
 }
 
+/* The I/O permission map (15.10.1): one bit per port, set = intercepted;
+ * an access of N bytes runs only when all N of its ports' bits are clear. */
 static int svm_allow_ports(struct vcpu *v, uint16_t first, unsigned count)
 {
 	struct vmcb_control *c = &hw(v)->vmcb->control;
@@ -208,16 +180,14 @@ static int svm_set_msr_exits(struct vcpu *v, uint32_t first, unsigned count, boo
 {
 	struct vmcb_control *c = &hw(v)->vmcb->control;
 
-	/* Both ends in one range of the map: each MSR between has its bits. */
-	if (!count || first + (count - 1) < first || msrpm_range(first) < 0 ||
-	    msrpm_range(first) != msrpm_range(first + (count - 1)))
+	if (!svm_msrpm_covers(first, count))
 		return -EINVAL;
 	uint64_t pa = own_map(c->msrpm_base_pa, msrpm_pa, &hw(v)->own_msrpm_pa, SVM_MSRPM_BYTES);
 	if (!pa)
 		return -ENOMEM;
 	c->msrpm_base_pa = pa;
 	for (unsigned i = 0; i < count; i++)
-		msrpm_set(va(pa), first + i, reads, writes);
+		svm_msrpm_set(va(pa), first + i, reads, writes);
 	return 0;
 }
 
@@ -545,6 +515,26 @@ static uint64_t svm_npt_rom_flags(void)
 	return PTE_U;
 }
 
+/* A passthrough BAR through the host PAT's entry 3 (PCD|PWT) where it is
+ * UC, as at reset, or entry 2 (PCD) where that is UC- (UC under any MTRR
+ * type but WC): uncached whatever the firmware's MTRRs say of the BAR's
+ * range (a 64-bit BAR above 4 GiB may be left write-back there). Else the
+ * MTRRs alone. */
+#define PAT_TYPE(pat, i) (((pat) >> (8 * (i))) & 7)
+#define PAT_UC 0
+#define PAT_UC_MINUS 7
+
+static uint64_t svm_npt_mmio_flags(void)
+{
+	uint64_t pat = rdmsr(MSR_IA32_PAT);
+
+	if (PAT_TYPE(pat, 3) == PAT_UC)
+		return PTE_W | PTE_U | PTE_PCD | PTE_PWT;
+	if (PAT_TYPE(pat, 2) == PAT_UC_MINUS || PAT_TYPE(pat, 2) == PAT_UC)
+		return PTE_W | PTE_U | PTE_PCD;
+	return PTE_W | PTE_U;
+}
+
 const struct vcpu_backend svm_backend = {
 	.name = "svm",
 	.available = svm_available,
@@ -566,7 +556,7 @@ const struct vcpu_backend svm_backend = {
 	.npt_format = svm_npt_format,
 	.npt_ram_flags = svm_npt_ram_flags,
 	.npt_rom_flags = svm_npt_rom_flags,
-	.npt_mmio_flags = svm_npt_ram_flags, /* the host's MTRRs make it UC */
+	.npt_mmio_flags = svm_npt_mmio_flags,
 	.allow_ports = svm_allow_ports,
 	.set_msr_exits = svm_set_msr_exits,
 	.hypercall_len = VCPU_OPCODE_VMMCALL_LEN,

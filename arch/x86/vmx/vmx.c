@@ -13,7 +13,9 @@
  *   zeroes the VMX-preemption timer (kick_next_entry): a kick sent after
  *   the loop looked at the guest's state and before the entry makes the
  *   entry exit at once, and the loop looks again. The timer otherwise
- *   waits VMX_PREEMPTION_IDLE ticks: no periodic exits. Without the timer
+ *   counts VMX_PREEMPTION_IDLE ticks from each entry: at most one exit
+ *   per 2^(32 + rate) TSC cycles of a guest that never exits (about 46 s
+ *   at rate 5 and 3 GHz), no periodic ones. Without the timer
  *   (every CPU with unrestricted guest hv has met has it) such a kick
  *   waits for the guest's next exit.
  * - CR0.NE and CR4.VMXE are fixed to 1 in VMX operation: the guest sees
@@ -243,10 +245,11 @@ static void check_invalidation(const char *insn, enum vmx_status st)
  * The exit puts the idle value back (vmx_exit.c). */
 static void kick_next_entry(void)
 {
-	const struct vmx_vcpu *s = cpu_state[this_cpu_index()].current;
+	const struct vmx_vcpu *s = __atomic_load_n(&cpu_state[this_cpu_index()].current,
+						   __ATOMIC_RELAXED);
 
 	if (s && (s->img.ctl.pin & VMX_PIN_PREEMPTION_TIMER))
-		vmwrite32(VMCS_PREEMPTION_TIMER, 0);
+		(void)vmx_write_quiet(VMCS_PREEMPTION_TIMER.enc, 0);
 }
 
 static int vmx_cpu_init(unsigned cpu)
@@ -496,21 +499,22 @@ static void vmx_reset_startup(struct vcpu *v, uint8_t vector)
 	reset_to(v, &e);
 }
 
-/* The vCPU's own copy of a shared bitmap of `pages` in the VMCS `field`
- * (*own kept for the vCPU made again): its address, 0 when out of memory
- * or the VMCS refused it. */
-static uint64_t own_bitmap(struct vmx_vcpu *s, uint64_t *now, uint64_t shared, uint64_t *own,
-			   unsigned pages, struct vmcs_field64 field)
+/* Points the VMCS `field` (*now) at the vCPU's own copy of the shared
+ * bitmap of `pages` where it is still at the shared one (*own kept for
+ * the vCPU made again): 1 when it did, 0 when it was the vCPU's already,
+ * -ENOMEM, -EIO. */
+static int own_bitmap(struct vmx_vcpu *s, uint64_t *now, uint64_t shared, uint64_t *own,
+		      unsigned pages, struct vmcs_field64 field)
 {
 	if (*now != shared)
-		return *now;
-	if (!*own && !(*own = page_alloc_zeroed_range(pages, 1, 0, bitmap_limit())))
 		return 0;
+	if (!*own && !(*own = page_alloc_zeroed_range(pages, 1, 0, bitmap_limit())))
+		return -ENOMEM;
 	memcpy(va(*own), va(shared), pages * PAGE_SIZE);
 	if (vmx_make_current(s) || vmwrite64(field, *own) != VMX_OK)
-		return 0;
+		return -EIO;
 	*now = *own;
-	return *own;
+	return 1;
 }
 
 /* I/O bitmaps A and B (24.6.4): one page each, adjacent, so one map. */
@@ -520,14 +524,16 @@ static int vmx_allow_ports(struct vcpu *v, uint16_t first, unsigned count)
 
 	if (!count || first + count > 0x10000u)
 		return -EINVAL;
-	uint64_t map = own_bitmap(s, &s->img.ctl.io_bitmap_a, io_bitmap_pa, &s->own_io_pa, 2,
-				  VMCS_IO_BITMAP_A);
-	if (!map)
-		return -ENOMEM;
-	s->img.ctl.io_bitmap_b = map + PAGE_SIZE;
-	if (vmwrite64(VMCS_IO_BITMAP_B, map + PAGE_SIZE) != VMX_OK)
-		return -EIO;
-	vmx_io_bitmap_allow(va(map), first, count);
+	int made = own_bitmap(s, &s->img.ctl.io_bitmap_a, io_bitmap_pa, &s->own_io_pa, 2,
+			      VMCS_IO_BITMAP_A);
+	if (made < 0)
+		return made;
+	if (made) {
+		s->img.ctl.io_bitmap_b = s->img.ctl.io_bitmap_a + PAGE_SIZE;
+		if (vmwrite64(VMCS_IO_BITMAP_B, s->img.ctl.io_bitmap_b) != VMX_OK)
+			return -EIO;
+	}
+	vmx_io_bitmap_allow(va(s->img.ctl.io_bitmap_a), first, count);
 	return 0;
 }
 
@@ -538,12 +544,12 @@ static int vmx_set_msr_exits(struct vcpu *v, uint32_t first, unsigned count, boo
 
 	if (!vmx_msr_bitmap_covers(first, count))
 		return -EINVAL;
-	uint64_t map = own_bitmap(s, &s->img.ctl.msr_bitmap, msr_bitmap_pa, &s->own_msr_pa, 1,
-				  VMCS_MSR_BITMAP);
-	if (!map)
-		return -ENOMEM;
+	int made = own_bitmap(s, &s->img.ctl.msr_bitmap, msr_bitmap_pa, &s->own_msr_pa, 1,
+			      VMCS_MSR_BITMAP);
+	if (made < 0)
+		return made;
 	for (unsigned i = 0; i < count; i++)
-		vmx_msr_bitmap_set(va(map), first + i, reads, writes);
+		vmx_msr_bitmap_set(va(s->img.ctl.msr_bitmap), first + i, reads, writes);
 	return 0;
 }
 

@@ -43,12 +43,18 @@ static inline enum vmx_status vmx_ptrld(uint64_t vmcs_pa)
 	return VMX_STATUS_FROM_FLAGS(cf, zf);
 }
 
-static inline enum vmx_status vmx_write_raw(uint64_t enc, uint64_t value)
+/* Without a report: for an NMI handler, which must not take the console. */
+static inline enum vmx_status vmx_write_quiet(uint64_t enc, uint64_t value)
 {
 	uint8_t cf, zf;
 	__asm__ volatile("vmwrite %2, %3; setc %0; setz %1"
 			 : "=qm"(cf), "=qm"(zf) : "rm"(value), "r"(enc) : "cc", "memory");
-	enum vmx_status st = VMX_STATUS_FROM_FLAGS(cf, zf);
+	return VMX_STATUS_FROM_FLAGS(cf, zf);
+}
+
+static inline enum vmx_status vmx_write_raw(uint64_t enc, uint64_t value)
+{
+	enum vmx_status st = vmx_write_quiet(enc, value);
 	if (st != VMX_OK)
 		vmx_access_failed("VMWRITE", (uint16_t)enc, st);
 	return st;

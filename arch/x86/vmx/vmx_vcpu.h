@@ -53,8 +53,9 @@ enum {
 
 #define VCPU_OPCODE_VMCALL_LEN 3
 
-/* The VMX-preemption timer between kicks: as long as it counts, so that
- * it never ends a guest's run on its own. */
+/* The VMX-preemption timer between kicks: as long as it counts (reloaded
+ * at each entry), so that it ends a guest's run on its own only after
+ * 2^32 ticks of guest time. */
 #define VMX_PREEMPTION_IDLE 0xffffffffu
 
 struct vmx_vcpu {
