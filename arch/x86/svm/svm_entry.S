@@ -7,6 +7,8 @@
  * and the syscall MSRs go through VMSAVE/VMLOAD of `host_vmcb_pa` around
  * the guest's own VMLOAD/VMSAVE. Called with GIF = 0 (CLGI); VMRUN sets
  * it for the guest and #VMEXIT clears it again. */
+#include "arch/x86/vcpu_gprs.inc"
+
 	.text
 	.globl svm_run
 	.type svm_run, @function
@@ -24,19 +26,7 @@ svm_run:
 	movq %rdx, %rax
 	vmsave %rax
 
-	movq 8*1(%rsi), %rcx
-	movq 8*2(%rsi), %rdx
-	movq 8*3(%rsi), %rbx
-	movq 8*5(%rsi), %rbp
-	movq 8*7(%rsi), %rdi
-	movq 8*8(%rsi), %r8
-	movq 8*9(%rsi), %r9
-	movq 8*10(%rsi), %r10
-	movq 8*11(%rsi), %r11
-	movq 8*12(%rsi), %r12
-	movq 8*13(%rsi), %r13
-	movq 8*14(%rsi), %r14
-	movq 8*15(%rsi), %r15
+	VCPU_GPRS_LOAD %rsi
 	movq 8*6(%rsi), %rsi
 
 	movq (%rsp), %rax       /* guest VMCB */
@@ -45,20 +35,7 @@ svm_run:
 	vmsave %rax
 
 	movq 8(%rsp), %rax      /* gpr[] */
-	movq %rcx, 8*1(%rax)
-	movq %rdx, 8*2(%rax)
-	movq %rbx, 8*3(%rax)
-	movq %rbp, 8*5(%rax)
-	movq %rsi, 8*6(%rax)
-	movq %rdi, 8*7(%rax)
-	movq %r8, 8*8(%rax)
-	movq %r9, 8*9(%rax)
-	movq %r10, 8*10(%rax)
-	movq %r11, 8*11(%rax)
-	movq %r12, 8*12(%rax)
-	movq %r13, 8*13(%rax)
-	movq %r14, 8*14(%rax)
-	movq %r15, 8*15(%rax)
+	VCPU_GPRS_STORE %rax
 
 	movq 16(%rsp), %rax     /* host VMCB */
 	vmload %rax

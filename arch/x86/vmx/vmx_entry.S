@@ -11,6 +11,8 @@
  * (ZF: the VM-instruction error field says why), 3 when the host RSP
  * could not be written. Called with RFLAGS.IF = 0; a VM exit clears it
  * again (SDM Vol. 3C, 28.5.3: RFLAGS is loaded as 2). */
+#include "arch/x86/vcpu_gprs.inc"
+
 #define VMCS_HOST_RSP 0x6c14
 
 	.text
@@ -31,20 +33,7 @@ vmx_enter:
 
 	movq %rdi, %rax
 	testl %esi, %esi
-	movq 8*1(%rax), %rcx
-	movq 8*2(%rax), %rdx
-	movq 8*3(%rax), %rbx
-	movq 8*5(%rax), %rbp
-	movq 8*6(%rax), %rsi
-	movq 8*7(%rax), %rdi
-	movq 8*8(%rax), %r8
-	movq 8*9(%rax), %r9
-	movq 8*10(%rax), %r10
-	movq 8*11(%rax), %r11
-	movq 8*12(%rax), %r12
-	movq 8*13(%rax), %r13
-	movq 8*14(%rax), %r14
-	movq 8*15(%rax), %r15
+	VCPU_GPRS_LOAD %rax
 	movq 8*0(%rax), %rax    /* the movs leave ZF of the test alone */
 	jnz 1f
 	vmlaunch
@@ -70,20 +59,7 @@ vmx_enter:
 	.type vmx_exit_entry, @function
 vmx_exit_entry:
 	xchgq (%rsp), %rax      /* gpr[] out, the guest's RAX onto the stack */
-	movq %rcx, 8*1(%rax)
-	movq %rdx, 8*2(%rax)
-	movq %rbx, 8*3(%rax)
-	movq %rbp, 8*5(%rax)
-	movq %rsi, 8*6(%rax)
-	movq %rdi, 8*7(%rax)
-	movq %r8, 8*8(%rax)
-	movq %r9, 8*9(%rax)
-	movq %r10, 8*10(%rax)
-	movq %r11, 8*11(%rax)
-	movq %r12, 8*12(%rax)
-	movq %r13, 8*13(%rax)
-	movq %r14, 8*14(%rax)
-	movq %r15, 8*15(%rax)
+	VCPU_GPRS_STORE %rax
 	popq 8*0(%rax)
 	xorl %eax, %eax
 	popq %r15
