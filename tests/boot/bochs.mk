@@ -1,7 +1,7 @@
 # The Bochs lane (tests/boot/bochs.py): build/hv.elf booted by GRUB's
 # multiboot2 from an ISO under Bochs (Intel CPU with VT-x and x2APIC, BIOS,
-# ACPI 1.0, no MCFG, no DMAR). Eleven boots, about 5 minutes in all, 3 of them
-# Debian's kernel.
+# ACPI 1.0, no MCFG, no DMAR). Twelve boots, about 5 minutes in all, 3.5 of
+# them Debian's kernel.
 
 BOCHS_DIR := $(BUILD)/boot-bochs
 

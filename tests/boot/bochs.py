@@ -165,6 +165,27 @@ def guest_scenarios(guest_elf):
         "expect_log": [r"guest bad: stopped: triple fault"],
         "forbid_log": scenarios.HV_HALTS,
     }
+    # A guest that crashes is built again in place under VMX (its vCPU's VMCS and bitmaps
+    # reused), its RAM scrubbed, beside a guest that runs on: the QEMU lane's guest-scrub.
+    restart = {
+        "name": "bochs-guest-restart",
+        "cpus": 4,
+        "cmdline": "exit=bochs expect.guest_failure=secret",
+        "modules": {"hv.cfg": "[guest secret]\ncpus = 1\nmemory = 16M\nimage = test-guest.elf\n"
+                              "cmdline = secret=271828\non_crash = restart\nrestart_limit = 1\n"
+                              "restart_window = 3600\n\n"
+                              "[guest good]\ncpus = 2-3\nmemory = 16M\nimage = test-guest.elf\n"},
+        "files": {"test-guest.elf": guest_elf},
+        "status": 0,
+        "guest_ktap": ["good"],
+        "expect_pass": ["guest_secret", "guest_good"] + [f"good/{t}" for t in scenarios.GUEST_TESTS],
+        "expect_sequence": [r"^secret\| # secret: the last page reads zero",
+                            r"guest secret: stopped: triple fault",
+                            r"guest secret: restart 1 \(at most 1 in 3600 s\)",
+                            r"^secret\| # secret: the last page reads zero",
+                            r"guest secret: restart: restart budget spent: it stays stopped"],
+        "forbid_log": [r"NOT scrubbed"] + scenarios.HV_HALTS,
+    }
     # The QEMU lane's configuration with errors on five lines, each named, nothing run.
     config_refused = {
         "name": "bochs-config-refused",
@@ -179,7 +200,7 @@ def guest_scenarios(guest_elf):
     }
     return [scenario("bochs-guest", "corei7_skylake_x", "2M/1G"),
             scenario("bochs-guest-ivb", "corei7_ivy_bridge_3770k", "2M"), refused, hostile_msr,
-            exit_fault, crash, config_refused]
+            exit_fault, crash, restart, config_refused]
 
 
 # Debian's kernel under VMX: 2 vCPUs, its /init's tests (tests/linux/init), power-off, in
