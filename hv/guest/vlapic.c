@@ -140,18 +140,18 @@ static void send_one(struct guest_vcpu *gv, struct guest_vcpu *target, const str
  * their APIC IDs, from which its LDRs follow. */
 static const char *logical_targets(const struct guest *g, const struct ipi *ipi, uint32_t *named)
 {
-	uint32_t a[HV_GUEST_MAX_CPUS], b[HV_GUEST_MAX_CPUS];
+	uint32_t ids[HV_GUEST_MAX_CPUS], ldr[HV_GUEST_MAX_CPUS], dfr[HV_GUEST_MAX_CPUS];
 
 	if (ipi->x2apic) {
 		for (unsigned i = 0; i < g->vcpu_count; i++)
-			a[i] = g->vcpu[i].apic_id;
-		return apic_x2apic_logical_targets(ipi->dest, a, g->vcpu_count, named);
+			ids[i] = g->vcpu[i].apic_id;
+		return apic_x2apic_logical_targets(ipi->dest, ids, g->vcpu_count, named);
 	}
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
-		a[i] = __atomic_load_n(&g->vcpu[i].ldr, __ATOMIC_RELAXED);
-		b[i] = __atomic_load_n(&g->vcpu[i].dfr, __ATOMIC_RELAXED);
+		ldr[i] = __atomic_load_n(&g->vcpu[i].ldr, __ATOMIC_RELAXED);
+		dfr[i] = __atomic_load_n(&g->vcpu[i].dfr, __ATOMIC_RELAXED);
 	}
-	return apic_logical_targets((uint8_t)ipi->dest, a, b, g->vcpu_count, named);
+	return apic_logical_targets((uint8_t)ipi->dest, ldr, dfr, g->vcpu_count, named);
 }
 
 static void send_logical(struct guest_vcpu *gv, const struct ipi *ipi)

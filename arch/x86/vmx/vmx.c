@@ -372,7 +372,7 @@ int vmx_make_current(struct vmx_vcpu *s)
 		log_failure("VMPTRLD", s->cpu, st);
 		return -EIO;
 	}
-	c->current = s;
+	__atomic_store_n(&c->current, s, __ATOMIC_RELAXED); /* after VMPTRLD: kick_next_entry */
 	return 0;
 }
 
@@ -443,7 +443,7 @@ static int vmx_create(struct vcpu *v, uint64_t npt_root, unsigned tag)
 	if ((err = check_image(s, "creation")))
 		return err;
 	/* VMCLEAR leaves no VMCS current; the next VMPTRLD makes this one. */
-	cpu_state[cpu].current = NULL;
+	__atomic_store_n(&cpu_state[cpu].current, NULL, __ATOMIC_RELAXED);
 	enum vmx_status st = vmx_clear(s->vmcs_pa);
 	if (st != VMX_OK) {
 		log_failure("VMCLEAR", cpu, st);
