@@ -13,12 +13,7 @@
 	.globl svm_run
 	.type svm_run, @function
 svm_run:
-	pushq %rbx
-	pushq %rbp
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	HOST_CALLEE_SAVED_PUSH
 	pushq %rdx              /* host VMCB */
 	pushq %rsi              /* gpr[] */
 	pushq %rdi              /* guest VMCB */
@@ -41,12 +36,7 @@ svm_run:
 	vmload %rax
 
 	addq $24, %rsp
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbp
-	popq %rbx
+	HOST_CALLEE_SAVED_POP
 	ret
 	.size svm_run, . - svm_run
 	.section .note.GNU-stack, "", @progbits

@@ -19,12 +19,7 @@
 	.globl vmx_enter
 	.type vmx_enter, @function
 vmx_enter:
-	pushq %rbx
-	pushq %rbp
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	HOST_CALLEE_SAVED_PUSH
 	pushq %rdi              /* gpr[]: (%rsp) at the VM exit */
 
 	movl $VMCS_HOST_RSP, %eax
@@ -46,12 +41,7 @@ vmx_enter:
 	jmp 4f
 3:	movl $3, %eax
 4:	addq $8, %rsp
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbp
-	popq %rbx
+	HOST_CALLEE_SAVED_POP
 	ret
 	.size vmx_enter, . - vmx_enter
 
@@ -62,12 +52,7 @@ vmx_exit_entry:
 	VCPU_GPRS_STORE %rax
 	popq 8*0(%rax)
 	xorl %eax, %eax
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbp
-	popq %rbx
+	HOST_CALLEE_SAVED_POP
 	ret
 	.size vmx_exit_entry, . - vmx_exit_entry
 	.section .note.GNU-stack, "", @progbits
