@@ -35,7 +35,6 @@
 #include "arch/x86/page.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/sizes.h"
-#include "arch/x86/time.h"
 #include "arch/x86/vcpu_backend.h"
 #include "arch/x86/vmx/vmcs_check.h"
 #include "arch/x86/vmx/vmcs_image.h"
